@@ -1,0 +1,70 @@
+"""Workload b: one step fanned out over 200 items with Slices, then a collector step."""
+
+# No ``from __future__ import annotations``: dflow reads OP signatures from evaluated annotations.
+import importlib
+import os
+from typing import Any, List, TypedDict  # noqa: UP035 (dflow's type checks predate list[int])
+
+from workloads._common import as_int, check, result, submit_and_wait, timed
+
+impl = os.environ["BENCH_IMPL"]
+dflow = importlib.import_module(impl)
+dflow_python = importlib.import_module(f"{impl}.python")
+
+ITEMS = 200
+
+
+class Square(TypedDict):
+    y: int
+
+
+class Total(TypedDict):
+    total: int
+
+
+@dflow_python.OP.function
+def square(x: int) -> Square:
+    return {"y": x * x}
+
+
+@dflow_python.OP.function
+def collect(ys: List[int]) -> Total:  # noqa: UP006
+    return {"total": sum(ys)}
+
+
+def build_fanout(name: str, items: int) -> Any:
+    """``square`` over ``range(items)`` (input sliced, output stacked), then ``collect``."""
+    wf = dflow.Workflow(name=name)
+    slices = dflow_python.Slices("{{item}}", input_parameter=["x"], output_parameter=["y"])
+    fan = dflow.Step(
+        name="square",
+        template=dflow_python.PythonOPTemplate(square, slices=slices),
+        parameters={"x": list(range(items))},
+        with_param=dflow.argo_range(items),
+    )
+    wf.add(fan)
+    wf.add(
+        dflow.Step(
+            name="collect",
+            template=dflow_python.PythonOPTemplate(collect),
+            parameters={"ys": fan.outputs.parameters["y"]},
+        )
+    )
+    return wf
+
+
+def total(wf: Any) -> int:
+    """The collector's output."""
+    return as_int(wf.query_step(name="collect")[0].outputs.parameters["total"].value)
+
+
+def expected_total(items: int) -> int:
+    """Sum of the squares of ``range(items)``."""
+    return sum(i * i for i in range(items))
+
+
+def run() -> dict[str, Any]:
+    with timed() as span:
+        wf = build_fanout("slices", ITEMS)
+        status = submit_and_wait(wf)
+    return result(span, check(status, "total", lambda: total(wf), expected_total(ITEMS)))

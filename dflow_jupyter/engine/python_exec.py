@@ -1,0 +1,170 @@
+"""Run one Python OP's ``execute`` in a working directory, with its log, timeout and exit code.
+
+Shared by the in-process backend (the calling thread) and the worker processes of process
+isolation. Exit codes follow dflow's OP runner on Argo: ``TransientError`` -> 1,
+``FatalError`` -> 2, any other exception -> 1 (an uncaught exception ends ``python3`` with 1),
+a timeout -> no exit code (the pod is killed at its deadline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+TIMEOUT_MESSAGE = "Pod was active on the node longer than the specified deadline"
+
+
+class OPTimeout(BaseException):
+    """Raised inside an OP at its deadline (a BaseException so ``except Exception`` can't hide it)."""
+
+
+@dataclass
+class ExecOutcome:
+    phase: str
+    exit_code: int | None
+    message: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    timed_out: bool = False
+    #: The exception object when it ran in this process (for post-mortem debugging).
+    exception: BaseException | None = None
+
+
+class _Tee(io.TextIOBase):
+    """Write to the notebook (the original stream) and to the step's log file."""
+
+    def __init__(self, original: TextIO, log: TextIO, echo: bool) -> None:
+        self._original, self._log, self._echo = original, log, echo
+
+    def write(self, text: str) -> int:
+        self._log.write(text)
+        if self._echo:
+            self._original.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._log.flush()
+        if self._echo:
+            self._original.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+@contextlib.contextmanager
+def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = _Tee(out, log, echo)  # type: ignore[assignment]
+    sys.stderr = _Tee(err, log, echo)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+@contextlib.contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise ``OPTimeout`` in this thread after ``seconds`` (SIGALRM in the main thread)."""
+    if seconds is None:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread():
+        def on_alarm(signum: int, frame: Any) -> None:
+            raise OPTimeout()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    # Elsewhere, inject the exception into this thread asynchronously (checked between bytecodes).
+    target = threading.get_ident()
+    fired = threading.Event()
+
+    def fire() -> None:
+        fired.set()
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(OPTimeout))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if fired.is_set():  # the exception may still be pending: clear it
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
+
+
+def run_op(
+    op: Any,
+    op_in: dict[str, Any],
+    *,
+    workdir: Path,
+    log_path: Path,
+    timeout: float | None,
+    echo: bool,
+    check: Callable[[dict[str, Any], str], None] | None = None,
+) -> ExecOutcome:
+    """Execute ``op`` on ``op_in`` in ``workdir``; never raises for errors of the OP itself."""
+    from dflow_jupyter.python.errors import FatalError, TransientError
+    from dflow_jupyter.python.opio import OPIO
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", encoding="utf-8") as log, captured_output(log, echo):
+        try:
+            with working_directory(workdir), deadline(timeout):
+                if check is not None:
+                    check(op_in, "input")
+                result = op.execute(OPIO(op_in))
+                outputs = dict(result) if result is not None else {}
+                merged = {**getattr(op, "_early_outputs", {}), **outputs}
+                if check is not None:
+                    check(merged, "output")
+            return ExecOutcome("Succeeded", 0, outputs=merged)
+        except OPTimeout:
+            print(f"timeout: the OP ran longer than {timeout:g} s", file=sys.stderr)
+            return ExecOutcome("Failed", None, TIMEOUT_MESSAGE, dict(getattr(op, "_early_outputs", {})),
+                               timed_out=True)
+        except TransientError as exc:
+            traceback.print_exc()
+            return _failed(op, 1, exc)
+        except FatalError as exc:
+            traceback.print_exc()
+            return _failed(op, 2, exc)
+        except Exception as exc:  # noqa: BLE001 - the OP's own failure is the step's result
+            traceback.print_exc()
+            return _failed(op, 1, exc)
+
+
+def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:
+    text = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return ExecOutcome("Failed", code, f"{detail} (exit code {code})",
+                       dict(getattr(op, "_early_outputs", {})), exception=exc)

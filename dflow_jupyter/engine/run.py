@@ -1,0 +1,266 @@
+"""Run a workflow on the debug backend: set up the record, drive the scheduler, settle the end."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from dflow_jupyter.config import config
+from dflow_jupyter.engine.frame import Frame, StepResult
+from dflow_jupyter.engine.invoke import invoke_template
+from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
+from dflow_jupyter.engine.recorder import Recorder, load_status, write_atomic
+from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
+from dflow_jupyter.engine.values import from_argo_string, to_argo_string
+from dflow_jupyter.errors import StepRuntimeError
+from dflow_jupyter.status.model import Node, WorkflowStatus
+
+#: Runs in progress in this process, by workflow id (for terminate()).
+active_runs: dict[str, RunContext] = {}
+
+MAX_DEPTH = 100_000
+
+
+def workflow_root() -> Path:
+    return Path(config["debug_workdir"]).resolve()
+
+
+class RunContext:
+    """Everything shared by the coroutines of one run."""
+
+    def __init__(self, workflow_id: str, recorder: Recorder, store: Any, scheduler: Scheduler,
+                 reuse: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+                 previous: WorkflowStatus | None, parameters: dict[str, Any]) -> None:
+        self.workflow = workflow_id
+        self.recorder = recorder
+        self.store = store
+        self.scheduler = scheduler
+        self.reuse = reuse
+        self.previous = previous
+        self.workflow_parameters = parameters
+        self.keys: dict[str, str] = {}
+        self.depth = 0
+        self.isolation = str(config.get("debug_isolation", "inprocess"))
+        self.echo = True
+        self.last_exception: BaseException | None = None
+        self.global_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
+        self._pool: Any = None
+
+    # -- keys, reuse and restart --------------------------------------------------------------
+    def claim_key(self, key: str, node_name: str, step: Any) -> None:
+        owner = self.keys.get(key)
+        if owner is not None and owner != node_name and not owner.startswith(node_name + "("):
+            if not node_name.startswith(owner + "("):
+                raise StepRuntimeError(
+                    f"{step.kind} {step.name!r}: key {key!r} is already used by another step ({owner}); "
+                    "keys must be unique in a workflow: template them, e.g. key='iter-{{item}}'"
+                )
+        self.keys[key] = node_name
+
+    def reused_result(self, key: str | None, node_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        if key is not None and key in self.reuse:
+            return self.reuse[key]
+        if self.previous is None:
+            return None
+        from dflow_jupyter.status.model import node_id
+
+        old = self.previous.nodes.get(node_id(self.workflow, node_name))
+        if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
+            return None
+        return outputs_of(old)
+
+    def enter_recursion(self, name: str) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise StepRuntimeError(f"{name}: nesting deeper than {MAX_DEPTH} levels; does the loop's `when` ever stop it?")
+
+    def leave_recursion(self) -> None:
+        self.depth -= 1
+
+    # -- outputs ------------------------------------------------------------------------------
+    def publish_globals(self, template: Any, params: dict[str, Any], arts: dict[str, Any]) -> None:
+        for name, decl in template.outputs.parameters.items():
+            if decl.global_name and name in params:
+                self.global_outputs["parameters"][decl.global_name] = params[name]
+        for name, decl in template.outputs.artifacts.items():
+            if decl.global_name and arts.get(name) is not None:
+                self.global_outputs["artifacts"][decl.global_name] = arts[name]
+
+    def fanout_dir(self, node_name: str) -> Path:
+        from dflow_jupyter.status.model import node_id
+
+        return self.recorder.directory / "stacked" / node_id(self.workflow, node_name)
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def make_job(self, template: Any, node: Node, params: dict[str, Any], arts: dict[str, Any],
+                 key: str | None, frame: Frame, item: Any, runs: list[dict[str, Any]] | None,
+                 attempt: int) -> Any:
+        if key is not None and attempt:
+            node.key = key
+        step_dir = self.recorder.step_dir_for(node) if not (key and attempt) else self._attempt_dir(node, attempt)
+        recorder = self.recorder
+
+        def progress(current: int, total: int) -> None:
+            recorder.progress(node, int(current), int(total))
+
+        spec = PodSpec(template=template, node=node, step_dir=step_dir, workflow=self.workflow,
+                       parameters=params, artifacts=arts, key=key, timeout=template.timeout,
+                       slices=runs, echo=self.echo, store=self.store, progress=progress)
+        if hasattr(template, "op_class"):
+            if self.isolation == "process":
+                from dflow_jupyter.engine.pool import PoolPythonJob, shared_pool
+
+                return PoolPythonJob(spec, shared_pool())
+            return InProcessPythonJob(spec)
+        scope = Frame(self.workflow, template, params, arts).scope(item)
+        return ScriptJob(spec, scope)
+
+    def _attempt_dir(self, node: Node, attempt: int) -> Path:
+        path = self.recorder.directory / f"{node.key}-attempt{attempt}"
+        path.mkdir(parents=True, exist_ok=True)
+        node.step_dir = path.name
+        return path
+
+
+def outputs_of(node: Node) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typed outputs of a recorded node (parameters decoded by their declared type)."""
+    import json
+
+    from dflow_jupyter.storage import S3Artifact
+
+    params: dict[str, Any] = {}
+    arts: dict[str, Any] = {}
+    outputs = node.outputs or {}
+    for entry in outputs.get("parameters") or []:
+        params[entry["name"]] = decode_parameter(entry)
+    for entry in outputs.get("artifacts") or []:
+        key = (entry.get("s3") or {}).get("key") or entry.get("key")
+        if key is None:
+            continue
+        if key.startswith("["):
+            arts[entry["name"]] = [S3Artifact(key=k) for k in json.loads(key)]
+        else:
+            arts[entry["name"]] = S3Artifact(key=key)
+    return params, arts
+
+
+def decode_parameter(entry: dict[str, Any]) -> Any:
+    import json
+
+    value = entry.get("value")
+    try:
+        kind = json.loads(entry.get("description") or "{}").get("type", "str")
+    except ValueError:
+        kind = "str"
+    if value is None or kind == "str":
+        return value
+    try:
+        return from_argo_string(value)
+    except ValueError:
+        return value
+
+
+def new_workflow_id(name: str) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return f"{name}-{''.join(secrets.choice(alphabet) for _ in range(5))}"
+
+
+def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None = None,
+                 restart: bool = False) -> WorkflowStatus:
+    """Run ``workflow`` to the end in this thread; returns the final status."""
+    from dflow_jupyter.model.validate import validate
+    from dflow_jupyter.storage import LocalStore
+
+    from dflow_jupyter.engine import registry
+
+    entry = workflow.entrypoint
+    validate(entry)
+    registry.remember(entry)
+    directory = workflow_root() / workflow_id
+    previous = None
+    if restart and (directory / "status.json").exists():
+        previous = load_status(directory)
+        if previous.phase == "Succeeded":
+            return previous
+    status = WorkflowStatus(name=workflow_id, uid=workflow.uid or secrets.token_hex(16),
+                            labels=dict(workflow.labels), annotations=dict(workflow.annotations))
+    if previous is not None:
+        status.nodes = previous.nodes
+        status.uid = previous.uid or status.uid
+    recorder = Recorder(status, directory)
+    write_atomic(directory / "pid", str(os.getpid()))
+    write_atomic(directory / "type", entry.kind)
+    scheduler = Scheduler(max_jobs=workflow.parallelism)
+    store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
+    reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
+    ctx = RunContext(workflow_id, recorder, store, scheduler, reuse, previous, dict(workflow.parameters or {}))
+    limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()
+    active_runs[workflow_id] = ctx
+    recorder.set_phase("Running")
+    status.started_at = status.started_at or time.time()
+    try:
+        result: StepResult = scheduler.run(invoke_template(
+            ctx, entry, workflow_id, workflow_id, None, None,
+            {k: v for k, v in (workflow.parameters or {}).items()}, {}, limits))
+        _settle_globals(ctx, status)
+        if result.phase == "Succeeded":
+            recorder.set_phase("Succeeded")
+        else:
+            recorder.set_phase("Error" if result.phase == "Error" else "Failed",
+                               result.message or (result.node.message if result.node else None))
+    except Terminated as stop:
+        _abandon(recorder, str(stop))
+        recorder.set_phase("Failed", str(stop))
+    except KeyboardInterrupt:
+        _abandon(recorder, "interrupted")
+        recorder.set_phase("Failed", "interrupted by the user (KeyboardInterrupt)")
+        raise
+    except BaseException as exc:
+        _abandon(recorder, f"engine error: {exc}")
+        recorder.set_phase("Error", f"engine error: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        active_runs.pop(workflow_id, None)
+        scheduler.close()
+        workflow._last_exception = ctx.last_exception
+    return status
+
+
+def _abandon(recorder: Recorder, reason: str) -> None:
+    """Mark every unfinished node Failed (as Argo does on terminate); finished ones stay."""
+    for node in list(recorder.status.nodes.values()):
+        if not node.finished:
+            recorder.finish(node, "Failed", reason)
+
+
+def _settle_globals(ctx: RunContext, status: WorkflowStatus) -> None:
+    params = ctx.global_outputs["parameters"]
+    arts = ctx.global_outputs["artifacts"]
+    if not params and not arts:
+        return
+    outputs: dict[str, Any] = {}
+    if params:
+        outputs["parameters"] = [{"name": k, "value": to_argo_string(v)} for k, v in params.items()]
+    if arts:
+        outputs["artifacts"] = [{"name": k, "s3": {"key": getattr(v, "key", None)}} for k, v in arts.items()]
+    status.outputs = outputs
+
+
+def request_terminate(workflow_id: str, reason: str = "Stopped with strategy 'Terminate'") -> bool:
+    """Stop a run of this process; returns False if it is not running here."""
+    ctx = active_runs.get(workflow_id)
+    if ctx is None:
+        return False
+    ctx.scheduler.request_terminate(reason)
+    if threading.current_thread() is threading.main_thread() and ctx is not None:
+        # Called from an OP or a signal handler in the running thread: stop at once.
+        pass
+    return True
+
+
+__all__ = ["run_workflow", "request_terminate", "active_runs", "workflow_root", "new_workflow_id", "sys"]

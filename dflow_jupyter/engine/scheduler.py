@@ -1,0 +1,265 @@
+"""A small cooperative scheduler: workflow templates run as generators, leaf steps as jobs.
+
+Each template invocation (a Steps, a DAG, a fan-out, a retry loop) is a generator that yields
+requests: start a child (``Spawn``), wait for children (``WaitAny``/``WaitAll``) or run a leaf
+step (``RunJob``). The scheduler drives them from one loop, so a recursion 10,000 levels deep
+costs no Python stack, parallel branches interleave without threads, and in-process Python OPs
+run one at a time in the calling thread (where breakpoints and post-mortem debugging work)
+while subprocess and worker-pool jobs run concurrently.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_for_ready
+from typing import Any, Protocol
+
+Coroutine = Generator[Any, Any, Any]
+
+
+class Job(Protocol):
+    """A leaf step run. Synchronous jobs run inline; asynchronous ones are polled."""
+
+    is_async: bool
+
+    def run(self) -> Any: ...  # synchronous jobs
+
+    def start(self) -> None: ...  # asynchronous jobs
+
+    def wait_object(self) -> Any: ...  # something multiprocessing.connection.wait accepts
+
+    def poll(self) -> tuple[bool, Any]: ...  # (finished, result)
+
+    def deadline(self) -> float | None: ...  # monotonic time at which on_deadline() is due
+
+    def on_deadline(self) -> None: ...
+
+    def kill(self, reason: str) -> None: ...
+
+
+@dataclass
+class Spawn:
+    coroutine: Coroutine
+
+
+@dataclass
+class WaitAny:
+    handles: list[Handle]
+
+
+@dataclass
+class WaitAll:
+    handles: list[Handle]
+
+
+@dataclass
+class RunJob:
+    job: Job
+
+
+@dataclass(eq=False)
+class Semaphore:
+    """Bounds how many pods run at once inside a template (Argo's ``parallelism``)."""
+
+    limit: int
+    used: int = 0
+    waiting: deque[Any] = field(default_factory=deque)
+
+
+@dataclass
+class Acquire:
+    semaphore: Semaphore
+
+
+@dataclass(eq=False)
+class Handle:
+    """A spawned coroutine: its result once done (or the exception that ended it)."""
+
+    coroutine: Coroutine
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+    waiters: list[Any] = field(default_factory=list)
+
+
+class Terminated(Exception):
+    """Raised out of ``Scheduler.run`` when the run was terminated."""
+
+
+class Scheduler:
+    """Drive coroutines to completion; at most ``max_jobs`` asynchronous jobs at a time."""
+
+    def __init__(self, max_jobs: int | None = None) -> None:
+        self.ready: deque[tuple[Handle, Any, BaseException | None]] = deque()
+        self.running: dict[int, tuple[Job, Handle]] = {}
+        self.queued_jobs: deque[tuple[Job, Handle]] = deque()
+        self.max_jobs = max_jobs
+        self.terminate_reason: str | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+
+    def close(self) -> None:
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # -- control from other threads -----------------------------------------------------------
+    def request_terminate(self, reason: str) -> None:
+        self.terminate_reason = reason
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    # -- main loop ----------------------------------------------------------------------------
+    def run(self, main: Coroutine) -> Any:
+        root = Handle(main)
+        self.ready.append((root, None, None))
+        try:
+            while not root.done:
+                if self.terminate_reason is not None:
+                    raise Terminated(self.terminate_reason)
+                if self.ready:
+                    self._step(*self.ready.popleft())
+                elif self.running:
+                    self._wait_jobs()
+                else:  # pragma: no cover - a bug in a template coroutine
+                    raise RuntimeError("workflow engine deadlock: nothing ready and nothing running")
+        except BaseException as exc:
+            self._kill_all(str(exc) or type(exc).__name__)
+            raise
+        if root.error is not None:
+            raise root.error
+        return root.result
+
+    def _kill_all(self, reason: str) -> None:
+        for job, _ in list(self.running.values()):
+            try:
+                job.kill(reason)
+            except Exception:  # noqa: BLE001 - best effort while stopping
+                pass
+        self.running.clear()
+
+    def _step(self, handle: Handle, value: Any, error: BaseException | None) -> None:
+        try:
+            if error is not None:
+                request = handle.coroutine.throw(error)
+            else:
+                request = handle.coroutine.send(value)
+        except StopIteration as stop:
+            self._finish(handle, stop.value, None)
+            return
+        except (KeyboardInterrupt, SystemExit, Terminated):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - delivered to the waiting parent
+            self._finish(handle, None, exc)
+            return
+        self._dispatch(handle, request)
+
+    def _dispatch(self, handle: Handle, request: Any) -> None:
+        if isinstance(request, Spawn):
+            child = Handle(request.coroutine)
+            self.ready.append((child, None, None))
+            self.ready.append((handle, child, None))
+        elif isinstance(request, WaitAny):
+            done = next((h for h in request.handles if h.done), None)
+            if done is not None:
+                self.ready.append((handle, done, None))
+            elif not request.handles:
+                self.ready.append((handle, None, None))
+            else:
+                waiter = ("any", handle, request.handles)
+                for child in request.handles:
+                    child.waiters.append(waiter)
+        elif isinstance(request, WaitAll):
+            pending = [h for h in request.handles if not h.done]
+            if not pending:
+                self.ready.append((handle, [h.result for h in request.handles], None))
+            else:
+                waiter = ("all", handle, request.handles)
+                for child in pending:
+                    child.waiters.append(waiter)
+        elif isinstance(request, Acquire):
+            sem = request.semaphore
+            if sem.used < sem.limit:
+                sem.used += 1
+                self.ready.append((handle, None, None))
+            else:
+                sem.waiting.append(handle)
+        elif isinstance(request, RunJob):
+            job = request.job
+            if not job.is_async:
+                self._run_sync(handle, job)
+            elif self.max_jobs is not None and len(self.running) >= self.max_jobs:
+                self.queued_jobs.append((job, handle))
+            else:
+                self._start(job, handle)
+        else:  # pragma: no cover - a bug in a template coroutine
+            raise TypeError(f"unknown scheduler request {request!r}")
+
+    def release(self, sem: Semaphore) -> None:
+        """Give back a slot taken with ``Acquire``; the next waiter gets it."""
+        if sem.waiting:
+            self.ready.append((sem.waiting.popleft(), None, None))
+        else:
+            sem.used -= 1
+
+    def _run_sync(self, handle: Handle, job: Job) -> None:
+        try:
+            result = job.run()
+        except (KeyboardInterrupt, SystemExit, Terminated):
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            self.ready.append((handle, None, exc))
+            return
+        self.ready.append((handle, result, None))
+
+    def _start(self, job: Job, handle: Handle) -> None:
+        try:
+            job.start()
+        except BaseException as exc:  # noqa: BLE001
+            self.ready.append((handle, None, exc))
+            return
+        self.running[id(job)] = (job, handle)
+
+    def _finish(self, handle: Handle, result: Any, error: BaseException | None) -> None:
+        handle.done, handle.result, handle.error = True, result, error
+        for kind, parent, group in handle.waiters:
+            if kind == "any":
+                if getattr(parent, "_woken", None) is group:
+                    continue
+                parent._woken = group  # type: ignore[attr-defined]
+                self.ready.append((parent, handle, None))
+            elif all(h.done for h in group):
+                self.ready.append((parent, [h.result for h in group], None))
+        handle.waiters.clear()
+
+    def _wait_jobs(self) -> None:
+        objects: dict[Any, list[tuple[Job, Handle]]] = {}
+        deadline: float | None = None
+        for job, handle in self.running.values():
+            objects.setdefault(job.wait_object(), []).append((job, handle))
+            due = job.deadline()
+            if due is not None and (deadline is None or due < deadline):
+                deadline = due
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        ready = wait_for_ready([*objects, self._wake_r], timeout)
+        if self._wake_r in ready:
+            os.read(self._wake_r, 1024)
+        now = time.monotonic()
+        for job, handle in list(self.running.values()):
+            due = job.deadline()
+            if due is not None and due <= now:
+                job.on_deadline()
+            finished, result = job.poll()
+            if finished:
+                del self.running[id(job)]
+                self.ready.append((handle, result, None))
+        while self.queued_jobs and (self.max_jobs is None or len(self.running) < self.max_jobs):
+            self._start(*self.queued_jobs.popleft())

@@ -1,0 +1,97 @@
+"""A warm worker process of process isolation: runs Python OPs sent by the engine.
+
+Started as ``python -m dflow_jupyter.engine.worker``. Frames on stdin/stdout are a 4-byte
+big-endian length and a cloudpickle payload; the OP's own output (Python and C level, and
+that of its subprocesses) goes to the step's log file, never into the frame channel.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+
+def read_frame(stream: BinaryIO) -> Any | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    payload = stream.read(size)
+    return pickle.loads(payload)
+
+
+def write_frame(stream: BinaryIO, message: Any) -> None:
+    import cloudpickle
+
+    payload = cloudpickle.dumps(message)
+    stream.write(struct.pack(">I", len(payload)) + payload)
+    stream.flush()
+
+
+def _run_job(job: dict[str, Any], channel: BinaryIO) -> dict[str, Any]:
+    from dflow_jupyter.engine.python_exec import run_op
+    from dflow_jupyter.python.typecheck import check_opio
+
+    op = job["op"]
+    op_class = type(op)
+
+    def check(values: dict[str, Any], direction: str) -> None:
+        sign = op_class.get_input_sign() if direction == "input" else op_class.get_output_sign()
+        check_opio(sign, values, op_name=op_class.__name__, direction=direction)  # type: ignore[arg-type]
+
+    def progress(current: int, total: int) -> None:
+        write_frame(channel, {"type": "progress", "current": current, "total": total})
+
+    object.__setattr__(op, "_progress_hook", progress)
+    op.key, op.workflow_name = job["key"], job["workflow"]
+    outcomes = []
+    log_path = Path(job["log_path"])
+    for op_in in job["inputs"]:
+        if hasattr(op, "_early_outputs"):
+            op._early_outputs = {}
+        outcome = run_op(op, op_in, workdir=Path(job["workdir"]), log_path=log_path,
+                         timeout=job["timeout"], echo=False, check=check)
+        outcome.exception = None  # may not pickle; the message and log carry it
+        outcomes.append(outcome)
+        if outcome.phase != "Succeeded":
+            break
+    return {"type": "done", "outcomes": outcomes}
+
+
+def main() -> None:
+    # Keep the frame channel private: fd 1 and 2 are pointed at each step's log while it runs.
+    channel = os.fdopen(os.dup(1), "wb")
+    commands = sys.stdin.buffer
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    while True:
+        job = read_frame(commands)
+        if job is None:
+            return
+        if job.get("type") == "setup":
+            sys.path[:] = job["sys_path"]
+            continue
+        log_fd = os.open(job["log_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        saved_err = os.dup(2)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        try:
+            result = _run_job(job, channel)
+        except BaseException as exc:  # noqa: BLE001 - report, then keep serving
+            result = {"type": "crash", "message": f"{type(exc).__name__}: {exc}"}
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(devnull, 1)
+            os.dup2(saved_err, 2)
+            os.close(saved_err)
+            os.close(log_fd)
+        write_frame(channel, result)
+
+
+if __name__ == "__main__":
+    main()

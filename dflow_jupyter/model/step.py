@@ -1,0 +1,234 @@
+"""``Step``: one use of a template, with its inputs wired to values or to other steps' outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dflow_jupyter.errors import WorkflowDefinitionError
+from dflow_jupyter.model.argo_funcs import ArgoSequence
+from dflow_jupyter.model.io import ArgoVar, BoundIO, UNSET, _IOBase
+from dflow_jupyter.model.names import check_key, check_step_name
+from dflow_jupyter.model.templates import OPTemplate
+
+
+class Step:
+    """A step of a ``Steps`` template (or, as ``Task``, of a ``DAG``)."""
+
+    is_task = False
+
+    def __init__(
+        self,
+        name: str,
+        template: OPTemplate,
+        parameters: Mapping[str, Any] | None = None,
+        artifacts: Mapping[str, Any] | None = None,
+        when: str | ArgoVar | None = None,
+        with_param: Any = None,
+        continue_on_failed: bool = False,
+        continue_on_error: bool = False,
+        continue_on_num_success: int | None = None,
+        continue_on_success_ratio: float | None = None,
+        with_sequence: ArgoSequence | None = None,
+        key: str | ArgoVar | None = None,
+        executor: Any = None,
+        use_resource: Any = None,
+        util_image: str | None = None,
+        util_image_pull_policy: str | None = None,
+        util_command: Any = None,
+        parallelism: int | None = None,
+        slices: Any = None,
+        success_hook: Any = None,
+        running_hook: Any = None,
+        failure_hook: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        what = "task" if self.is_task else "step"
+        self.name = check_step_name(name, f"{what} name")
+        if not isinstance(template, OPTemplate):
+            raise TypeError(
+                f"{what} {name!r}: template must be an OP template (PythonOPTemplate, "
+                f"ShellOPTemplate, Steps, DAG...), got {type(template).__name__} ({template!r})"
+            )
+        if kwargs:
+            raise TypeError(f"{what} {name!r}: unexpected argument(s) {', '.join(sorted(kwargs))}")
+        self.template = template
+        self.inputs = BoundIO(self, "inputs")
+        self.outputs = BoundIO(self, "outputs")
+        self.parameters: dict[str, Any] = {}
+        self.artifacts: dict[str, Any] = {}
+        self.when = when
+        self.with_param = with_param
+        self.with_sequence = with_sequence
+        self.continue_on_failed = continue_on_failed
+        self.continue_on_error = continue_on_error
+        self.continue_on_num_success = continue_on_num_success
+        self.continue_on_success_ratio = continue_on_success_ratio
+        self.key = key
+        self.executor = executor
+        self.use_resource = use_resource
+        self.util_image = util_image
+        self.util_image_pull_policy = util_image_pull_policy
+        self.util_command = util_command
+        self.parallelism = parallelism
+        self.slices = slices if slices is not None else getattr(template, "slices", None)
+        self.success_hook, self.running_hook, self.failure_hook = success_hook, running_hook, failure_hook
+        self._validate_options()
+        self.set_parameters(parameters or {})
+        self.set_artifacts(artifacts or {})
+        self._check_required()
+
+    # -- wiring -------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return "task" if self.is_task else "step"
+
+    def _describe(self) -> str:
+        return f"{self.kind} {self.name!r} (template {self.template.name!r})"
+
+    def set_parameters(self, parameters: Mapping[str, Any]) -> None:
+        declared = self.template.inputs.parameters
+        for pname, value in parameters.items():
+            if pname not in declared:
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: unknown input parameter {pname!r}; "
+                    f"the template declares {_known(declared)}"
+                )
+            if isinstance(value, _IOBase) and value._kind == "artifacts":
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: input parameter {pname!r} was given an artifact "
+                    f"({value!r}); pass it in artifacts= instead"
+                )
+            self.parameters[pname] = value
+        self._check_static_parameter_types(parameters)
+
+    def set_artifacts(self, artifacts: Mapping[str, Any]) -> None:
+        declared = self.template.inputs.artifacts
+        for aname, value in artifacts.items():
+            if aname not in declared:
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: unknown input artifact {aname!r}; "
+                    f"the template declares {_known(declared)}"
+                )
+            if isinstance(value, _IOBase) and value._kind == "parameters":
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: input artifact {aname!r} was given a parameter "
+                    f"({value!r}); pass it in parameters= instead"
+                )
+            if isinstance(value, (str, bytes)) and "{{" not in str(value):
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: input artifact {aname!r} expects an artifact (from "
+                    f"upload_artifact() or another step's outputs.artifacts), got the string "
+                    f"{value!r}; upload the file first: upload_artifact({value!r})"
+                )
+            self.artifacts[aname] = value
+
+    def _check_required(self) -> None:
+        for pname, decl in self.template.inputs.parameters.items():
+            if pname not in self.parameters and not decl.has_value:
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: missing input parameter {pname!r} "
+                    f"(type {_type_name(decl.type)}, no default); pass parameters={{{pname!r}: ...}}"
+                )
+        for aname, decl in self.template.inputs.artifacts.items():
+            if aname not in self.artifacts and not decl.optional and decl.source is None:
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: missing input artifact {aname!r}; pass "
+                    f"artifacts={{{aname!r}: ...}} or mark it optional on the template"
+                )
+
+    def _sliced_parameters(self) -> set[str]:
+        return set(self.slices.input_parameter) if self.slices is not None else set()
+
+    def _check_static_parameter_types(self, parameters: Mapping[str, Any]) -> None:
+        """Literal values must fit the OP's declared types (after Argo's string round trip)."""
+        from dflow_jupyter.engine.values import coerce_parameter
+
+        sliced = self._sliced_parameters()
+        for pname, value in parameters.items():
+            decl = self.template.inputs.parameters[pname]
+            if decl.type is None or _is_dynamic(value):
+                continue
+            if pname in sliced:
+                if not isinstance(value, (list, tuple)):
+                    raise WorkflowDefinitionError(
+                        f"{self._describe()}: sliced input parameter {pname!r} expects a list "
+                        f"(one element per slice), got {type(value).__name__} ({value!r})"
+                    )
+                continue
+            coerce_parameter(value, decl.type, where=f"{self._describe()}: input parameter {pname!r}")
+
+    def _validate_options(self) -> None:
+        ratio = self.continue_on_success_ratio
+        if ratio is not None and (
+            isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1
+        ):
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: continue_on_success_ratio must be a number in [0, 1], got {ratio!r}"
+            )
+        count = self.continue_on_num_success
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: continue_on_num_success must be a non-negative int, got {count!r}"
+            )
+        if self.with_param is not None and self.with_sequence is not None:
+            raise WorkflowDefinitionError(f"{self._describe()}: give with_param or with_sequence, not both")
+        wp = self.with_param
+        if wp is not None and not isinstance(wp, (list, tuple, ArgoVar)) and not (
+            isinstance(wp, str) and "{{" in wp
+        ):
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: with_param expects a list, a list parameter or an Argo "
+                f"expression such as argo_range(3), got {type(wp).__name__} ({wp!r})"
+            )
+        if self.with_sequence is not None and not isinstance(self.with_sequence, ArgoSequence):
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: with_sequence expects argo_sequence(...), got {self.with_sequence!r}"
+            )
+        if isinstance(self.key, str) and "{{" not in self.key:
+            check_key(self.key, self.name)
+        elif self.key is not None and not isinstance(self.key, (str, ArgoVar)):
+            raise WorkflowDefinitionError(f"{self._describe()}: key must be a string, got {self.key!r}")
+        if self.parallelism is not None and (not isinstance(self.parallelism, int) or self.parallelism < 1):
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: parallelism must be a positive int, got {self.parallelism!r}"
+            )
+        if self.when is not None and not isinstance(self.when, (str, ArgoVar, bool)):
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: when must be a string or an expression, got {self.when!r}"
+            )
+
+    # -- dependencies --------------------------------------------------------------------------
+    def references(self) -> list[Any]:
+        """Every step/task this one reads from (parameters, artifacts, when, with_param, key)."""
+        from dflow_jupyter.model.refs import referenced_names, referenced_steps
+
+        found: list[Any] = []
+        for value in (*self.parameters.values(), *self.artifacts.values(), self.with_param):
+            found.extend(referenced_steps(value))
+        self._referenced_names = set()
+        for value in (*self.parameters.values(), self.when, self.with_param, self.key,
+                      *(vars(self.with_sequence).values() if self.with_sequence else ())):
+            self._referenced_names.update(referenced_names(value))
+        return found
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, template={self.template.name!r})"
+
+
+def _is_dynamic(value: Any) -> bool:
+    if isinstance(value, ArgoVar):
+        return True
+    if isinstance(value, str):
+        return "{{" in value
+    return False
+
+
+def _known(declared: Mapping[str, Any]) -> str:
+    return ", ".join(repr(k) for k in declared) or "none"
+
+
+def _type_name(kind: Any) -> str:
+    if kind is None or kind is UNSET:
+        return "any"
+    return getattr(kind, "__name__", None) or str(kind)

@@ -1,0 +1,83 @@
+"""Engine events: subscribers learn of every node change without polling the disk."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dflow_jupyter.status.model import Node, WorkflowStatus
+
+
+@dataclass(frozen=True)
+class NodeEvent:
+    """A node was added or changed (``node`` is a snapshot in Argo's JSON shape)."""
+
+    workflow: str
+    kind: str  # "node" or "workflow"
+    node_id: str | None
+    node: dict[str, Any] | None
+    phase: str
+    progress: str | None
+
+
+Listener = Callable[[NodeEvent], None]
+
+
+class EventBus:
+    """A thread-safe publish/subscribe hub; a failing listener never stops the engine."""
+
+    def __init__(self) -> None:
+        self._listeners: list[tuple[Listener, str | None]] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener, workflow: str | None = None) -> Callable[[], None]:
+        """Call ``listener(event)`` for each event (of one workflow, or all); returns unsubscribe."""
+        entry = (listener, workflow)
+        with self._lock:
+            self._listeners.append(entry)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if entry in self._listeners:
+                    self._listeners.remove(entry)
+
+        return unsubscribe
+
+    def subscribe_queue(self, workflow: str | None = None) -> tuple[queue.SimpleQueue[NodeEvent], Callable[[], None]]:
+        """A queue that receives the events, for consumers on another thread."""
+        q: queue.SimpleQueue[NodeEvent] = queue.SimpleQueue()
+        return q, self.subscribe(q.put, workflow)
+
+    @property
+    def active(self) -> bool:
+        return bool(self._listeners)
+
+    def publish_node(self, status: WorkflowStatus, node: Node) -> None:
+        if not self._listeners:
+            return
+        self._emit(NodeEvent(status.name, "node", node.id, node.to_argo(), node.phase, node.progress))
+
+    def publish_workflow(self, status: WorkflowStatus) -> None:
+        if not self._listeners:
+            return
+        self._emit(NodeEvent(status.name, "workflow", None, None, status.phase, status.progress))
+
+    def _emit(self, event: NodeEvent) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener, only in listeners:
+            if only is not None and only != event.workflow:
+                continue
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a broken display must not break a run
+                import logging
+
+                logging.getLogger("dflow_jupyter").exception("event listener failed")
+
+
+#: The process-wide bus the debug engine publishes to (the Argo poller publishes here too).
+events = EventBus()

@@ -1,0 +1,198 @@
+"""dflow-compatible artifact references: ``S3Artifact``, ``LocalArtifact`` and ``StorageClient``."""
+
+from __future__ import annotations
+
+import abc
+import copy
+import os
+from typing import Any, TypeVar
+
+from dflow_jupyter.config import config, s3_config
+from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeError
+
+__all__ = ["LocalArtifact", "S3Artifact", "StorageClient", "local_root", "locate"]
+
+_A = TypeVar("_A", bound="_Sliceable")
+
+
+class _Sliceable:
+    """``art[i]`` selects part of a list (or dict) artifact without touching its data (dflow)."""
+
+    slice: Any
+    parent: Any
+
+    def __getitem__(self: _A, key: Any) -> _A:
+        art = copy.copy(self)
+        art.parent = self
+        art.slice = key if self.slice is None else f"{self.slice}.{key}"
+        return art
+
+    def download(self, **kwargs: Any) -> Any:
+        """Download this artifact; same keywords as :func:`download_artifact`."""
+        from dflow_jupyter.storage.transfer import download_artifact
+
+        return download_artifact(self, **kwargs)
+
+
+class S3Artifact(_Sliceable):
+    """Reference to a stored artifact.
+
+    In debug mode (the default) ``key`` is the artifact's directory in the local store and
+    ``local_path`` equals it; with ``debug_s3=True`` (or ``config["debug_s3"]``) or on Argo it
+    is an object-store key, prefixed with ``s3_config["prefix"]`` as dflow does.
+
+    Parameters
+    ----------
+    key : str, optional
+        Store directory (debug) or object key.
+    path_list : list or str, optional
+        The catalog items (``{"dflow_list_item": ..., "order": ...}``). Artifacts made by the
+        store carry them, and the store then trusts them instead of re-reading the catalog.
+    urn : str
+        Lineage URN; resolved to a key through ``config["lineage"]`` when set.
+    debug_s3 : bool
+        Treat ``key`` as an object-store key even in debug mode.
+    local_path : str, optional
+        Explicit local directory (or file) of the artifact.
+    """
+
+    def __init__(
+        self,
+        key: str | os.PathLike[str] | None = None,
+        path_list: list[Any] | str | None = None,
+        urn: str = "",
+        debug_s3: bool = False,
+        *,
+        local_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if urn and config["lineage"]:
+            key = config["lineage"].get_artifact_metadata(urn).uri
+        if key is None:
+            if local_path is None:
+                raise ArtifactTypeError(
+                    "S3Artifact: a key is required, e.g. S3Artifact(key='upload/<id>'), "
+                    "or a urn with config['lineage'] set"
+                )
+            key = local_path
+        self.key: str = os.fspath(key)
+        self.local_path: str | None = None if local_path is None else os.fspath(local_path)
+        debug = str(config["mode"]).lower() == "debug"
+        if self.local_path is None and debug and not config["debug_s3"] and not debug_s3:
+            self.local_path = self.key
+        elif self.local_path is None:
+            prefixes = [s3_config["prefix"], *s3_config["extra_prefixes"]]
+            if not any(self.key.startswith(p) for p in prefixes):
+                self.key = s3_config["prefix"] + self.key
+        self.path_list: list[Any] | str = [] if path_list is None else path_list
+        self.urn = urn
+        self.slice: Any = None
+        self.parent: Any = None
+
+    def sub_path(self, path: str) -> S3Artifact:
+        """The artifact rooted at ``path`` inside this one."""
+        art = copy.copy(self)
+        art.key = self.key.rstrip("/") + "/" + str(path)
+        if self.local_path is not None:
+            art.local_path = self.local_path.rstrip("/") + "/" + str(path)
+        art.path_list = []
+        return art
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "urn": self.urn,
+            "slice": self.slice,
+            "local_path": self.local_path,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> S3Artifact:
+        art = cls(key=d["key"], urn=d.get("urn", ""), local_path=d.get("local_path"))
+        art.slice = d.get("slice")
+        return art
+
+    def evalable_repr(self, imports: set[tuple[str | None, str]]) -> str:
+        imports.add(("dflow_jupyter", "S3Artifact"))
+        urn = f", urn={self.urn!r}" if self.urn else ""
+        return f"S3Artifact(key={self.key!r}{urn})"
+
+    def __repr__(self) -> str:
+        sliced = "" if self.slice is None else f"[{self.slice!r}]"
+        return f"S3Artifact(key={self.key!r}){sliced}"
+
+
+class LocalArtifact(_Sliceable):
+    """Reference to a file or directory on this machine (debug mode only)."""
+
+    def __init__(self, local_path: str | os.PathLike[str]) -> None:
+        self.local_path: str = os.fspath(local_path)
+        self.slice: Any = None
+        self.parent: Any = None
+
+    def sub_path(self, path: str) -> LocalArtifact:
+        """The artifact rooted at ``path`` inside this one."""
+        art = copy.copy(self)
+        art.local_path = self.local_path.rstrip("/") + "/" + str(path)
+        return art
+
+    def __repr__(self) -> str:
+        sliced = "" if self.slice is None else f"[{self.slice!r}]"
+        return f"LocalArtifact(local_path={self.local_path!r}){sliced}"
+
+
+class StorageClient(abc.ABC):
+    """dflow's pluggable object-store interface (``s3_config["storage_client"]``)."""
+
+    @abc.abstractmethod
+    def upload(self, key: str, path: str) -> None: ...
+
+    @abc.abstractmethod
+    def download(self, key: str, path: str) -> None: ...
+
+    @abc.abstractmethod
+    def list(self, prefix: str, recursive: bool = False) -> list[str]: ...
+
+    @abc.abstractmethod
+    def copy(self, src: str, dst: str) -> None: ...
+
+    @abc.abstractmethod
+    def get_md5(self, key: str) -> str: ...
+
+
+def local_root(artifact: Any, *, store_root: str | None = None, what: str = "artifact") -> str:
+    """The absolute local path of ``artifact`` (anything with ``local_path`` or ``key``).
+
+    A relative key not found from the current directory is looked up under ``store_root`` and
+    under ``debug_workdir/debug_artifact_dir``, where dflow's debug mode keeps uploads.
+    """
+    return locate(artifact, store_root=store_root, what=what)[0]
+
+
+def locate(
+    artifact: Any, *, store_root: str | None = None, what: str = "artifact"
+) -> tuple[str, os.stat_result]:
+    """:func:`local_root` and the ``stat`` of that path."""
+    names = [getattr(artifact, attr, None) for attr in ("local_path", "key")]
+    candidates = [os.fspath(n) for n in names if n]
+    if not candidates:
+        raise ArtifactTypeError(
+            f"{what}: expected an S3Artifact, LocalArtifact or an object with a 'local_path' "
+            f"or 'key', got {type(artifact).__name__}: {artifact!r}"
+        )
+    tried: list[str] = []
+    for name in candidates:
+        paths = [name]
+        if not os.path.isabs(name):
+            debug_dir = os.path.join(config["debug_workdir"], config["debug_artifact_dir"])
+            paths += [os.path.join(b, name) for b in (store_root, debug_dir) if b]
+        for path in paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                tried.append(os.path.abspath(path))
+                continue
+            return (path if path[:1] == "/" else os.path.abspath(path)), st
+    raise ArtifactNotFoundError(
+        f"{what}: {artifact!r} is not in the local store (looked for {', '.join(tried)}); "
+        "it may have been deleted, or it is an object-store key (set config['debug_s3'])"
+    )

@@ -1,0 +1,192 @@
+"""The ``.dflow`` catalog of an artifact: which of its paths form the path object, in what order.
+
+The format is dflow's, so artifacts are interchangeable with it: ``<artifact>/.dflow/<uuid>``
+files, each holding ``{"path_list": [{"dflow_list_item": <relative path or null>, "order": <o>}]}``.
+Integer orders make a list (sorted by order); dotted string orders (``"a.b.0"``) make a nested
+dict. Several catalog files in one artifact are merged with dflow's rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+from dflow_jupyter.config import config
+
+__all__ = [
+    "Catalog",
+    "assemble",
+    "catalog_dir_name",
+    "expand",
+    "flatten",
+    "get_slices",
+    "iter_leaves",
+    "map_leaves",
+    "read_catalog",
+    "write_catalog",
+]
+
+Item = dict[str, Any]
+
+# Extra key of a catalog file marking "this artifact is one file, stage it as a file" (a shell
+# step's OutputArtifact(path="/tmp/x.txt")). dflow's readers only look at "path_list".
+_SINGLE_FILE_KEY = "dflow_jupyter_single_file"
+
+
+class Catalog(NamedTuple):
+    """The merged catalog of one artifact directory."""
+
+    items: list[Item]
+    single_file: bool
+    present: bool
+    """Whether the artifact has a catalog at all (a shell step's output directory has none)."""
+
+
+def catalog_dir_name() -> str:
+    return str(config["catalog_dir_name"])
+
+
+def write_catalog(root: str, items: list[Item], *, single_file: bool = False) -> None:
+    """Write ``items`` as a new catalog file of the artifact directory ``root``."""
+    directory = os.path.join(root, catalog_dir_name())
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(directory)
+    payload: dict[str, Any] = {"path_list": items}
+    if single_file:
+        payload[_SINGLE_FILE_KEY] = True
+    with open(os.path.join(directory, str(uuid.uuid4())), "w", encoding="utf-8") as f:
+        f.write(json.dumps(payload))
+
+
+def read_catalog(root: str) -> Catalog:
+    """Read and merge the catalog files of ``root`` (none, or ``root`` a file: empty catalog)."""
+    directory = os.path.join(root, catalog_dir_name())
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return Catalog([], False, False)
+    merged = _Merger()
+    single = False
+    for name in names:
+        with open(os.path.join(directory, name), "rb") as f:
+            payload = json.loads(f.read())
+        single = single or bool(payload.get(_SINGLE_FILE_KEY))
+        for item in payload.get("path_list", []):
+            merged.add(item)
+    return Catalog(merged.items, single, True)
+
+
+class _Merger:
+    """dflow's ``append_item`` rules, indexed by order so that 10,000 items stay linear."""
+
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self._by_order: dict[Any, list[Item]] = {}
+
+    def add(self, item: Item) -> None:
+        same_order = self._by_order.setdefault(item["order"], [])
+        for current in same_order:
+            if current == item or item["dflow_list_item"] is None:
+                return
+            if current["dflow_list_item"] is None:
+                current["dflow_list_item"] = item["dflow_list_item"]
+                return
+        item = dict(item)
+        same_order.append(item)
+        self.items.append(item)
+
+
+def assemble(items: list[Item], root: str | None = None) -> list[Any] | dict[str, Any]:
+    """The path object of ``items``, each path joined to ``root`` when given."""
+    if not items:
+        return []
+
+    def join(rel: str | None) -> str | None:
+        return rel if root is None or rel is None else os.path.join(root, rel)
+
+    if all(type(item["order"]) is int for item in items):
+        ordered = sorted(items, key=lambda item: item["order"])  # stable: keeps slice order
+        return [join(item["dflow_list_item"]) for item in ordered]
+    return expand({str(item["order"]): join(item["dflow_list_item"]) for item in items})
+
+
+def flatten(obj: Any) -> dict[str, Any]:
+    """``{"a": {"b": [x, y]}}`` -> ``{"a.b.0": x, "a.b.1": y}`` (dflow's flattening)."""
+    flat: dict[str, Any] = {}
+
+    def walk(value: Any, prefix: str) -> None:
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, sub in pairs:
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(sub, (dict, list, tuple)):
+                walk(sub, name)
+            else:
+                flat[name] = sub
+
+    walk(obj, "")
+    return flat
+
+
+def _lists_from_int_keys(d: dict[str, Any]) -> Any:
+    for k, v in d.items():
+        if isinstance(v, dict):
+            d[k] = _lists_from_int_keys(v)
+    try:
+        indices = [int(k) for k in d]
+    except ValueError:
+        return d
+    out: list[Any] = [None] * (max(indices) + 1 if indices else 0)
+    for i, v in zip(indices, d.values(), strict=True):
+        out[i] = v
+    return out
+
+
+def expand(flat: dict[str, Any]) -> Any:
+    """Inverse of :func:`flatten`: dicts whose keys are all integers become lists."""
+    tree: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, last = str(key).split(".")
+        node = tree
+        for field in parents:
+            node = node.setdefault(field, {})
+        node[last] = value
+    return _lists_from_int_keys(tree)
+
+
+def get_slices(obj: Any, slices: Any) -> Any:
+    """Select part of a path object: an index, a dotted path ``"a.0"`` or a list of them."""
+    if slices is None:
+        return obj
+    if isinstance(slices, list):
+        return [get_slices(obj, s) for s in slices]
+    if isinstance(slices, int):
+        return obj[slices]
+    node = obj
+    for field in str(slices).split("."):
+        node = node[field] if isinstance(node, dict) else node[int(field)]
+    return node
+
+
+def iter_leaves(obj: Any) -> Iterator[Any]:
+    """The leaves (paths or None) of a path object."""
+    if isinstance(obj, dict):
+        for value in obj.values():
+            yield from iter_leaves(value)
+    elif isinstance(obj, (list, tuple, set)):
+        for value in obj:
+            yield from iter_leaves(value)
+    else:
+        yield obj
+
+
+def map_leaves(obj: Any, fn: Callable[[Any], Any]) -> Any:
+    """Apply ``fn`` to every non-None leaf, keeping lists and dicts."""
+    if isinstance(obj, dict):
+        return {k: map_leaves(v, fn) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [map_leaves(v, fn) for v in obj]
+    return None if obj is None else fn(obj)

@@ -1,0 +1,308 @@
+"""How artifact files reach a step without copying them: reflinks, hard links, copies or symlinks.
+
+Every artifact in the local store is immutable once written. When a step consumes one, its
+files are placed under the step's input directory by one of five methods, chosen with
+``config["debug_copy_method"]``:
+
+``"auto"`` (default)
+    A reflink (``ioctl(FICLONE)``) where the filesystem supports it (btrfs, XFS with
+    ``reflink=1``, bcachefs, ZFS 2.2+, APFS-style copy-on-write): the consumer gets its own
+    copy-on-write file, so nothing is copied and nothing it does can reach the producer's copy.
+    Support is probed on the first file of each (source device, destination device) pair and
+    cached. Elsewhere (ext4, tmpfs, overlayfs...) the file is **hard-linked** and made read-only
+    (``chmod a-w``), and a fingerprint ``(st_ino, st_size, st_mtime_ns)`` of the shared inode is
+    recorded so that the engine can check after the step that it was not written in place
+    (:func:`verify_unmodified`). Across devices the file is copied.
+``"reflink"``
+    A reflink where supported, otherwise a real copy: always safe, zero-copy only on
+    copy-on-write filesystems.
+``"link"``
+    Hard links (read-only plus fingerprint, as above) even on copy-on-write filesystems;
+    a copy across devices or when the inode already has the maximum number of links.
+``"copy"``
+    A real copy of every file, also when outputs are saved: fully isolated, but costs the time
+    and disk space of the data.
+``"symlink"``
+    dflow's own debug behaviour: the input is a tree of symbolic links to the store. Cheapest,
+    but a step writing through a link modifies the stored artifact; fingerprints are still
+    recorded so that such writes are at least detected.
+
+Trade-offs of hard links. The consumer's file *is* the producer's file. Removing the write
+bits makes ``open(path, "w")`` fail with ``PermissionError`` for ordinary users, which is the
+point: the error names the read-only input instead of silently corrupting an upstream result.
+The superuser ignores permission bits, so under root (common in containers) an in-place write
+succeeds and is only *detected* afterwards by :func:`verify_unmodified`, which reports the
+changed paths. Replacing a file (write a new file, then rename it over the input, as editors
+and most libraries that "save" do) or deleting it never affects the stored copy. The read-only
+bit belongs to the inode, so the producer's working copy (and, for ``upload_artifact``, the
+user's original file) becomes read-only too once it has been staged. Detection relies on the
+modification time: on kernels without fine-grained ("multigrain") timestamps, a same-size
+rewrite within one timer tick of the producer's last write can go unnoticed. When isolation
+must be guaranteed on such a filesystem, use ``"copy"``.
+
+Directories are never linked: they are recreated with ``mkdir`` and their files linked, so a
+step may add or delete files in its inputs without touching the store.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import filecmp
+import os
+import shutil
+import stat
+
+from dflow_jupyter.storage.fingerprints import FileFingerprint, Fingerprints
+
+__all__ = ["METHODS", "LinkConflictError", "Linker", "check_method"]
+
+METHODS = ("auto", "reflink", "link", "copy", "symlink")
+
+_FICLONE = 0x40049409  # _IOW(0x94, 9, int) from <linux/fs.h>
+# Errors meaning "this filesystem pair cannot share blocks", as opposed to a real I/O problem.
+_NO_REFLINK = {
+    errno.EOPNOTSUPP,
+    errno.ENOTSUP,
+    errno.EXDEV,
+    errno.EINVAL,
+    errno.ENOTTY,
+    errno.ENOSYS,
+}
+# Errors after which a hard link is impossible but a copy works.
+_NO_LINK = {errno.EXDEV, errno.EMLINK, errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP}
+_WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+# (source st_dev, destination st_dev) -> whether FICLONE works between them.
+_reflink_support: dict[tuple[int, int], bool] = {}
+
+
+class LinkConflictError(FileExistsError):
+    """Two different files were to be placed at the same path."""
+
+    def __init__(self, rel: str, dst: str) -> None:
+        super().__init__(errno.EEXIST, f"'{rel}' is already present with different contents", dst)
+        self.rel = rel
+
+
+def check_method(method: str) -> str:
+    """Return ``method`` if it is a known copy method, else raise a ``ValueError`` naming them."""
+    if method not in METHODS:
+        raise ValueError(
+            f"debug_copy_method: unknown method {method!r}; expected one of "
+            f"{', '.join(map(repr, METHODS))}"
+        )
+    return method
+
+
+def _reflink(src: str, dst: str) -> None:
+    src_fd = os.open(src, os.O_RDONLY)
+    try:
+        mode = stat.S_IMODE(os.fstat(src_fd).st_mode)
+        dst_fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            fcntl.ioctl(dst_fd, _FICLONE, src_fd)
+        except OSError:
+            os.close(dst_fd)
+            os.unlink(dst)
+            raise
+        os.close(dst_fd)
+    finally:
+        os.close(src_fd)
+
+
+class Linker:
+    """Places files and trees for one operation (a save, a stage, a download...).
+
+    All destinations of one operation are assumed to be on one device (they are all under one
+    temporary directory); sources may be anywhere.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    protect : bool
+        Make hard-linked inodes read-only and fingerprint shared inodes (staging).
+    replace : bool
+        On a name clash with a different file, replace it (dflow's behaviour) instead of
+        raising :class:`LinkConflictError`.
+    keep_identical : bool
+        On a name clash, keep an existing file with the same contents (``skip_exists``).
+
+    Attributes
+    ----------
+    rel_root, rel_name : str
+        Destination paths under ``rel_root`` are reported as ``rel_name`` + the rest, so that
+        fingerprints made inside a temporary directory name the final location.
+    skip_dirs : set of (st_dev, st_ino)
+        Directories never entered (the upload area, when uploading a parent of it).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        *,
+        protect: bool = False,
+        replace: bool = True,
+        keep_identical: bool = False,
+    ) -> None:
+        self.method = check_method(method)
+        self.protect = protect
+        self.replace = replace
+        self.keep_identical = keep_identical
+        self.rel_root = ""
+        self.rel_name = ""
+        self.fingerprints: Fingerprints = []
+        self.skip_dirs: set[tuple[int, int]] = set()
+        self.dst_dev: int | None = None
+        """``st_dev`` of the destination; stat-ed on first use unless the caller knows it."""
+        self._modes: dict[int, str] = {}  # source st_dev -> concrete method
+
+    def _rel(self, dst: str) -> str:
+        return self.rel_name + dst[len(self.rel_root) :]
+
+    def _mode(self, src_dev: int, dst: str) -> str:
+        mode = self._modes.get(src_dev)
+        if mode is not None:
+            return mode
+        if self.dst_dev is None:
+            self.dst_dev = os.stat(os.path.dirname(dst) or ".").st_dev
+        same = src_dev == self.dst_dev
+        method = self.method
+        if method in ("copy", "symlink"):
+            mode = method
+        elif method == "link":
+            mode = "link" if same else "copy"
+        else:
+            supported = _reflink_support.get((src_dev, self.dst_dev))
+            if supported is None:
+                mode = "probe"
+            elif supported:
+                mode = "reflink"
+            else:
+                mode = "link" if method == "auto" and same else "copy"
+        self._modes[src_dev] = mode
+        return mode
+
+    def place(self, src: str, dst: str, *, skip: str | None = None) -> None:
+        """Place ``src`` (file or directory; a symlink is followed) at ``dst``.
+
+        The parent of ``dst`` must exist. ``skip`` names a top-level entry of a directory to
+        leave out (the catalog directory).
+        """
+        st = os.lstat(src)
+        if stat.S_ISLNK(st.st_mode):
+            src = os.path.realpath(src)
+            st = os.stat(src)
+        if stat.S_ISDIR(st.st_mode):
+            self.mkdir(dst)
+            self._tree(src, dst, st.st_dev, skip, {(st.st_dev, st.st_ino)})
+        else:
+            self.file(src, dst, st.st_dev, st)
+
+    def file(self, src: str, dst: str, dev: int, st: os.stat_result | None = None) -> None:
+        """Place regular file ``src`` (not a symlink) from device ``dev`` at ``dst``."""
+        try:
+            self._place(src, dst, dev, st)
+        except FileExistsError:
+            if os.path.samefile(src, dst):
+                self._record(src, dst, st, chmod=self._modes.get(dev) == "link")
+                return
+            if not self.replace or os.path.isdir(dst):
+                raise LinkConflictError(self._rel(dst), dst) from None
+            if self.keep_identical and filecmp.cmp(src, dst, shallow=False):
+                return
+            os.unlink(dst)
+            self._place(src, dst, dev, st)
+
+    def _place(self, src: str, dst: str, dev: int, st: os.stat_result | None) -> None:
+        mode = self._mode(dev, dst)
+        if mode == "probe":
+            try:
+                _reflink(src, dst)
+            except OSError as exc:
+                if exc.errno not in _NO_REFLINK:
+                    raise
+                _reflink_support[(dev, self.dst_dev or 0)] = False
+                del self._modes[dev]
+                mode = self._mode(dev, dst)
+            else:
+                _reflink_support[(dev, self.dst_dev or 0)] = True
+                self._modes[dev] = "reflink"
+                return
+        if mode == "link":
+            try:
+                os.link(src, dst)
+            except OSError as exc:
+                if exc.errno not in _NO_LINK:
+                    raise
+                shutil.copy2(src, dst)
+                return
+            if self.protect:
+                self._record(src, dst, st, chmod=True)
+        elif mode == "reflink":
+            try:
+                _reflink(src, dst)
+            except OSError as exc:
+                if exc.errno not in _NO_REFLINK:
+                    raise
+                shutil.copy2(src, dst)
+        elif mode == "copy":
+            shutil.copy2(src, dst)
+        else:  # symlink
+            os.symlink(os.path.abspath(src), dst)
+            if self.protect:
+                self._record(src, dst, st, chmod=False)
+
+    def _record(self, src: str, dst: str, st: os.stat_result | None, *, chmod: bool) -> None:
+        if not self.protect:
+            return
+        if st is None:
+            st = os.stat(src)
+        if chmod and st.st_mode & _WRITE_BITS:
+            os.chmod(src, stat.S_IMODE(st.st_mode) & ~_WRITE_BITS)
+        self.fingerprints.append(
+            FileFingerprint(self._rel(dst), src, st.st_ino, st.st_size, st.st_mtime_ns)
+        )
+
+    def mkdir(self, dst: str) -> None:
+        """Create directory ``dst``, or merge into it if it exists."""
+        try:
+            os.mkdir(dst)
+        except FileExistsError:
+            if not os.path.isdir(dst):
+                if not self.replace:
+                    raise LinkConflictError(self._rel(dst), dst) from None
+                os.unlink(dst)
+                os.mkdir(dst)
+
+    def _tree(
+        self, src: str, dst: str, dev: int, skip: str | None, active: set[tuple[int, int]]
+    ) -> None:
+        protect = self.protect
+        with os.scandir(src) as entries:
+            for entry in entries:
+                if entry.name == skip:
+                    continue
+                target = os.path.join(dst, entry.name)
+                if entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False) if protect else None
+                    self.file(entry.path, target, dev, st)
+                elif entry.is_dir():
+                    # Following symlinked directories can loop: never re-enter a directory that
+                    # is open on the current path.
+                    st = entry.stat()
+                    ident = (st.st_dev, st.st_ino)
+                    if ident in active or ident in self.skip_dirs:
+                        continue
+                    self.mkdir(target)
+                    active.add(ident)
+                    self._tree(entry.path, target, dev, None, active)
+                    active.discard(ident)
+                elif entry.is_file():  # symlink to a file
+                    real = os.path.realpath(entry.path)
+                    st = os.stat(real)
+                    self.file(real, target, st.st_dev, st)
+                elif entry.is_symlink():  # dangling: keep it as it is
+                    os.symlink(os.readlink(entry.path), target)
+                # sockets, fifos and devices cannot be stored: left out

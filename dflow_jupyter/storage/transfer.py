@@ -1,0 +1,225 @@
+"""dflow's ``upload_artifact`` / ``download_artifact`` and catalog helpers for the local store."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tarfile
+import uuid
+from typing import Any
+
+from dflow_jupyter.config import config
+from dflow_jupyter.storage.artifact import S3Artifact
+from dflow_jupyter.storage.atomic import atomic_dir
+from dflow_jupyter.storage.catalog import (
+    Item,
+    assemble,
+    catalog_dir_name,
+    flatten,
+    get_slices,
+    iter_leaves,
+    map_leaves,
+    read_catalog,
+    write_catalog,
+)
+from dflow_jupyter.storage.errors import ArtifactNotFoundError
+from dflow_jupyter.storage.linking import Linker
+from dflow_jupyter.storage.staging import inspect_artifact
+
+__all__ = [
+    "catalog_of_artifact",
+    "download_artifact",
+    "path_list_of_artifact",
+    "path_object_of_artifact",
+    "upload_artifact",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _upload_pairs(path: Any) -> list[tuple[int | str, Any]]:
+    if isinstance(path, dict) or (
+        isinstance(path, (list, tuple)) and any(isinstance(p, (list, tuple, dict)) for p in path)
+    ):
+        return list(flatten(path).items())
+    if isinstance(path, (list, tuple, set, frozenset)):
+        return list(enumerate(path))
+    return [(0, path)]
+
+
+def upload_artifact(
+    path: Any,
+    archive: str | None = "default",
+    namespace: str | None = None,
+    dataset_name: str | None = None,
+    **kwargs: Any,
+) -> S3Artifact:
+    """Store local files as an artifact usable as a step input.
+
+    ``path`` is a path, or a list/set/dict (possibly nested) of paths. As in dflow, a path
+    under the current directory keeps its relative path inside the artifact and any other
+    path keeps its absolute path without the leading ``/``; the catalog records the
+    list/dict shape. The artifact is placed under ``<debug_workdir>/<debug_artifact_dir>/
+    upload/<uuid>/`` with ``config["debug_copy_method"]`` (no data is copied except with
+    ``"copy"``, or across devices). ``archive`` and the MinIO keywords are accepted and ignored.
+    """
+    if str(config["mode"]).lower() != "debug" or config["debug_s3"]:
+        raise NotImplementedError(
+            "upload_artifact: only the local store (config['mode'] == 'debug' without "
+            "debug_s3) is available; object-store uploads are not implemented"
+        )
+    cwd = os.getcwd()
+    store = os.path.abspath(
+        os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload")
+    )
+    os.makedirs(store, exist_ok=True)
+    dest = os.path.join(store, str(uuid.uuid4()))
+    linker = Linker(config["debug_copy_method"])
+    st = os.stat(store)
+    # Uploading a directory that contains the store must not copy the upload into itself.
+    linker.skip_dirs.add((st.st_dev, st.st_ino))
+    items: list[Item] = []
+    with atomic_dir(dest) as tmp:
+        for order, p in _upload_pairs(path):
+            if p is None:
+                continue
+            src = os.path.abspath(p)
+            if not os.path.exists(src):
+                raise ArtifactNotFoundError(
+                    f"upload_artifact: {os.fspath(p)!r} does not exist (looked for {src})"
+                )
+            rel = src[len(cwd) + 1 :] if src.startswith(cwd.rstrip("/") + "/") else src.lstrip("/")
+            target = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            linker.place(src, target)
+            items.append({"dflow_list_item": rel, "order": order})
+        write_catalog(tmp, items)
+    urn = ""
+    if namespace is not None and dataset_name is not None:
+        if config["lineage"]:
+            urn = config["lineage"].register_artifact(namespace, dataset_name, dest, **kwargs)
+        else:
+            logger.warning("upload_artifact: namespace/dataset_name given but no lineage client")
+    art = S3Artifact(key=dest, path_list=items, local_path=dest)
+    art.urn = urn
+    return art
+
+
+def _download_one(
+    artifact: Any, path: str, sub_path: str | None, slice_: Any, remove_catalog: bool, skip: bool
+) -> Any:
+    src = inspect_artifact(artifact, what="download_artifact")
+    linker = Linker(config["debug_copy_method"], protect=True, keep_identical=skip)
+    os.makedirs(path, exist_ok=True)
+    if src.file is not None and src.file.endswith((".tgz", ".tar.gz")):
+        with tarfile.open(src.file, "r:gz") as tf:
+            try:
+                tf.extractall(path, filter="data")
+            except TypeError:  # Python < 3.10.12 has no extraction filters
+                tf.extractall(path)
+        return _assemble_at(path, remove_catalog)
+    if sub_path is not None:
+        target = os.path.join(path, sub_path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        linker.place(os.path.join(src.root, sub_path), target)
+        return target
+    if slice_ is None:
+        slice_ = src.slice
+    if src.file is not None:
+        target = os.path.join(path, os.path.basename(src.file))
+        linker.place(src.file, target)
+        return [target]
+    if slice_ is not None:
+        selected = get_slices(assemble(src.items), slice_)
+        for rel in iter_leaves(selected):
+            if rel is not None:
+                target = os.path.join(path, rel)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                linker.place(os.path.join(src.root, rel), target)
+        return map_leaves(selected, lambda rel: os.path.join(path, rel))
+    linker.place(src.root, path, skip=catalog_dir_name() if remove_catalog else None)
+    return assemble(src.items, path) if src.has_catalog else []
+
+
+def _assemble_at(path: str, remove_catalog: bool) -> Any:
+    catalog = read_catalog(path)
+    if remove_catalog and catalog.present:
+        import shutil
+
+        shutil.rmtree(os.path.join(path, catalog_dir_name()))
+    return assemble(catalog.items, path)
+
+
+def download_artifact(
+    artifact: Any,
+    extract: bool = True,
+    sub_path: str | None = None,
+    slice: Any = None,
+    path: str | os.PathLike[str] = ".",
+    remove_catalog: bool = True,
+    skip_exists: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Place an artifact's files under ``path`` and return its path object, as dflow does.
+
+    Returns the list (or dict, for a dict artifact) of the downloaded paths, each
+    ``os.path.join(path, <relative path>)``; ``[]`` for a directory artifact without a
+    catalog; ``[<path>/<name>]`` for a single-file artifact. With ``sub_path`` (a path inside
+    the artifact) or ``slice`` (an index into its path object; also ``artifact[i]``), only that
+    part is placed and its path (or path object) returned. A list or dict of artifacts is
+    downloaded as ``path/<i>`` or ``path/<key>`` and the results combined. Files are linked
+    or copied per ``config["debug_copy_method"]``; linked files are read-only. ``extract``
+    and the MinIO keywords only matter for object stores.
+    """
+    path_s = os.fspath(path)
+    if isinstance(artifact, (list, tuple)):
+        results: list[Any] = []
+        for i, part in enumerate(artifact):
+            res = download_artifact(
+                part,
+                extract,
+                sub_path,
+                slice,
+                os.path.join(path_s, str(i)),
+                remove_catalog,
+                skip_exists,
+            )
+            # dflow's rule for lists of artifacts: concatenate, a catalog-less part is its root.
+            if isinstance(res, list) and res:
+                results.extend(res)
+            else:
+                results.append(res or os.path.join(path_s, str(i)))
+        return results
+    if isinstance(artifact, dict):
+        return {
+            k: download_artifact(
+                v,
+                extract,
+                sub_path,
+                slice,
+                os.path.join(path_s, str(k)),
+                remove_catalog,
+                skip_exists,
+            )
+            for k, v in artifact.items()
+        }
+    return _download_one(artifact, path_s, sub_path, slice, remove_catalog, skip_exists)
+
+
+def catalog_of_artifact(art: Any, **kwargs: Any) -> list[Item]:
+    """The merged catalog items of an artifact (``[]`` without a catalog)."""
+    src = inspect_artifact(art, what="catalog_of_artifact")
+    return [] if src.file is not None and not src.has_catalog else src.items
+
+
+def path_list_of_artifact(art: Any, **kwargs: Any) -> list[Any]:
+    """The relative paths of an artifact's catalog, sorted by order."""
+    items = catalog_of_artifact(art)
+    if all(type(i["order"]) is int for i in items):
+        items = sorted(items, key=lambda i: i["order"])
+    return [i["dflow_list_item"] for i in items]
+
+
+def path_object_of_artifact(art: Any, **kwargs: Any) -> Any:
+    """The artifact's path object with relative paths (a list, or a dict for dict artifacts)."""
+    return assemble(catalog_of_artifact(art))

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install everything the tests need (idempotently) into .venv, then run the whole suite.
+source "$(dirname "$0")/_venv.sh"
+python -m pip install -q --disable-pip-version-check -e ".[test]"
+echo "== lint"
+ruff check dflow_jupyter tests bench
+echo "== types"
+mypy dflow_jupyter
+echo "== tests"
+python -m pytest -q -p no:cacheprovider "$@"
+status=$?
+exit $status

@@ -1,0 +1,134 @@
+"""Composition: parallel steps, nested Steps with outputs, DAGs with inferred dependencies."""
+
+from __future__ import annotations
+
+from dflow_jupyter import (
+    DAG,
+    InputParameter,
+    OutputParameter,
+    Step,
+    Steps,
+    Task,
+    Workflow,
+)
+from dflow_jupyter.python import OP, PythonOPTemplate
+
+
+@OP.function
+def add(a: int, b: int) -> {"sum": int}:  # type: ignore[valid-type]
+    return {"sum": a + b}
+
+
+@OP.function
+def duplicate(msg: str) -> {"msg": str}:  # type: ignore[valid-type]
+    return {"msg": msg * 2}
+
+
+def test_parallel_group_then_sequential_step() -> None:
+    t = PythonOPTemplate(add)
+    a = Step("a", t, parameters={"a": 1, "b": 2})
+    b = Step("b", t, parameters={"a": 10, "b": 20})
+    c = Step("c", t, parameters={"a": a.outputs.parameters["sum"], "b": b.outputs.parameters["sum"]})
+    wf = Workflow("parallel")
+    wf.add([a, b])
+    wf.add(c)
+    wf.submit()
+    assert wf.query_status() == "Succeeded"
+    assert wf.query_step(name="c")[0].outputs.parameters["sum"].value == 33
+    status = wf.query().status
+    root = status.nodes[wf.id]
+    assert root.type == "Steps"
+    groups = [n for n in status.nodes.values() if n.type == "StepGroup"]
+    assert sorted(g.displayName for g in groups) == ["[0]", "[1]"]
+    first = next(g for g in groups if g.displayName == "[0]")
+    assert root.children == [first.id]
+    # Both parallel steps link to the next group, as in Argo.
+    second = next(g for g in groups if g.displayName == "[1]")
+    for name in ("a", "b"):
+        node = next(n for n in status.nodes.values() if n.displayName == name)
+        assert node.name == f"{wf.id}[0].{name}"
+        assert second.id in node.children
+
+
+def test_nested_steps_with_outputs() -> None:
+    inner = Steps("inner", inputs=None)
+    inner.inputs.parameters["x"] = InputParameter(type=int)
+    first = Step("first", PythonOPTemplate(add), parameters={"a": inner.inputs.parameters["x"], "b": 1})
+    second = Step("second", PythonOPTemplate(add), parameters={"a": first.outputs.parameters["sum"], "b": 1})
+    inner.add(first)
+    inner.add(second)
+    inner.outputs.parameters["result"] = OutputParameter(value_from_parameter=second.outputs.parameters["sum"])
+
+    outer = Step("outer", inner, parameters={"x": 5})
+    after = Step("after", PythonOPTemplate(add), parameters={"a": outer.outputs.parameters["result"], "b": 100})
+    wf = Workflow("nested")
+    wf.add(outer)
+    wf.add(after)
+    wf.submit()
+    assert wf.query_status() == "Succeeded"
+    [outer_node] = wf.query_step(name="outer")
+    assert outer_node.type == "Steps"
+    assert outer_node.outputs.parameters["result"].value == 7
+    assert wf.query_step(name="after")[0].outputs.parameters["sum"].value == 107
+    [second_node] = wf.query_step(name="second")
+    assert second_node.name == f"{wf.id}[0].outer[1].second"
+    assert second_node.boundaryID == outer_node.id
+
+
+def test_dag_dependencies_inferred_from_data() -> None:
+    dag = DAG("diamond")
+    top = Task("top", PythonOPTemplate(add), parameters={"a": 1, "b": 1})
+    left = Task("left", PythonOPTemplate(add), parameters={"a": top.outputs.parameters["sum"], "b": 10})
+    right = Task("right", PythonOPTemplate(add), parameters={"a": top.outputs.parameters["sum"], "b": 20})
+    bottom = Task("bottom", PythonOPTemplate(add),
+                  parameters={"a": left.outputs.parameters["sum"], "b": right.outputs.parameters["sum"]})
+    # Added in a scrambled order: the order of add() must not matter in a DAG.
+    dag.add([bottom, right, left, top])
+    wf = Workflow("dag", dag=dag)
+    wf.submit()
+    assert wf.query_status() == "Succeeded"
+    assert wf.query_step(name="bottom")[0].outputs.parameters["sum"].value == 34
+    status = wf.query().status
+    by_name = {n.displayName: n for n in status.nodes.values()}
+    assert by_name[wf.id].type == "DAG"
+    assert by_name[wf.id].children == [by_name["top"].id]
+    assert set(by_name["top"].children) == {by_name["left"].id, by_name["right"].id}
+    assert by_name["left"].children == [by_name["bottom"].id]
+    assert by_name["bottom"].name == f"{wf.id}.bottom"
+    started = {n: by_name[n].startedAt for n in ("top", "left", "right", "bottom")}
+    assert started["top"] <= started["left"] <= started["bottom"]
+
+
+def test_explicit_dependencies_order_tasks() -> None:
+    order: list[str] = []
+
+    @OP.function
+    def record(tag: str) -> {"tag": str}:  # type: ignore[valid-type]
+        order.append(tag)
+        return {"tag": tag}
+
+    first = Task("first", PythonOPTemplate(record), parameters={"tag": "first"})
+    second = Task("second", PythonOPTemplate(record), parameters={"tag": "second"}, dependencies=[first])
+    dag = DAG("explicit")
+    dag.add([second, first])
+    Workflow("explicit", dag=dag).submit()
+    assert order == ["first", "second"]
+
+
+def test_with_workflow_context_and_function_calls() -> None:
+    with Workflow("context") as wf:
+        s = add(a=1, b=2)
+        t = add(a=s["sum"], b=3)
+        duplicate(msg="ab")
+    assert wf.query_status() == "Succeeded"
+    names = [step.displayName for step in wf.query_step(type="Pod")]
+    assert len(names) == 3
+    assert any(n.startswith("add-") for n in names)
+    results = sorted(step.outputs.parameters["sum"].value for step in wf.query_step(type="Pod")
+                     if "sum" in step.outputs.parameters)
+    assert results == [3, 6]
+    assert t is not None
+
+
+def test_function_op_runs_directly_outside_a_workflow() -> None:
+    assert add(a=2, b=3) == {"sum": 5}

@@ -1,0 +1,155 @@
+"""upload_artifact / download_artifact behave like dflow's (relative paths, catalogs, results)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from dflow_jupyter.config import config
+from dflow_jupyter.storage import (
+    ArtifactNotFoundError,
+    LocalArtifact,
+    LocalStore,
+    S3Artifact,
+    download_artifact,
+    path_list_of_artifact,
+    path_object_of_artifact,
+    upload_artifact,
+)
+
+from .helpers import in_dest, write
+
+
+def test_upload_keeps_relative_paths_and_download_returns_them(tmp_path: Path) -> None:
+    write(tmp_path / "data" / "a.txt", "A")
+    write(tmp_path / "b.txt", "B")
+    art = upload_artifact(["data/a.txt", "b.txt"])
+    assert isinstance(art, S3Artifact)
+    assert art.local_path == art.key
+    assert Path(art.key).parent == Path(config["debug_artifact_dir"]) / "upload"
+    assert path_list_of_artifact(art) == ["data/a.txt", "b.txt"]
+    assert download_artifact(art, path="out") == ["out/data/a.txt", "out/b.txt"]
+    assert Path("out/data/a.txt").read_text() == "A"
+    assert not Path("out/.dflow").exists()
+    # dflow returns os.path.join(path, item): "./b.txt" for the default path.
+    assert download_artifact(art)[1] == "./b.txt"
+
+
+def test_absolute_path_outside_cwd_keeps_its_absolute_path(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = write(tmp_path_factory.mktemp("elsewhere") / "x.txt", "X")
+    art = upload_artifact(outside)
+    rel = str(outside).lstrip("/")
+    assert path_list_of_artifact(art) == [rel]
+    assert download_artifact(art, path="dl") == [os.path.join("dl", rel)]
+    assert Path("dl", rel).read_text() == "X"
+
+
+def test_dict_and_nested_uploads(tmp_path: Path) -> None:
+    for name in "abc":
+        write(tmp_path / f"{name}.txt", name)
+    art = upload_artifact({"first": "a.txt", "rest": ["b.txt", "c.txt"]})
+    assert path_object_of_artifact(art) == {"first": "a.txt", "rest": ["b.txt", "c.txt"]}
+    got = download_artifact(art, path="o")
+    assert got == {"first": "o/a.txt", "rest": ["o/b.txt", "o/c.txt"]}
+    nested = upload_artifact([["a.txt", "b.txt"], "c.txt"])
+    assert path_object_of_artifact(nested) == [["a.txt", "b.txt"], "c.txt"]
+
+
+def test_upload_directory_and_set(tmp_path: Path) -> None:
+    write(tmp_path / "d" / "x" / "y.txt", "Y")
+    art = upload_artifact(Path("d"))
+    assert download_artifact(art, path="o") == ["o/d"]
+    assert Path("o/d/x/y.txt").read_text() == "Y"
+    write(tmp_path / "s.txt", "S")
+    assert download_artifact(upload_artifact({"s.txt"}), path="p") == ["p/s.txt"]
+
+
+def test_upload_of_missing_path_fails_like_dflow(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactNotFoundError, match=r"'nope\.txt' does not exist") as info:
+        upload_artifact(["nope.txt"])
+    assert isinstance(info.value, RuntimeError)  # what dflow raises
+    assert list((tmp_path / "artifacts" / "upload").iterdir()) == []
+
+
+def test_uploading_cwd_does_not_recurse_into_the_store(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "A")
+    upload_artifact("a.txt")
+    art = upload_artifact(".")
+    root = Path(art.key)
+    uploaded = root / tmp_path.relative_to("/")
+    assert (uploaded / "a.txt").read_text() == "A"
+    assert not (uploaded / "artifacts" / "upload").exists()
+
+
+def test_upload_is_zero_copy_and_upload_requires_debug_mode(tmp_path: Path) -> None:
+    src = write(tmp_path / "a.txt", "A")
+    art = upload_artifact("a.txt")
+    assert os.path.samestat(src.stat(), (Path(art.key) / "a.txt").stat())
+    config["mode"] = "default"
+    with pytest.raises(NotImplementedError, match="local store"):
+        upload_artifact("a.txt")
+
+
+def test_download_sub_path_slice_and_item(tmp_path: Path) -> None:
+    write(tmp_path / "d" / "inner.txt", "I")
+    write(tmp_path / "b.txt", "B")
+    art = upload_artifact(["d", "b.txt"])
+    assert download_artifact(art, sub_path="d/inner.txt", path="s") == "s/d/inner.txt"
+    assert Path("s/d/inner.txt").read_text() == "I"
+    assert download_artifact(art, slice=1, path="t") == "t/b.txt"
+    assert download_artifact(art[0], path="u") == "u/d"
+    assert sorted(os.listdir("u")) == ["d"]
+
+
+def test_download_keeps_catalog_when_asked_and_skips_identical_files(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "A")
+    art = upload_artifact("a.txt")
+    download_artifact(art, path="o", remove_catalog=False)
+    catalog = os.listdir("o/.dflow")
+    assert len(catalog) == 1
+    payload = json.loads(Path("o/.dflow", catalog[0]).read_text())
+    assert payload == {"path_list": [{"dflow_list_item": "a.txt", "order": 0}]}
+    config["debug_copy_method"] = "copy"
+    Path("o/a.txt").unlink()
+    write(Path("o/a.txt"), "A")
+    before = Path("o/a.txt").stat().st_ino
+    assert download_artifact(art, path="o", skip_exists=True) == ["o/a.txt"]
+    assert Path("o/a.txt").stat().st_ino == before
+
+
+def test_download_accepts_many_kinds_of_reference(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "A")
+    art = upload_artifact("a.txt")
+    assert download_artifact(LocalArtifact(art.key), path="l") == ["l/a.txt"]
+    assert download_artifact(SimpleNamespace(key=art.key), path="k") == ["k/a.txt"]
+    assert art.download(path="m") == ["m/a.txt"]
+    # A relative key is looked up in the artifact directory, like dflow's debug mode.
+    relative = os.path.relpath(art.key, config["debug_artifact_dir"])
+    assert download_artifact(S3Artifact(key=relative), path="r") == ["r/a.txt"]
+    assert download_artifact([art, art], path="many") == ["many/0/a.txt", "many/1/a.txt"]
+    assert download_artifact({"x": art}, path="d") == {"x": ["d/x/a.txt"]}
+    with pytest.raises(ArtifactNotFoundError, match="not in the local store"):
+        download_artifact(S3Artifact(key="upload/missing"), path="z")
+
+
+def test_single_file_artifact_downloads_under_its_name(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "artifacts")
+    produced = write(tmp_path / "wf" / "sh" / "workdir" / "tmp" / "result.txt", "R")
+    art = store.save_path(produced, tmp_path / "wf" / "sh" / "outputs" / "artifacts" / "res")
+    assert download_artifact(art, path="o") == ["o/result.txt"]
+    assert Path("o/result.txt").read_text() == "R"
+
+
+def test_uploaded_artifact_feeds_a_step(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "A")
+    write(tmp_path / "b.txt", "B")
+    art = upload_artifact(["a.txt", "b.txt"])
+    store = LocalStore(tmp_path / "artifacts")
+    staged, _ = store.stage_input(art, dest=in_dest(tmp_path, "inp"), sign_type=list[Path])
+    assert [p.read_text() for p in staged] == ["A", "B"]
