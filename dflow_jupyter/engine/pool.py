@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.engine.pod import PodOutcome, PodSpec, finish_python, new_op, prepare_python_inputs
@@ -27,7 +28,10 @@ from dflow_jupyter.engine.values import ParameterTypeError
 
 class _Worker:
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # The worker must import this very copy of dflow_jupyter, installed or not.
+        package_root = str(Path(__file__).resolve().parents[2])
+        python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": python_path}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dflow_jupyter.engine.worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env, bufsize=0,

@@ -171,7 +171,7 @@ def new_workflow_id(name: str) -> str:
 
 
 def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None = None,
-                 restart: bool = False) -> WorkflowStatus:
+                 restart: bool = False, isolation: str | None = None) -> WorkflowStatus:
     """Run ``workflow`` to the end in this thread; returns the final status."""
     from dflow_jupyter.model.validate import validate
     from dflow_jupyter.storage import LocalStore
@@ -199,6 +199,8 @@ def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None 
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
     ctx = RunContext(workflow_id, recorder, store, scheduler, reuse, previous, dict(workflow.parameters or {}))
+    if isolation is not None:
+        ctx.isolation = isolation
     limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()
     active_runs[workflow_id] = ctx
     recorder.set_phase("Running")

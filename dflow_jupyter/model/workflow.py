@@ -19,9 +19,9 @@ from dflow_jupyter.model.steps import Steps
 class Workflow:
     """A workflow: an entrypoint ``Steps`` or ``DAG`` plus run settings.
 
-    In the debug backend (the default) ``submit()`` runs the workflow in this process and
-    returns when it ends; with ``config["debug_isolation"] = "process"`` it returns at once and
-    ``wait()`` follows the run.
+    In the debug backend (the default) ``submit()`` runs the workflow and returns when it ends,
+    in either isolation mode; with ``config["detach"] = True`` it returns at once, the run goes
+    on in the background (Python OPs in worker processes) and ``wait()`` follows it.
     """
 
     def __init__(
@@ -123,10 +123,12 @@ class Workflow:
         if self.id is None:
             self.id = new_workflow_id(self.name)
         reuse = list(reuse_step or [])
-        if str(config.get("debug_isolation")) == "process" or config.get("detach"):
+        if config.get("detach"):
+            # Detached runs go on while the caller's code runs, so Python OPs must not change
+            # this process's working directory: they run in the worker pool.
             def target() -> None:
                 try:
-                    run_workflow(self, self.id, reuse, restart)  # type: ignore[arg-type]
+                    run_workflow(self, self.id, reuse, restart, isolation="process")  # type: ignore[arg-type]
                 except BaseException as exc:  # noqa: BLE001 - surfaced by wait()
                     self._error = exc
 
@@ -176,6 +178,10 @@ class Workflow:
             return live.recorder.status
         directory = workflow_root() / str(self.id)
         if not (directory / "status.json").exists():
+            if self._thread is not None and self._thread.is_alive():
+                from dflow_jupyter.status.model import WorkflowStatus
+
+                return WorkflowStatus(name=str(self.id), phase="Pending")
             raise WorkflowNotFound(
                 f"no workflow {self.id!r} under {directory.parent} (config['debug_workdir'])"
             )

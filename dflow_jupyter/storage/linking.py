@@ -1,47 +1,60 @@
 """How artifact files reach a step without copying them: reflinks, hard links, copies or symlinks.
 
-Every artifact in the local store is immutable once written. When a step consumes one, its
-files are placed under the step's input directory by one of five methods, chosen with
-``config["debug_copy_method"]``:
+Every artifact in the local store is a directory (its files at their relative paths plus a
+``.dflow`` catalog) and is never modified once written. Saving an output links the files the
+step wrote into the store; staging an input links the stored files under the consumer's input
+directory. How a file is linked is chosen with ``config["debug_copy_method"]``:
 
 ``"auto"`` (default)
     A reflink (``ioctl(FICLONE)``) where the filesystem supports it (btrfs, XFS with
-    ``reflink=1``, bcachefs, ZFS 2.2+, APFS-style copy-on-write): the consumer gets its own
-    copy-on-write file, so nothing is copied and nothing it does can reach the producer's copy.
-    Support is probed on the first file of each (source device, destination device) pair and
-    cached. Elsewhere (ext4, tmpfs, overlayfs...) the file is **hard-linked** and made read-only
+    ``reflink=1``, bcachefs, OpenZFS 2.2+): the consumer gets its own copy-on-write file, so no
+    data is copied and nothing the consumer does can reach the producer's copy. Support is
+    probed on the first file of each (source device, destination device) pair and cached.
+    Elsewhere (ext4, tmpfs, overlayfs...) the file is **hard-linked** and made read-only
     (``chmod a-w``), and a fingerprint ``(st_ino, st_size, st_mtime_ns)`` of the shared inode is
     recorded so that the engine can check after the step that it was not written in place
     (:func:`verify_unmodified`). Across devices the file is copied.
 ``"reflink"``
-    A reflink where supported, otherwise a real copy: always safe, zero-copy only on
+    A reflink where supported, otherwise a real copy: always isolated, zero-copy only on
     copy-on-write filesystems.
 ``"link"``
-    Hard links (read-only plus fingerprint, as above) even on copy-on-write filesystems;
-    a copy across devices or when the inode already has the maximum number of links.
+    Hard links (read-only, fingerprinted) even on copy-on-write filesystems; a copy across
+    devices or when the inode already has the most links the filesystem allows.
 ``"copy"``
-    A real copy of every file, also when outputs are saved: fully isolated, but costs the time
-    and disk space of the data.
+    A real copy of every file, for outputs too: fully isolated, at the cost of the time and
+    disk space of the data.
 ``"symlink"``
-    dflow's own debug behaviour: the input is a tree of symbolic links to the store. Cheapest,
-    but a step writing through a link modifies the stored artifact; fingerprints are still
-    recorded so that such writes are at least detected.
+    dflow's own debug behaviour: inputs are trees of symbolic links into the store. Cheapest,
+    but a step writing through a link modifies the stored artifact; fingerprints are recorded,
+    so such writes are at least reported. (Outputs are still stored as real files, as "auto".)
+
+Which operations use it: saving outputs (``LocalStore.save_output``/``save_path``) reflinks or
+hard-links from the step's working directory (copies with ``"copy"``); staging inputs
+(``stage_input``/``stage_at``) and ``download_artifact`` use the method as described;
+``upload_artifact`` links the user's files into the store the same way (with ``"symlink"``,
+the store holds symlinks to the originals, as in dflow). Stacking sliced outputs always
+hard-links, since it only shares files between immutable store entries.
 
 Trade-offs of hard links. The consumer's file *is* the producer's file. Removing the write
 bits makes ``open(path, "w")`` fail with ``PermissionError`` for ordinary users, which is the
 point: the error names the read-only input instead of silently corrupting an upstream result.
 The superuser ignores permission bits, so under root (common in containers) an in-place write
 succeeds and is only *detected* afterwards by :func:`verify_unmodified`, which reports the
-changed paths. Replacing a file (write a new file, then rename it over the input, as editors
-and most libraries that "save" do) or deleting it never affects the stored copy. The read-only
-bit belongs to the inode, so the producer's working copy (and, for ``upload_artifact``, the
-user's original file) becomes read-only too once it has been staged. Detection relies on the
-modification time: on kernels without fine-grained ("multigrain") timestamps, a same-size
-rewrite within one timer tick of the producer's last write can go unnoticed. When isolation
-must be guaranteed on such a filesystem, use ``"copy"``.
+changed paths. Replacing a file (writing a new file and renaming it over the input, as
+editors and many libraries do when they "save") or deleting it never affects the stored copy.
+The read-only bit belongs to the inode, so once a file has been staged, every name of it is
+read-only: the copy in the producer's working directory, a downloaded copy, and, for
+``upload_artifact``, the user's original file. For the same reason, rewriting a file in place
+in the producer's working directory after the step (by hand, or a retry that reuses the
+directory) would change the stored artifact. Detection relies on the modification time: on
+Linux kernels without fine-grained ("multigrain") file timestamps (before about 6.13), a
+same-size rewrite within one timer tick of the producer's last write can go unnoticed. When
+isolation must be guaranteed on a filesystem without reflinks, use ``"copy"``.
 
 Directories are never linked: they are recreated with ``mkdir`` and their files linked, so a
-step may add or delete files in its inputs without touching the store.
+step may add or delete files in its inputs without touching the store. Writes are atomic: an
+artifact is assembled under a hidden temporary name next to its destination and renamed into
+place, so a crash never leaves a half-written artifact under its final name.
 """
 
 from __future__ import annotations
@@ -297,7 +310,7 @@ class Linker:
                         continue
                     self.mkdir(target)
                     active.add(ident)
-                    self._tree(entry.path, target, dev, None, active)
+                    self._tree(entry.path, target, st.st_dev, None, active)
                     active.discard(ident)
                 elif entry.is_file():  # symlink to a file
                     real = os.path.realpath(entry.path)

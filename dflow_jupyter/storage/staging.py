@@ -60,7 +60,9 @@ def inspect_artifact(artifact: Any, *, what: str, store_root: str | None = None)
     return Source(root, single, catalog.items, catalog.present, slice_)
 
 
-def build(src: Source, at: str, final: str, linker: Linker, with_catalog: bool = True) -> Any:
+def build(
+    src: Source, at: str, final: str, linker: Linker, *, what: str, with_catalog: bool = True
+) -> Any:
     """Place ``src`` at the new path ``at``; return its path object with paths under ``final``.
 
     A single-file artifact becomes a file and its path object is ``[final]``; a directory
@@ -76,7 +78,7 @@ def build(src: Source, at: str, final: str, linker: Linker, with_catalog: bool =
         selected = get_slices(assemble(src.items), src.slice)
     except (IndexError, KeyError, ValueError, TypeError) as exc:
         raise IndexError(
-            f"{linker.rel_name}: slice {src.slice!r} does not exist in the artifact at "
+            f"{what}: slice {src.slice!r} does not exist in the artifact at "
             f"{src.root} (its path object is {assemble(src.items)!r})"
         ) from exc
     wanted = {rel for rel in iter_leaves(selected) if rel is not None}
@@ -136,7 +138,8 @@ def stage(
                 k = str(key)
                 src = inspect_artifact(part, what=f"{what}[{key!r}]", store_root=store_root)
                 roots[k] = os.path.join(dest, k)
-                pos[k] = build(src, os.path.join(tmp, k), roots[k], linker, with_catalog)
+                at = os.path.join(tmp, k)
+                pos[k] = build(src, at, roots[k], linker, what=what, with_catalog=with_catalog)
         return _combine_parts(pos, roots, isinstance(artifact, dict))
     if isinstance(artifact, str):
         # dflow: a plain string passed as an artifact becomes a file with that content.
@@ -146,4 +149,4 @@ def stage(
     src = inspect_artifact(artifact, what=what, store_root=store_root)
     with atomic_path(dest, parent_ready=True) as tmp:
         linker.rel_root = tmp
-        return build(src, tmp, dest, linker, with_catalog)
+        return build(src, tmp, dest, linker, what=what, with_catalog=with_catalog)
