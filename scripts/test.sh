@@ -8,5 +8,5 @@ echo "== types"
 mypy dflow_jupyter
 echo "== tests"
 python -m pytest -q -p no:cacheprovider "$@"
-status=$?
-exit $status
+
+

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ def isolated_workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     config["debug_workdir"] = str(tmp_path / "workflows")
     config["debug_artifact_dir"] = str(tmp_path / "artifacts")
     config["mode"] = "debug"
-    config["debug_isolation"] = os.environ.get("DFLOW_TEST_ISOLATION", "inprocess")
+    config["debug_isolation"] = "inprocess"
     try:
         yield tmp_path
     finally:

@@ -364,8 +364,9 @@ class ScriptJob:
             if decl.value_from_path:
                 path = _local_path(decl.value_from_path, workdir)
                 try:
-                    # Argo trims surrounding whitespace (the trailing newline of `echo`).
-                    params[name] = path.read_text().strip()
+                    # Argo trims one trailing newline (the one `echo` writes), nothing more.
+                    text = path.read_text()
+                    params[name] = text[:-1] if text.endswith("\n") else text
                     continue
                 except OSError:
                     if decl.default is UNSET:

@@ -51,6 +51,11 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "matches": ops.matches,
     "..": ops.make_range,
 }
+_NUMERIC_OPS = frozenset({"<", ">", "<=", ">=", "+", "-", "*", "/", "%", "**", "^", ".."})
+_STRING_HINT = (
+    "Argo parameters are strings: convert with asFloat(...) or asInt(...) before comparing "
+    "or computing, or compare with a quoted string"
+)
 _FUNCTION_HELP = (
     "Argo expressions provide asInt, asFloat, jsonpath, toJson and sprig.<name>, plus expr "
     "built-ins such as len, int, float, string, upper, lower, split, join, filter, map"
@@ -69,15 +74,24 @@ class _Compiler:
     def error(self, message: str, node: ast.Node, hint: str | None = None) -> ExpressionError:
         return ExpressionError(message, source=self.src, position=node.pos, hint=hint)
 
-    def guarded(self, node: ast.Node, what: str, fn: Fn) -> Fn:
-        """Re-raise Go panics and Python slips from ``fn`` as located ``ExpressionError``s."""
+    def guarded(self, node: ast.Node, what: str, fn: Fn, hint: str | None = None) -> Fn:
+        """Re-raise Go panics and Python slips from ``fn`` as located ``ExpressionError``s.
+
+        ``hint`` is added when the failure involves a string, the usual Argo mistake.
+        """
         src, pos = self.src, node.pos
 
         def run(ctx: Ctx) -> Any:
             try:
                 return fn(ctx)
             except ops.GoPanic as panic:
-                raise ExpressionError(f"{what}: {panic}", source=src, position=pos) from None
+                text = str(panic)
+                raise ExpressionError(
+                    f"{what}: {text}",
+                    source=src,
+                    position=pos,
+                    hint=hint if hint and "string" in text else None,
+                ) from None
             except (TypeError, IndexError, KeyError, ValueError, OverflowError) as exc:
                 if isinstance(exc, ExpressionError):
                     raise
@@ -111,7 +125,10 @@ class _Compiler:
     def c_Member(self, node: ast.Member, lenient: bool) -> Compiled:
         path = reference_path(node, frozenset(self.lets))
         if path is not None:
-            return self.lookup(node, tuple(path), lenient), None
+            root: ast.Node = node
+            while isinstance(root, ast.Member):
+                root = root.obj
+            return self.lookup(root, tuple(path), lenient), None
         obj, _ = self.compile(node.obj, lenient)
         prop, _ = self.compile(node.prop, lenient)
         optional = node.optional
@@ -184,13 +201,13 @@ class _Compiler:
             def run_and(ctx: Ctx) -> Any:
                 return right(ctx) if ops.truth(left(ctx), op) else False
 
-            return self.guarded(node, f"'{op}'", run_and), result
+            return self.guarded(node, f"operator '{op}'", run_and), result
         if op in ("or", "||"):
 
             def run_or(ctx: Ctx) -> Any:
                 return True if ops.truth(left(ctx), op) else right(ctx)
 
-            return self.guarded(node, f"'{op}'", run_or), result
+            return self.guarded(node, f"operator '{op}'", run_or), result
         if op == "??":
 
             def run_coalesce(ctx: Ctx) -> Any:
@@ -199,7 +216,9 @@ class _Compiler:
 
             return run_coalesce, result
         fn = _BINARY[op]
-        return self.guarded(node, f"'{op}'", lambda ctx: fn(left(ctx), right(ctx))), result
+        hint = _STRING_HINT if op in _NUMERIC_OPS else None
+        run = self.guarded(node, f"operator '{op}'", lambda ctx: fn(left(ctx), right(ctx)), hint)
+        return run, result
 
     def c_Conditional(self, node: ast.Conditional, lenient: bool) -> Compiled:
         cond, ctype = self.compile(node.cond, lenient)

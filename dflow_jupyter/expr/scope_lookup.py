@@ -42,7 +42,7 @@ def scope_lookup(parts: tuple[str, ...], lenient: bool, src: str, pos: int) -> F
     def run(ctx: Ctx) -> Any:
         current: Any = ctx.scope
         for depth, key in enumerate(parts):
-            if isinstance(current, Mapping):
+            if type(current) is dict or isinstance(current, Mapping):
                 if key in current:
                     current = current[key]
                     continue
@@ -68,7 +68,9 @@ def scope_lookup(parts: tuple[str, ...], lenient: bool, src: str, pos: int) -> F
                     source=src,
                     position=pos,
                     hint="parameters are strings; parse JSON first with "
-                    "jsonpath(x, '$')['key'] or sprig.fromJson(x)['key']",
+                    "jsonpath(x, '$')['key'] or sprig.fromJson(x)['key']"
+                    if isinstance(current, str)
+                    else None,
                 ) from None
         return current
 

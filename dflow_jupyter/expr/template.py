@@ -80,7 +80,7 @@ def resolve_reference(name: str, scope: Scope, *, source: str | None = None) -> 
     current: Any = scope
     i = 0
     while i < len(parts):
-        if not isinstance(current, Mapping):
+        if type(current) is not dict and not isinstance(current, Mapping):
             kind = "nil (an absent optional output)" if current is None else go_type(current)
             raise UnknownReferenceError(
                 f"unknown reference '{name}': '{'.'.join(parts[:i])}' is {kind}, so it has no "

@@ -64,9 +64,10 @@ class ArgoStep(ArgoObjectDict):
                 for p in raw.get("parameters") or [] if p.get("name") != "dflow_key" or side == "inputs"
             }
             arts = {a["name"]: _artifact(a) for a in raw.get("artifacts") or []}
-            self.data[side] = ArgoObjectDict({"parameters": params, "artifacts": arts})
-            self.data[side].data["parameters"] = params
-            self.data[side].data["artifacts"] = arts
+            view = ArgoObjectDict({k: v for k, v in raw.items() if k not in ("parameters", "artifacts")})
+            view.data["parameters"] = params
+            view.data["artifacts"] = arts
+            self.data[side] = view
 
     def get_duration(self) -> float | None:
         return self.node.duration()

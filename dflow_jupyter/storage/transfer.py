@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tarfile
 import uuid
 from typing import Any
@@ -68,7 +69,7 @@ def upload_artifact(
             "upload_artifact: only the local store (config['mode'] == 'debug' without "
             "debug_s3) is available; object-store uploads are not implemented"
         )
-    cwd = os.getcwd()
+    cwd_prefix = os.getcwd().rstrip("/") + "/"
     store = os.path.abspath(
         os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload")
     )
@@ -88,7 +89,7 @@ def upload_artifact(
                 raise ArtifactNotFoundError(
                     f"upload_artifact: {os.fspath(p)!r} does not exist (looked for {src})"
                 )
-            rel = src[len(cwd) + 1 :] if src.startswith(cwd.rstrip("/") + "/") else src.lstrip("/")
+            rel = src[len(cwd_prefix) :] if src.startswith(cwd_prefix) else src.lstrip("/")
             target = os.path.join(tmp, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             linker.place(src, target)
@@ -106,12 +107,20 @@ def upload_artifact(
 
 
 def _download_one(
-    artifact: Any, path: str, sub_path: str | None, slice_: Any, remove_catalog: bool, skip: bool
+    artifact: Any,
+    path: str,
+    *,
+    extract: bool,
+    sub_path: str | None,
+    slice_: Any,
+    remove_catalog: bool,
+    skip: bool,
 ) -> Any:
     src = inspect_artifact(artifact, what="download_artifact")
     linker = Linker(config["debug_copy_method"], protect=True, keep_identical=skip)
     os.makedirs(path, exist_ok=True)
-    if src.file is not None and src.file.endswith((".tgz", ".tar.gz")):
+    if extract and src.file is not None and src.file.endswith((".tgz", ".tar.gz")):
+        # An artifact fetched from an object store by dflow is a gzipped tarball.
         with tarfile.open(src.file, "r:gz") as tf:
             try:
                 tf.extractall(path, filter="data")
@@ -144,8 +153,6 @@ def _download_one(
 def _assemble_at(path: str, remove_catalog: bool) -> Any:
     catalog = read_catalog(path)
     if remove_catalog and catalog.present:
-        import shutil
-
         shutil.rmtree(os.path.join(path, catalog_dir_name()))
     return assemble(catalog.items, path)
 
@@ -169,7 +176,8 @@ def download_artifact(
     part is placed and its path (or path object) returned. A list or dict of artifacts is
     downloaded as ``path/<i>`` or ``path/<key>`` and the results combined. Files are linked
     or copied per ``config["debug_copy_method"]``; linked files are read-only. ``extract``
-    and the MinIO keywords only matter for object stores.
+    unpacks a ``.tgz`` artifact (as fetched from an object store); the MinIO keywords are
+    accepted and ignored.
     """
     path_s = os.fspath(path)
     if isinstance(artifact, (list, tuple)):
@@ -203,7 +211,15 @@ def download_artifact(
             )
             for k, v in artifact.items()
         }
-    return _download_one(artifact, path_s, sub_path, slice, remove_catalog, skip_exists)
+    return _download_one(
+        artifact,
+        path_s,
+        extract=extract,
+        sub_path=sub_path,
+        slice_=slice,
+        remove_catalog=remove_catalog,
+        skip=skip_exists,
+    )
 
 
 def catalog_of_artifact(art: Any, **kwargs: Any) -> list[Item]:

@@ -60,8 +60,15 @@ def test_conversion_errors(expr: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("$", {"a": {"b": [10.0, 20.0, 30.0]}, "name": "x",
-               "items": [{"k": 1.0}, {"k": 2.0}], "length": 7.0}),
+        (
+            "$",
+            {
+                "a": {"b": [10.0, 20.0, 30.0]},
+                "name": "x",
+                "items": [{"k": 1.0}, {"k": 2.0}],
+                "length": 7.0,
+            },
+        ),
         ("$.name", "x"),
         ("$['name']", "x"),
         ('$["a"]["b"][1]', 20.0),

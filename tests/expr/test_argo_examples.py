@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dflow_jupyter.expr import (
+    UnknownReferenceError,
     evaluate_expression,
     evaluate_when,
     item_scope_value,
@@ -41,11 +42,15 @@ def test_conditionals(when: str, should_print: str) -> None:
 def test_conditionals_dash_needs_brackets_in_expr() -> None:
     # The example's own comment: a dash in the name needs brackets and quotes in expr.
     scope = {"inputs": {"parameters": {"should-print": "true"}}}
-    with pytest.raises(Exception, match="unknown reference 'print'"):
+    with pytest.raises(
+        UnknownReferenceError, match=r"unknown reference 'inputs\.parameters\.should'"
+    ):
         evaluate_when("{{=inputs.parameters.should-print == 'true'}}", scope)
 
 
-@pytest.mark.parametrize(("result", "heads", "tails"), [("heads", True, False), ("tails", False, True)])
+@pytest.mark.parametrize(
+    ("result", "heads", "tails"), [("heads", True, False), ("tails", False, True)]
+)
 def test_coinflip_recursive(result: str, heads: bool, tails: bool) -> None:
     scope = {"steps": {"flip-coin": {"outputs": {"result": result}}}}
     assert evaluate_when("{{steps.flip-coin.outputs.result}} == heads", scope) is heads
@@ -68,7 +73,7 @@ def test_dag_conditional_parameters(result: str) -> None:
         ": tasks.tails.outputs.result"
     )
     assert evaluate_expression(expression, scope) == result
-    assert template_references("{{=%s}}" % expression) == [
+    assert template_references("{{=" + expression + "}}") == [
         "tasks.flip-coin.outputs.result",
         "tasks.heads.outputs.result",
         "tasks.tails.outputs.result",
@@ -104,7 +109,10 @@ def test_loops_param_result() -> None:
     assert items == list(range(20, 31))
     values = [render_template("{{item}}", {"item": item_scope_value(i)}) for i in items]
     assert values[:3] == ["20", "21", "22"]
-    args = "echo sleeping for {{inputs.parameters.seconds}} seconds; sleep {{inputs.parameters.seconds}}; echo done"
+    args = (
+        "echo sleeping for {{inputs.parameters.seconds}} seconds; "
+        "sleep {{inputs.parameters.seconds}}; echo done"
+    )
     assert render_template(args, {"inputs": {"parameters": {"seconds": "20"}}}) == (
         "echo sleeping for 20 seconds; sleep 20; echo done"
     )
@@ -123,7 +131,9 @@ def test_loops_param_argument() -> None:
         image = render_template("{{item.image}}", step_scope)
         tag = render_template("{{item.tag}}", step_scope)
         inner = {"inputs": {"parameters": {"image": image, "tag": tag}}}
-        rendered.append(render_template("{{inputs.parameters.image}}:{{inputs.parameters.tag}}", inner))
+        rendered.append(
+            render_template("{{inputs.parameters.image}}:{{inputs.parameters.tag}}", inner)
+        )
         assert render_template("os-{{inputs.parameters.image}}-{{inputs.parameters.tag}}", inner)
     assert rendered == ["debian:9.1", "debian:8.9", "alpine:3.6", "ubuntu:17.10"]
     first = item_scope_value(items[0])
@@ -147,7 +157,8 @@ def test_scripts_python_and_output_parameter() -> None:
     assert render_template("echo result was: {{steps.generate.outputs.result}}", scope) == (
         "echo result was: 42"
     )
-    assert render_template(
-        "{{steps.generate-parameter.outputs.parameters.hello-param}}", scope
-    ) == "hello world"
+    assert (
+        render_template("{{steps.generate-parameter.outputs.parameters.hello-param}}", scope)
+        == "hello world"
+    )
     assert evaluate_when("{{steps.generate.outputs.result}} > 40", scope)

@@ -22,6 +22,16 @@ from dflow_jupyter.expr import (
 )
 
 
+def tag(expr: str) -> str:
+    """Wrap an expression the way dflow puts it in a manifest: ``{{=...}}``."""
+    return "{{=" + expr + "}}"
+
+
+def wrapped(x: str) -> str:
+    """dflow's wrapper for a non-string ArgoVar value: the string itself, else its JSON."""
+    return tag(f"string({x}) == {x} ? {x} : toJson({x})")
+
+
 def scope(**step_params: str) -> dict[str, Any]:
     return {
         "inputs": {
@@ -68,7 +78,11 @@ def test_argovar_equality(when: str, params: dict[str, str], expected: bool) -> 
         ("asFloat(steps['a'].outputs.parameters['x']) <= 2.5", "2.5", True),
         ("asFloat(steps['a'].outputs.parameters['x']) > 1", "1.5", True),
         ("asFloat(steps['a'].outputs.parameters['x']) >= 3", "3", True),
-        ("asFloat(steps['a'].outputs.parameters['x']) < asFloat(inputs.parameters['n'])", "2", True),
+        (
+            "asFloat(steps['a'].outputs.parameters['x']) < asFloat(inputs.parameters['n'])",
+            "2",
+            True,
+        ),
         ("asFloat(steps['a'].outputs.parameters['x']) + 1", "2", 3.0),
         ("asFloat(steps['a'].outputs.parameters['x']) - 1", "2", 1.0),
         ("asFloat(steps['a'].outputs.parameters['x']) * 2", "2.5", 5.0),
@@ -78,7 +92,7 @@ def test_argovar_equality(when: str, params: dict[str, str], expected: bool) -> 
 def test_argovar_arithmetic_and_ordering(expr: str, x: str, expected: Any) -> None:
     assert evaluate_expression(expr, scope(x=x)) == expected
     if isinstance(expected, bool):
-        assert evaluate_when("{{=%s}}" % expr, scope(x=x)) is expected
+        assert evaluate_when(tag(expr), scope(x=x)) is expected
 
 
 def test_argovar_getitem_uses_jsonpath() -> None:
@@ -89,7 +103,9 @@ def test_argovar_getitem_uses_jsonpath() -> None:
     assert evaluate_when("{{=jsonpath(inputs.parameters['d'], '$')['s'] == 'text'}}", s)
     # Indexing twice nests jsonpath over a parsed value, which Argo rejects too.
     with pytest.raises(ExpressionError, match="takes two strings"):
-        evaluate_expression("jsonpath(jsonpath(inputs.parameters['d'], '$')['nested'], '$')['x']", s)
+        evaluate_expression(
+            "jsonpath(jsonpath(inputs.parameters['d'], '$')['nested'], '$')['x']", s
+        )
 
 
 # InputParameter.convert_to_argo for a non-string ArgoVar value.
@@ -99,8 +115,7 @@ def test_argovar_getitem_uses_jsonpath() -> None:
 )
 def test_string_or_tojson_wrapper(key: str, expected: str) -> None:
     x = f"jsonpath(inputs.parameters['d'], '$')['{key}']"
-    value = "{{=string(%s) == %s ? %s : toJson(%s)}}" % (x, x, x, x)
-    assert render_template(value, scope()) == expected
+    assert render_template(wrapped(x), scope()) == expected
 
 
 @pytest.mark.parametrize(
@@ -119,7 +134,7 @@ def test_if_expression_output(flag: str, expected: str) -> None:
     ran = "b" if flag == "true" else "c"
     s["steps"][ran] = {"outputs": {"parameters": {"r": expected}}}
     assert evaluate_expression(expression, s) == expected
-    assert template_references("{{=%s}}" % expression) == [
+    assert template_references(tag(expression)) == [
         "inputs.parameters.flag",
         "steps.b.outputs.parameters.r",
         "steps.c.outputs.parameters.r",
@@ -159,18 +174,18 @@ def test_if_expression_with_comparison_condition() -> None:
 )
 def test_argo_range_and_len(expr: str, expected: Any) -> None:
     assert evaluate_expression(expr, scope(n="4")) == expected
-    assert render_value("{{=%s}}" % expr, scope(n="4")) == expected
+    assert render_value(tag(expr), scope(n="4")) == expected
 
 
 def test_argo_enumerate_over_parameters() -> None:
     # argo_enumerate(value0=p1, value1=p2)
     x, y = "inputs.parameters['lst']", "inputs.parameters['names']"
     expr = (
-        "toJson(map(sprig.untilStep(0, len(sprig.fromJson(%s)), 1), "
-        "{ {'order': #, 'value0': jsonpath(%s, '$')[#], 'value1': jsonpath(%s, '$')[#]} }))"
-        % (x, x, y)
+        f"toJson(map(sprig.untilStep(0, len(sprig.fromJson({x})), 1), "
+        f"{{ {{'order': #, 'value0': jsonpath({x}, '$')[#], 'value1': jsonpath({y}, '$')[#]}} }}))"
     )
-    rendered = render_template("{{=%s}}" % expr, scope())
+    assert "{ {'order': #, 'value0': " in expr
+    rendered = render_template(tag(expr), scope())
     assert json.loads(rendered) == [
         {"order": i, "value0": i + 1, "value1": "abcde"[i]} for i in range(5)
     ]
@@ -181,8 +196,9 @@ def test_argo_enumerate_over_a_literal_list() -> None:
     # dflow quotes a literal list with shlex.quote(json.dumps(v)).replace("\\", "\\\\")
     literal = shlex.quote(json.dumps(["x", "y"])).replace("\\", "\\\\")
     expr = (
-        "toJson(map(sprig.untilStep(0, 2, 1), { {'order': #, 'value': jsonpath(%s, '$')[#]} }))"
-        % literal
+        "toJson(map(sprig.untilStep(0, 2, 1), { {'order': #, 'value': jsonpath("
+        + literal
+        + ", '$')[#]} }))"
     )
     assert json.loads(evaluate_expression(expr, scope())) == [
         {"order": 0, "value": "x"},
@@ -195,13 +211,14 @@ def test_sliced_step_group_count(length: int, expected: int) -> None:
     # step.py: argo_range(if_expression("%s %% %s > 0", "sprig.int(%s/%s) + 1", "sprig.int(%s/%s)"))
     nslices = "len(sprig.fromJson(inputs.parameters['lst']))"
     group = 2
-    condition = "(%s %% %s > 0 ? sprig.int(%s/%s) + 1 : sprig.int(%s/%s))" % (
-        nslices, group, nslices, group, nslices, group,
+    condition = (
+        f"({nslices} % {group} > 0 ? sprig.int({nslices}/{group}) + 1 "
+        f": sprig.int({nslices}/{group}))"
     )
     s = scope()
     s["inputs"]["parameters"]["lst"] = json.dumps(list(range(length)))
     assert evaluate_expression(condition, s) == expected
-    with_param = "{{=toJson(sprig.untilStep(0, %s, 1))}}" % condition
+    with_param = tag(f"toJson(sprig.untilStep(0, {condition}, 1))")
     assert json.loads(render_template(with_param, s)) == list(range(expected))
 
 
@@ -221,11 +238,9 @@ def test_argo_sequence_fields_render_to_numbers() -> None:
 
 def test_register_first_only_picks_the_first_item() -> None:
     first = "jsonpath(toJson(sprig.untilStep(0, 3, 1)), '$[0]')"
-    value = "{{=string(%s) == %s ? %s : toJson(%s)}}" % (first, first, first, first)
-    assert render_template(value, scope()) == "0"
+    assert render_template(wrapped(first), scope()) == "0"
     names = "jsonpath(inputs.parameters['names'], '$[0]')"
-    value = "{{=string(%s) == %s ? %s : toJson(%s)}}" % (names, names, names, names)
-    assert render_template(value, scope()) == "a"
+    assert render_template(wrapped(names), scope()) == "a"
 
 
 def test_with_param_expression_yields_the_item_list() -> None:

@@ -224,7 +224,7 @@ def test_unknown_reference_names_the_reference() -> None:
     assert "'steps.a.outputs.parameters' has no 'z' (it has: y)" in message
     with pytest.raises(
         UnknownReferenceError,
-        match="unknown reference 'tasks.t.outputs.result': the scope has no 'tasks'",
+        match=r"unknown reference 'tasks\.t\.outputs\.result': the scope has no 'tasks'",
     ):
         ev("tasks['t'].outputs.result")
     with pytest.raises(ExpressionError, match="index out of range: 5"):

@@ -57,7 +57,7 @@ def test_render_template(text: str, expected: str) -> None:
 
 
 def test_render_template_errors() -> None:
-    with pytest.raises(UnknownReferenceError, match="unknown reference 'inputs.parameters.z'"):
+    with pytest.raises(UnknownReferenceError, match=r"unknown reference 'inputs\.parameters\.z'"):
         render_template("{{inputs.parameters.z}}", SCOPE)
     with pytest.raises(ExpressionError, match="unclosed template tag") as info:
         render_template("echo {{inputs.parameters.x", SCOPE)
@@ -71,7 +71,7 @@ def test_render_template_errors() -> None:
     with pytest.raises(ExpressionError, match=re.escape("(in template 'x={{=1 +}}')")):
         render_template("x={{=1 +}}", SCOPE)
     with pytest.raises(
-        UnknownReferenceError, match="'inputs.parameters.x' is string, so it has no 'deeper'"
+        UnknownReferenceError, match=r"'inputs\.parameters\.x' is string, so it has no 'deeper'"
     ):
         render_template("{{inputs.parameters.x.deeper}}", SCOPE)
 
@@ -119,8 +119,11 @@ def test_render_value(text: str, expected: Any) -> None:
         (
             "{{=tasks['flip-coin'].outputs.result == 'heads' ? tasks.heads.outputs.result"
             " : tasks.tails.outputs.result}}",
-            ["tasks.flip-coin.outputs.result", "tasks.heads.outputs.result",
-             "tasks.tails.outputs.result"],
+            [
+                "tasks.flip-coin.outputs.result",
+                "tasks.heads.outputs.result",
+                "tasks.tails.outputs.result",
+            ],
         ),
         ("{{item}} {{=item.name}} {{item}}", ["item", "item.name"]),
         (

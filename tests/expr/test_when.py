@@ -1,4 +1,4 @@
-"""``when`` conditions as Argo decides them: render tags, then govaluate with bare words as strings."""
+"""``when`` as Argo decides it: render the tags, then govaluate with bare words as strings."""
 
 from __future__ import annotations
 
@@ -149,7 +149,9 @@ def test_when_error_mentions_the_rendered_condition() -> None:
 
 
 def test_when_missing_reference_is_named() -> None:
-    with pytest.raises(UnknownReferenceError, match="unknown reference 'steps.nope.outputs.result'"):
+    with pytest.raises(
+        UnknownReferenceError, match=r"unknown reference 'steps\.nope\.outputs\.result'"
+    ):
         evaluate_when("{{steps.nope.outputs.result}} == heads", SCOPE)
 
 

@@ -115,3 +115,17 @@ def test_shell_outputs_stack(tmp_path: Path) -> None:
 def test_empty_stack(tmp_path: Path) -> None:
     stacked = stack_artifacts([None, None], tmp_path / "stacked")
     assert path_object_of_artifact(stacked) == []
+
+
+@pytest.mark.slow
+def test_stacks_10000_items_quickly(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "artifacts")
+    write(tmp_path / "wd" / "r.txt", "r")
+    art = store.save_output(["r.txt"], workdir=tmp_path / "wd", dest=tmp_path / "one")
+    start = time.perf_counter()
+    stacked = stack_artifacts([art] * 10_000, tmp_path / "stacked", create_dir=True)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 15.0, f"stacking 10,000 items took {elapsed:.2f} s"
+    po = path_object_of_artifact(stacked)
+    assert len(po) == 10_000
+    assert po[9_999] == "9999/r.txt"

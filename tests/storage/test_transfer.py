@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tarfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -153,3 +154,18 @@ def test_uploaded_artifact_feeds_a_step(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "artifacts")
     staged, _ = store.stage_input(art, dest=in_dest(tmp_path, "inp"), sign_type=list[Path])
     assert [p.read_text() for p in staged] == ["A", "B"]
+
+
+def test_tarball_artifacts_are_extracted(tmp_path: Path) -> None:
+    write(tmp_path / "src" / "a.txt", "A")
+    write(
+        tmp_path / "src" / ".dflow" / "c",
+        json.dumps({"path_list": [{"dflow_list_item": "a.txt", "order": 0}]}),
+    )
+    with tarfile.open(tmp_path / "art.tgz", "w:gz") as tf:
+        tf.add(tmp_path / "src", arcname=".")
+    art = LocalArtifact(tmp_path / "art.tgz")
+    assert download_artifact(art, path="x") == ["x/a.txt"]
+    assert Path("x/a.txt").read_text() == "A"
+    assert not Path("x/.dflow").exists()
+    assert download_artifact(art, path="y", extract=False) == ["y/art.tgz"]

@@ -1,0 +1,175 @@
+"""``%%dflow_workflow``: compose a workflow from a cell of OP calls, then run it with a live table.
+
+The cell body runs in the user namespace with the new ``Workflow`` open as the composition
+context (as inside ``with Workflow(NAME) as wf:``), so function-OP calls become tasks wired by
+the data they pass each other. The workflow is bound to a variable before the body runs (the
+body may use it, e.g. ``scan.add(step)``). ``Workflow.__exit__`` would submit, so the context
+is opened and closed by hand to honour ``--no-submit``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from dflow_jupyter.jupyter.cellop import check_identifier
+from dflow_jupyter.jupyter.errors import CommandError
+from dflow_jupyter.jupyter.table import html_table, text_table
+
+__all__ = ["AVAILABLE_BACKENDS", "Plan", "WorkflowCellOptions", "check_backend", "run_workflow_cell",
+           "variable_for"]
+
+_MAGIC = "%%dflow_workflow"
+#: Backends that can run a workflow in this release.
+AVAILABLE_BACKENDS = ("debug",)
+
+
+def check_backend(backend: str, what: str) -> None:
+    """Raise ``CommandError`` unless ``backend`` can run workflows in this release."""
+    if backend.lower() in ("argo", "default"):
+        raise CommandError(
+            f"{what}: the argo backend is not available yet in dflow_jupyter; workflows run on "
+            "the in-process debug backend: use 'debug'"
+        )
+    if backend.lower() not in AVAILABLE_BACKENDS:
+        raise CommandError(f"{what}: unknown backend {backend!r}; choose debug (or, later, argo)")
+
+
+def variable_for(name: str) -> str:
+    """``NAME`` made a Python identifier: ``lattice-scan`` -> ``lattice_scan``."""
+    text = re.sub(r"\W", "_", name)
+    if not text or text[0].isdigit():
+        text = "_" + text
+    return text + "_" if keyword.iskeyword(text) else text
+
+
+@dataclass
+class WorkflowCellOptions:
+    """The arguments of ``%%dflow_workflow NAME [--var VAR] [--no-submit] [--backend B]``."""
+
+    name: str
+    var: str | None = None
+    submit: bool = True
+    backend: str | None = None
+
+
+class Plan:
+    """What a workflow will run, before it is submitted: each step/task and what it waits for."""
+
+    def __init__(self, workflow: Any, var: str) -> None:
+        self.workflow = workflow
+        self.var = var
+        self.rows: list[list[str]] = []
+        entry = workflow.entrypoint
+        groups = getattr(entry, "steps", None)
+        if groups is not None:  # Steps: groups run in order
+            for index, group in enumerate(groups):
+                for step in group:
+                    self.rows.append([step.name, step.template.name, f"group {index}"])
+        else:
+            for task in getattr(entry, "tasks", []):
+                after = {ref.name for ref in task.references() if ref is not task}
+                after.update(d if isinstance(d, str) else d.name for d in task.dependencies)
+                self.rows.append([task.name, task.template.name, ", ".join(sorted(after))])
+
+    headers = ("step", "template", "after")
+
+    def caption(self) -> str:
+        return (f"workflow {self.workflow.name}: not submitted, {len(self.rows)} steps; "
+                f"run it with {self.var}.submit()")
+
+    def text(self) -> str:
+        return self.caption() + "\n" + text_table(self.headers, self.rows)
+
+    def _repr_html_(self) -> str:
+        return html_table(self.headers, self.rows, self.caption())
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.text())
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def run_workflow_cell(options: WorkflowCellOptions, namespace: MutableMapping[str, Any],
+                      run_body: Callable[[], None], show: Callable[[Any], None]) -> Any:
+    """Compose (``run_body``), bind, submit and follow a workflow; returns the ``Workflow``.
+
+    ``show`` displays the plan of a workflow that is not submitted; a submitted one gets a
+    :class:`~dflow_jupyter.jupyter.live.LiveStatus` display.
+
+    Raises
+    ------
+    CommandError
+        Bad name or variable, an unavailable backend, a cell that adds no step, or a workflow
+        definition the engine rejects before running it.
+    """
+    __tracebackhide__ = True  # IPython: show the user's cell, not this frame
+    from dflow_jupyter import _context
+    from dflow_jupyter.config import config
+    from dflow_jupyter.errors import InvalidNameError, WorkflowDefinitionError
+    from dflow_jupyter.model.workflow import Workflow
+
+    backend = options.backend or str(config["mode"])
+    check_backend(backend, f"{_MAGIC} --backend {backend}" if options.backend else
+                  f"{_MAGIC}: config['mode'] is {backend!r}")
+    var = options.var or variable_for(options.name)
+    check_identifier(var, "--var", "the workflow is bound to it")
+    try:
+        workflow = Workflow(options.name)
+    except (InvalidNameError, WorkflowDefinitionError) as exc:
+        raise CommandError(f"{_MAGIC}: {exc}") from None
+    namespace[var] = workflow
+    _context.push(workflow)
+    try:
+        run_body()
+    finally:
+        _context.pop(workflow)
+    if workflow.entrypoint is None:
+        raise CommandError(
+            f"{_MAGIC} {options.name}: the cell added no steps; call OPs in it (e.g. "
+            "'out = my_op(x=1)') or add steps with " + f"{var}.add(...)"
+        )
+    if not options.submit:
+        show(Plan(workflow, var))
+        return workflow
+    _submit_live(workflow, backend)
+    return workflow
+
+
+def _submit_live(workflow: Any, backend: str) -> None:
+    __tracebackhide__ = True
+    from dflow_jupyter.config import config
+    from dflow_jupyter.errors import InvalidNameError, WorkflowDefinitionError
+    from dflow_jupyter.jupyter.live import LiveStatus
+
+    live = LiveStatus(workflow)
+    live.start()
+    detached = bool(config.get("detach"))
+    saved_mode = config["mode"]
+    config["mode"] = backend
+    try:
+        try:
+            workflow.submit()
+        except (InvalidNameError, WorkflowDefinitionError) as exc:
+            raise CommandError(f"{_MAGIC} {workflow.name}: {exc}") from None
+        finally:
+            config["mode"] = saved_mode
+        if not detached:
+            workflow.wait()
+    except KeyboardInterrupt:
+        # The in-process engine marks its run Failed itself; a background run must be told.
+        try:
+            running = workflow.query_status() in ("Pending", "Running")
+        except LookupError:
+            running = False
+        if running:
+            workflow.terminate()
+        raise
+    finally:
+        # A detached run keeps its live table: LiveStatus stops itself when the run ends.
+        if not detached or workflow.id is None:
+            live.stop()
