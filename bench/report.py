@@ -167,6 +167,10 @@ def target_cells(workload: str, impl: str, runs: Sequence[RunResult]) -> list[st
 def _ratios(ref: Sequence[RunResult], ours: Sequence[RunResult]) -> tuple[str, str]:
     """(ratio of the medians, per-run ratios) of reference wall over ours."""
     ref_med, our_med = median_of(ref, wall), median_of(ours, wall)
+    if ref_med is None and our_med:
+        # A reference that never finished still bounds the ratio from below.
+        limits = [r.measurement.wall for r in ref if r.measurement and r.measurement.timed_out]
+        return (f"> {fmt_ratio(max(limits) / our_med)}" if limits else "-"), ""
     of_medians = ref_med / our_med if ref_med is not None and our_med else None
     per_run = []
     for r, o in zip(ref, ours, strict=True):

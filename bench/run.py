@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import platform
 import shutil
@@ -125,9 +126,13 @@ def child_env(impl: Impl) -> dict[str, str]:
     return env
 
 
+@functools.cache
 def _importable(python: str, module: str) -> bool:
+    """Whether ``python`` can import ``module`` from anywhere, without our PYTHONPATH."""
     code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
-    return subprocess.run([python, "-c", code], cwd=tempfile.gettempdir()).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([python, "-c", code], cwd=tempfile.gettempdir(), env=env)
+    return done.returncode == 0
 
 
 def _version(python: str, dist: str) -> str:

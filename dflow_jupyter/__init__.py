@@ -10,6 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Imported eagerly (it is tiny) so that the name ``config`` is the settings dict, not the
+# ``dflow_jupyter.config`` module, whichever is imported first (as in dflow).
+from dflow_jupyter.config import config, s3_config, set_config, set_s3_config
+
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
@@ -44,10 +48,6 @@ _EXPORTS: dict[str, str] = {
     "LocalArtifact": "dflow_jupyter.storage",
     "StorageClient": "dflow_jupyter.storage",
     # settings
-    "config": "dflow_jupyter.config",
-    "s3_config": "dflow_jupyter.config",
-    "set_config": "dflow_jupyter.config",
-    "set_s3_config": "dflow_jupyter.config",
     # extension points
     "Executor": "dflow_jupyter.model.executor",
     "Context": "dflow_jupyter.model.executor",
@@ -58,7 +58,7 @@ _EXPORTS: dict[str, str] = {
     "events": "dflow_jupyter.status.events",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "config", "s3_config", "set_config", "set_s3_config"])
 
 
 def __getattr__(name: str) -> Any:
@@ -88,7 +88,6 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
-    from dflow_jupyter.config import config, s3_config, set_config, set_s3_config
     from dflow_jupyter.model.argo_funcs import argo_enumerate, argo_len, argo_range, argo_sequence
     from dflow_jupyter.model.dag import DAG, Task
     from dflow_jupyter.model.executor import Context, Executor

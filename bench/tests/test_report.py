@@ -63,3 +63,10 @@ def test_fmt_s_and_fit_line() -> None:
     ]
     slope, intercept = fit_line([1, 2, 5, 10, 20], [0.5 + 2 * x for x in (1, 2, 5, 10, 20)])
     assert abs(slope - 2) < 1e-12 and abs(intercept - 0.5) < 1e-12
+
+
+def test_ratio_lower_bound_when_the_reference_did_not_finish() -> None:
+    ref = RunResult("a", "ref", 0, Measurement(None, True, 600.0, 1.0, 1, None, "", 0))
+    text = render([ref, _run("inprocess", 0, 6.0)], ["ref", "inprocess"], ["# t"], [])
+    row = next(line for line in text.splitlines() if "ours, in-process" in line)
+    assert "| > 100x |" in row

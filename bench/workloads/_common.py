@@ -98,6 +98,26 @@ def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float]:
     return slope, mean_y - slope * mean_x
 
 
-def result(span: Span, status: str, **extra: Any) -> dict[str, Any]:
-    """The JSON record a workload returns: ``wall``, ``cpu``, ``status`` and extras."""
-    return {"wall": span.wall, "cpu": span.cpu, "status": status, **extra}
+def failed_steps(wf: Any, limit: int = 3) -> str:
+    """Name, phase and message of the first failed steps of ``wf``, for the failure table."""
+    try:
+        steps = list(wf.query_step())
+    except Exception as exc:  # diagnostics only: never mask the workflow's own status
+        return f"(query_step failed: {type(exc).__name__}: {exc})"[:300]
+    failed = [s for s in steps if str(getattr(s, "phase", "")) in ("Failed", "Error")]
+    parts = [
+        f"{getattr(s, 'name', '?')} {s.phase}: {str(getattr(s, 'message', '') or '')[:300]}"
+        for s in failed[-limit:]  # the innermost steps come last and say the most
+    ]
+    return "; ".join(parts)
+
+
+def result(span: Span, status: str, wf: Any = None, **extra: Any) -> dict[str, Any]:
+    """The JSON record a workload returns: ``wall``, ``cpu``, ``status`` and extras.
+
+    For a workflow that did not succeed, ``error`` names its failed steps.
+    """
+    record = {"wall": span.wall, "cpu": span.cpu, "status": status, **extra}
+    if wf is not None and status in ("Failed", "Error"):
+        record["error"] = failed_steps(wf)
+    return record

@@ -17,7 +17,8 @@ SIZES = (1, 2, 5, 10, 20)
 
 
 def run() -> dict[str, Any]:
-    status = submit_and_wait(build_chain("warmup", 1))
+    wf = build_chain("warmup", 1)
+    status = submit_and_wait(wf)
     points: dict[str, float] = {}
     total = Span()
     for size in SIZES:
@@ -36,4 +37,4 @@ def run() -> dict[str, Any]:
     if len(points) == len(SIZES):
         slope, intercept = fit_line([float(s) for s in SIZES], list(points.values()))
         extra.update(slope=slope, intercept=intercept)
-    return result(total, status, **extra)
+    return result(total, status, wf, **extra)

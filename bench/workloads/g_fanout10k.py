@@ -14,4 +14,4 @@ def run() -> dict[str, Any]:
     with timed() as span:
         wf = build_fanout("fanout10k", ITEMS)
         status = submit_and_wait(wf)
-    return result(span, check(status, "total", lambda: total(wf), expected_total(ITEMS)))
+    return result(span, check(status, "total", lambda: total(wf), expected_total(ITEMS)), wf)

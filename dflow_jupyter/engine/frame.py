@@ -163,7 +163,10 @@ class _Scope(Mapping[str, Any]):
         if key == "workflow":
             return {"name": frame.workflow, "parameters": {}}
         if key == "item" and self._item is not NO_ITEM:
-            return self._item
+            from dflow_jupyter.expr import item_scope_value
+
+            # What Argo binds: scalars as their strings, object fields as strings.
+            return item_scope_value(self._item)
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:

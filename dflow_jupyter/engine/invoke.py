@@ -405,19 +405,10 @@ def _condition(frame: Frame, step: Any, item: Any) -> bool:
     when = step.when
     if isinstance(when, bool):
         return when
-    if isinstance(when, ArgoVar):
-        from dflow_jupyter.expr import evaluate_expression
-
-        return _truthy(evaluate_expression(when.expr, frame.scope(item)))
     from dflow_jupyter.expr import evaluate_when
 
-    return bool(evaluate_when(when, frame.scope(item)))
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
+    text = "{{=%s}}" % when.expr if isinstance(when, ArgoVar) else when
+    return bool(evaluate_when(text, frame.scope(item)))
 
 
 def _rendered_when(frame: Frame, step: Any, item: Any) -> str:

@@ -119,7 +119,7 @@ def prepare_python_inputs(spec: PodSpec) -> list[tuple[dict[str, Any], list[Any]
                 continue
             sign = input_sign.get(name)
             dest = spec.step_dir / "inputs" / "artifacts" / f"{name}{suffix}"
-            path_object, prints = spec.store.stage_input(art, dest=dest, sign_type=getattr(sign, "type", None))
+            path_object, prints = spec.store.stage_input(art, dest=dest, sign_type=sign, name=name)
             op_in[name] = path_object
             fingerprints.append(prints)
         prepared.append((op_in, fingerprints))

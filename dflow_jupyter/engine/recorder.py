@@ -54,6 +54,7 @@ class Recorder:
         self.directory = directory
         self.bus = bus
         self._last_snapshot = 0.0
+        self._interval = SNAPSHOT_INTERVAL
         self._dirty = False
         self._lock = threading.RLock()
         directory.mkdir(parents=True, exist_ok=True)
@@ -131,8 +132,8 @@ class Recorder:
         if node.key:
             base = _UNSAFE.sub("-", node.key)
         else:
-            short = node.name.split(".", 1)[-1] if "." in node.name else node.name
-            base = f"{_UNSAFE.sub('-', short).strip('-')[:80]}-{node.id.rsplit('-', 1)[-1]}"
+            short = _UNSAFE.sub("-", node.display_name).strip("-")[:80]
+            base = f"{short}-{node.id.rsplit('-', 1)[-1]}"
         path = self.directory / base
         path.mkdir(parents=True, exist_ok=True)
         node.step_dir = base
@@ -163,7 +164,7 @@ class Recorder:
         self._dirty = True
         self.bus.publish_node(self.status, node)
         now = time.monotonic()
-        if now - self._last_snapshot >= SNAPSHOT_INTERVAL:
+        if now - self._last_snapshot >= self._interval:
             self.snapshot(force=True, now=now)
 
     def snapshot(self, force: bool = False, now: float | None = None) -> None:
@@ -171,10 +172,14 @@ class Recorder:
         with self._lock:
             if not (force or self._dirty):
                 return
+            started = time.monotonic()
             self.status.progress = self.status.compute_progress()
             write_atomic(self.directory / "status.json", json.dumps(self.status.to_argo()))
             self._dirty = False
-            self._last_snapshot = now if now is not None else time.monotonic()
+            done = time.monotonic()
+            self._last_snapshot = done
+            # Big trees take long to write: keep snapshots under ~10% of the run's time.
+            self._interval = max(SNAPSHOT_INTERVAL, 10 * (done - started))
 
 
 def load_status(directory: Path) -> WorkflowStatus:

@@ -329,3 +329,17 @@ BUILTINS: dict[str, Builtin] = {
     "sort": _sort,
     **{name: _bit(name) for name in _BIT_OPS},
 }
+
+_ONE = "len type abs ceil floor round int float string upper lower toJSON fromJSON toBase64 "
+_ONE += "fromBase64 first last keys values toPairs fromPairs reverse uniq flatten bitnot"
+_TWO = "repeat indexOf lastIndexOf hasPrefix hasSuffix get take bitand bitor bitxor bitnand "
+_TWO += "bitshl bitshr bitushr"
+#: Argument counts expr's checker enforces: (least, most); ``None`` means no upper bound.
+ARITY: dict[str, tuple[int, int | None]] = {
+    **{name: (1, 1) for name in _ONE.split()},
+    **{name: (2, 2) for name in _TWO.split()},
+    **{name: (1, 2) for name in ("trim", "trimPrefix", "trimSuffix", "join", "sort")},
+    **{name: (2, 3) for name in ("split", "splitAfter")},
+    "replace": (3, 4),
+    **{name: (1, None) for name in ("max", "min", "mean", "median", "concat")},
+}

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from dflow_jupyter.expr import ast, ops
-from dflow_jupyter.expr.builtins import BUILTINS, UNSUPPORTED
+from dflow_jupyter.expr.builtins import ARITY, BUILTINS, UNSUPPORTED
 from dflow_jupyter.expr.checker import (
     BUILTIN_TYPES,
     CALL_TYPES,
@@ -323,6 +323,14 @@ class _Compiler:
                 "scope of dflow_jupyter's expression engine)",
                 node,
             )
+        low, high = ARITY.get(name, (0, None))
+        if len(node.args) < low or (high is not None and len(node.args) > high):
+            expected = f"{low} or more" if high is None else f"{low} to {high}"
+            raise self.error(
+                f"invalid number of arguments for {name}() (expected "
+                f"{low if low == high else expected}, got {len(node.args)})",
+                node,
+            )
         args = [self.compile(arg, lenient) for arg in node.args]
         fns = [fn for fn, _ in args]
         stype = BUILTIN_TYPES.get(name)
@@ -346,5 +354,9 @@ class _Compiler:
 @lru_cache(maxsize=4096)
 def compile_expression(source: str) -> Fn:
     """Parse and compile ``source`` once; later calls with the same text reuse the closure."""
-    fn, _ = _Compiler(source).compile(parse(source))
+    tree = parse(source)
+    try:
+        fn, _ = _Compiler(source).compile(tree)
+    except RecursionError:
+        raise ExpressionError("expression nests too deeply to compile", source=source) from None
     return fn

@@ -313,7 +313,10 @@ def compile_when(condition: str) -> Thunk:
         ) from None
     if not tokens:
         return lambda: None
-    return _Parser(tokens, condition).parse()
+    try:
+        return _Parser(tokens, condition).parse()
+    except RecursionError:
+        raise ExpressionError("'when' expression nests too deeply", source=condition) from None
 
 
 def evaluate_govaluate(condition: str) -> Any:

@@ -20,6 +20,9 @@ _WORD_OPERATORS = frozenset(
     {"in", "or", "and", "matches", "contains", "startsWith", "endsWith", "let", "if", "else"}
 )
 _NEGATABLE = frozenset({"in", "matches", "contains", "startsWith", "endsWith"})
+# For each operator character, the characters expr's lexer accepts right after it ("?." "??"
+# "||" "::" ".." "&&" "!=" "==" "**" "<=" ">="...).
+_SECOND_CHAR = {"?": ".?", "|": "|", ":": ":", ".": ".", **dict.fromkeys("&!=*<>", "&=*")}
 _SIMPLE_ESCAPES = {
     "a": "\a",
     "b": "\b",
@@ -101,20 +104,8 @@ class _Lexer:
         if char in "([{)]}":
             return BRACKET, char
         nxt = self.peek()
-        pairs = {
-            "?": ".?",
-            "|": "|",
-            ":": ":",
-            ".": ".",
-            "&": "&=*",
-            "!": "&=*",
-            "=": "&=*",
-            "*": "&=*",
-            "<": "&=*",
-            ">": "&=*",
-        }
-        if char in pairs:
-            if nxt and nxt in pairs[char]:
+        if char in _SECOND_CHAR:
+            if nxt and nxt in _SECOND_CHAR[char]:
                 self.i += 1
                 return OPERATOR, char + nxt
             return OPERATOR, char

@@ -398,4 +398,7 @@ def parse(source: str) -> ast.Node:
     """
     if not source.strip():
         raise ExpressionError("empty expression: expected a value", source=source, position=0)
-    return _Parser(source).parse()
+    try:
+        return _Parser(source).parse()
+    except RecursionError:
+        raise ExpressionError("expression nests too deeply to parse", source=source) from None

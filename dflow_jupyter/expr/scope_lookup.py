@@ -43,12 +43,14 @@ def scope_lookup(parts: tuple[str, ...], lenient: bool, src: str, pos: int) -> F
         current: Any = ctx.scope
         for depth, key in enumerate(parts):
             if type(current) is dict or isinstance(current, Mapping):
-                if key in current:
+                # One lookup, not "in" then "[]": scopes may be lazy mappings that build values.
+                try:
                     current = current[key]
                     continue
-                if lenient:
-                    return None
-                raise unknown_reference(parts, depth, current, src, pos)
+                except KeyError:
+                    if lenient:
+                        return None
+                    raise unknown_reference(parts, depth, current, src, pos) from None
             if current is None:
                 if lenient:
                     return None

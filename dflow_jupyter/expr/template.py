@@ -88,10 +88,11 @@ def resolve_reference(name: str, scope: Scope, *, source: str | None = None) -> 
                 source=source,
             )
         for j in range(i + 1, len(parts) + 1):
-            key = ".".join(parts[i:j])
-            if key in current:
-                current, i = current[key], j
+            try:  # one lookup, not "in" then "[]": scopes may be lazy mappings
+                current, i = current[".".join(parts[i:j])], j
                 break
+            except KeyError:
+                continue
         else:
             known = sorted(str(k) for k in current)
             where = "the scope" if i == 0 else f"'{'.'.join(parts[:i])}'"

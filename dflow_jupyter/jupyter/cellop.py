@@ -247,6 +247,7 @@ def define_op(cell: str, namespace: MutableMapping[str, Any], history: Sequence[
     CommandError
         The cell is not Python, defines no OP or several, or its OP's signature is invalid.
     """
+    __tracebackhide__ = True
     from dflow_jupyter.python.template import PythonOPTemplate
 
     if options.name is not None:

@@ -256,6 +256,7 @@ def replay_step(workflow_id: str, step: str, namespace: Mapping[str, Any] | None
     Without ``pdb`` an exception of the OP propagates when ``reraise`` (the kernel shows its
     traceback); with ``pdb`` (or ``reraise=False``) it is kept in :attr:`Replay.exception`.
     """
+    __tracebackhide__ = True
     from dflow_jupyter.engine.python_exec import working_directory
     from dflow_jupyter.python.errors import OPIOError
     from dflow_jupyter.python.opio import OPIO

@@ -122,7 +122,9 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: s
 
 
 def _failure_hint(status: WorkflowStatus) -> str:
-    failed = [n for n in status.pods() if n.phase in ("Failed", "Error")]
+    # Steps stopped by a terminate did not fail by themselves: nothing to debug there.
+    failed = [n for n in status.pods() if n.phase in ("Failed", "Error")
+              and not (n.message or "").startswith("Stopped with strategy")]
     if not failed:
         return ""
     first = min(failed, key=lambda n: n.started_at or 0.0)
@@ -159,6 +161,8 @@ class StatusTable:
         if s.started_at is not None:
             duration = (s.finished_at or time.time()) - s.started_at
         progress = s.progress or s.compute_progress()
+        if not s.nodes and s.started_at is None:
+            return f"workflow {s.name}: {s.phase or 'Pending'}"
         parts = [f"workflow {s.name}: {s.phase or 'Pending'}", f"{progress} steps"]
         if duration is not None:
             parts.append(format_duration(duration))
@@ -175,11 +179,13 @@ class StatusTable:
         return "\n".join(notes)
 
     def text(self) -> str:
-        body = text_table(STEP_COLUMNS, [r.cells() for r in self.rows])
+        body = text_table(STEP_COLUMNS, [r.cells() for r in self.rows]) if self.rows else ""
         footer = self.footer()
         return "\n".join(part for part in (self.caption(), body, footer) if part)
 
     def _repr_html_(self) -> str:
+        if not self.rows:
+            return f"<div class='dflow-table'>{html.escape(self.caption())}</div>"
         return html_table(STEP_COLUMNS, [r.cells() for r in self.rows], self.caption(),
                           phase_column=2, footer=self.footer())
 

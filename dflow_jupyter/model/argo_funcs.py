@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dflow_jupyter.model.io import ArgoVar, InputParameter, OutputParameter
+from dflow_jupyter.model.io import ArgoVar, InputParameter, OutputParameter, to_expr
 
 
 def _operand(value: Any, *, as_int: bool) -> str:
@@ -99,7 +99,7 @@ class ArgoEnumerate(ArgoVar):
         length = f"len(sprig.fromJson({first.expr}))" if isinstance(first, ArgoVar) else str(len(first))
         values = "".join(
             ", '%s': jsonpath(%s, '$')[#]"
-            % (k, v.expr if isinstance(v, ArgoVar) else "'%s'" % json.dumps(v).replace("'", "\\'"))
+            % (k, v.expr if isinstance(v, ArgoVar) else to_expr(json.dumps(v)))
             for k, v in kwargs.items()
         )
         super().__init__(

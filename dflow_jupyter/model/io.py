@@ -394,10 +394,20 @@ class Inputs:
         artifacts: Mapping[str, InputArtifact] | None = None,
         template: Any = None,
     ) -> None:
-        self.parameters = InputParameters(parameters, template)
-        self.artifacts = InputArtifacts(artifacts, template)
+        self._template = template
+        self.parameters = parameters or {}  # type: ignore[assignment]
+        self.artifacts = artifacts or {}  # type: ignore[assignment]
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        # ``template.outputs.parameters = {...}`` (dflow's idiom) names each declaration too.
+        if key == "parameters" and not isinstance(value, InputParameters):
+            value = InputParameters(value, self.__dict__.get("_template"))
+        elif key == "artifacts" and not isinstance(value, InputArtifacts):
+            value = InputArtifacts(value, self.__dict__.get("_template"))
+        super().__setattr__(key, value)
 
     def set_template(self, template: Any) -> None:
+        self.__dict__["_template"] = template
         for collection in (self.parameters, self.artifacts):
             collection.template = template
             for item in collection.values():
@@ -413,10 +423,20 @@ class Outputs:
         artifacts: Mapping[str, OutputArtifact] | None = None,
         template: Any = None,
     ) -> None:
-        self.parameters = OutputParameters(parameters, template)
-        self.artifacts = OutputArtifacts(artifacts, template)
+        self._template = template
+        self.parameters = parameters or {}  # type: ignore[assignment]
+        self.artifacts = artifacts or {}  # type: ignore[assignment]
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        # ``template.outputs.parameters = {...}`` (dflow's idiom) names each declaration too.
+        if key == "parameters" and not isinstance(value, OutputParameters):
+            value = OutputParameters(value, self.__dict__.get("_template"))
+        elif key == "artifacts" and not isinstance(value, OutputArtifacts):
+            value = OutputArtifacts(value, self.__dict__.get("_template"))
+        super().__setattr__(key, value)
 
     def set_template(self, template: Any) -> None:
+        self.__dict__["_template"] = template
         for collection in (self.parameters, self.artifacts):
             collection.template = template
             for item in collection.values():

@@ -71,6 +71,8 @@ class Workflow:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._last_exception: BaseException | None = None
+        #: The final status of this object's own last run (saves re-reading it from disk).
+        self._status: Any = None
 
     # -- composition ----------------------------------------------------------------------------
     def add(self, step: Step | Sequence[Step] | Task | Sequence[Task]) -> None:
@@ -120,6 +122,7 @@ class Workflow:
 
         validate(self.entrypoint)
         restart = self.id is not None
+        self._status = None
         if self.id is None:
             self.id = new_workflow_id(self.name)
         reuse = list(reuse_step or [])
@@ -128,7 +131,8 @@ class Workflow:
             # this process's working directory: they run in the worker pool.
             def target() -> None:
                 try:
-                    run_workflow(self, self.id, reuse, restart, isolation="process")  # type: ignore[arg-type]
+                    self._status = run_workflow(self, self.id, reuse, restart,  # type: ignore[arg-type]
+                                                isolation="process")
                 except BaseException as exc:  # noqa: BLE001 - surfaced by wait()
                     self._error = exc
 
@@ -136,7 +140,7 @@ class Workflow:
             self._thread.start()
             time.sleep(0)  # let it record the Running phase promptly
             return self.query_status_object()
-        run_workflow(self, self.id, reuse, restart)
+        self._status = run_workflow(self, self.id, reuse, restart)
         return self.query()
 
     def wait(self, interval: float = 1) -> None:
@@ -176,6 +180,8 @@ class Workflow:
         live = active_runs.get(self.id)  # type: ignore[arg-type]
         if live is not None:
             return live.recorder.status
+        if self._status is not None and self._status.name == self.id and self._status.phase not in ("Pending", "Running"):
+            return self._status
         directory = workflow_root() / str(self.id)
         if not (directory / "status.json").exists():
             if self._thread is not None and self._thread.is_alive():

@@ -22,11 +22,38 @@ WORKFLOW_PHASES = ("", "Pending", "Running", "Succeeded", "Failed", "Error")
 FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 
 
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+_fnv_states: dict[str, int] = {}
+_SEPARATORS = ".[("
+
+
+def _fnv_continue(h: int, data: bytes) -> int:
+    for byte in data:
+        h = ((h ^ byte) * _FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
 def fnv32a(text: str) -> int:
-    """FNV-1a 32-bit hash, as Argo uses for node ids and pod names."""
-    h = 0x811C9DC5
-    for byte in text.encode():
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    """FNV-1a 32-bit hash, as Argo uses for node ids and pod names.
+
+    FNV-1a is incremental and node names extend their parent's name, so the hash resumes from
+    the longest already-hashed prefix: deep recursion (names thousands of characters long) stays
+    linear instead of quadratic.
+    """
+    cached = _fnv_states.get(text)
+    if cached is not None:
+        return cached
+    cut = max(text.rfind(sep) for sep in _SEPARATORS)
+    while cut > 0 and text[:cut] not in _fnv_states:
+        cut = max(text.rfind(sep, 0, cut) for sep in _SEPARATORS)
+    if cut > 0:
+        h = _fnv_continue(_fnv_states[text[:cut]], text[cut:].encode())
+    else:
+        h = _fnv_continue(_FNV_OFFSET, text.encode())
+    if len(_fnv_states) > 200_000:
+        _fnv_states.clear()
+    _fnv_states[text] = h
     return h
 
 

@@ -58,7 +58,7 @@ class ArgoStep(ArgoObjectDict):
         super().__init__(data)
         self.node = node
         for side in ("inputs", "outputs"):
-            raw = getattr(node, side) or {}
+            raw = data.get(side) or {}
             params = {
                 p["name"]: ArgoParameter({**p, "value": decode_parameter(p), "type": _type_of(p)})
                 for p in raw.get("parameters") or [] if p.get("name") != "dflow_key" or side == "inputs"

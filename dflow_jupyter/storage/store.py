@@ -6,14 +6,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dflow_jupyter.storage.artifact import S3Artifact
+from dflow_jupyter.storage.artifact import LocalArtifact, S3Artifact
 from dflow_jupyter.storage.atomic import atomic_dir, atomic_path, ensure_parent
 from dflow_jupyter.storage.catalog import Item, flatten, write_catalog
 from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeError
 from dflow_jupyter.storage.fingerprints import Fingerprints
 from dflow_jupyter.storage.linking import Linker, check_method
 from dflow_jupyter.storage.signs import convert_for_sign, sign_kind
-from dflow_jupyter.storage.staging import stage
+from dflow_jupyter.storage.staging import inspect_artifact, stage
 
 __all__ = ["LocalStore"]
 
@@ -59,6 +59,16 @@ def _output_rel(src: str, workdir: str, inputs_dir: str | None) -> str:
     if src.startswith(prefix):
         return src[len(prefix) :]
     return src.lstrip("/")
+
+
+def _only_file(artifact: Any, what: str, store_root: str) -> Any:
+    """The artifact's only file as a ``LocalArtifact``, or the artifact itself."""
+    src = inspect_artifact(artifact, what=what, store_root=store_root)
+    if src.file is None and src.slice is None and len(src.items) == 1:
+        rel = src.items[0]["dflow_list_item"]
+        if rel is not None and os.path.isfile(os.path.join(src.root, rel)):
+            return LocalArtifact(os.path.join(src.root, rel))
+    return artifact
 
 
 class LocalStore:
@@ -176,17 +186,25 @@ class LocalStore:
         )
         return convert_for_sign(po, dest_s, kind, what=what), linker.fingerprints
 
-    def stage_at(self, artifact: Any, path: Path) -> Fingerprints:
+    def stage_at(
+        self, artifact: Any, path: Path, *, unwrap_single_file: bool = False
+    ) -> Fingerprints:
         """Place ``artifact`` at exactly ``path`` (a shell template's ``InputArtifact(path=...)``).
 
         A directory artifact becomes the directory ``path`` (catalog included, so that a script
-        passing it on keeps its path object); a single-file artifact becomes the file ``path``.
+        passing it on keeps its path object); a single-file artifact (a file output of a
+        script step) becomes the file ``path``. As in dflow, ``upload_artifact("a.txt")`` is a
+        directory artifact, so ``path`` becomes a directory holding ``a.txt``; with
+        ``unwrap_single_file=True`` an artifact whose catalog lists exactly one file is placed
+        as that file instead (not dflow's behaviour, but often what a script expects).
         """
         if artifact is None:
             return []
         path_s = os.path.abspath(path)
         linker = Linker(self.method, protect=True)
         what = f"input artifact at {path_s}"
+        if unwrap_single_file and not isinstance(artifact, (str, list, tuple, dict)):
+            artifact = _only_file(artifact, what, str(self.root))
         stage(artifact, path_s, linker, what=what, store_root=str(self.root))
         return linker.fingerprints
 

@@ -21,7 +21,9 @@ def shell_template() -> ShellOPTemplate:
     t = ShellOPTemplate(
         name="shout",
         image="alpine",
-        script="mkdir -p /tmp/out && tr a-z A-Z < /tmp/in.txt > /tmp/out/loud.txt\n"
+        # As in dflow, an uploaded file arrives as a directory that holds it (plus a catalog);
+        # a file written by another script step arrives as the file itself.
+        script="mkdir -p /tmp/out && tr a-z A-Z < /tmp/in.txt/in.txt > /tmp/out/loud.txt\n"
                "echo {{inputs.parameters.msg}} > /tmp/msg.txt\n"
                "printf 'two\\n\\n' > /tmp/blank.txt\n"
                "pwd > cwd.txt\n",

@@ -16,6 +16,7 @@ from dflow_jupyter.expr import (
     ExpressionError,
     evaluate_expression,
     evaluate_when,
+    item_scope_value,
     render_template,
     render_value,
     template_references,
@@ -256,3 +257,18 @@ def test_user_written_when_strings() -> None:
     assert not evaluate_when(
         "{{steps.a.outputs.parameters.n}} > 3 && {{steps.a.outputs.parameters.msg}} != done", s
     )
+
+
+def test_enumerated_items_bind_like_argo() -> None:
+    # Items produced by argo_enumerate are objects; Argo binds each field as text.
+    items = json.loads(
+        evaluate_expression(
+            "toJson(map(sprig.untilStep(0, 2, 1), "
+            "{ {'order': #, 'value': jsonpath(inputs.parameters['names'], '$')[#]} }))",
+            scope(),
+        )
+    )
+    item = item_scope_value(items[1])
+    assert render_template("{{item.order}}:{{item.value}}", {"item": item}) == "1:b"
+    assert render_template("{{=asInt(item.order) + 1}}", {"item": item}) == "2"
+    assert render_template("{{item}}", {"item": item}) == '{"order":1,"value":"b"}'

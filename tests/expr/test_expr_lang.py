@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from dflow_jupyter.expr import ExpressionError, UnknownReferenceError, evaluate_expression
+from dflow_jupyter.expr import (
+    ExpressionError,
+    UnknownReferenceError,
+    check_expression,
+    evaluate_expression,
+)
+from dflow_jupyter.expr.compiler import compile_expression
 
 SCOPE: dict[str, Any] = {
     "inputs": {"parameters": {"x": "3", "name": "wf", "flag": "true", "list": "[1, 2, 3]"}},
@@ -406,3 +412,23 @@ def test_runtime_errors_carry_the_position() -> None:
         ev("1 + asInt('x')")
     assert "asInt(): invalid operation: int(x)" in str(info.value)
     assert info.value.position == 4
+
+
+@pytest.mark.parametrize(
+    "expr", ["len()", "split('a')", "max()", "replace('a', 'b')", "upper('a', 'b')"]
+)
+def test_builtin_arity_is_checked_before_running(expr: str) -> None:
+    with pytest.raises(ExpressionError, match=r"invalid number of arguments for \w+\(\)"):
+        check_expression(expr)
+
+
+def test_deep_nesting_is_an_expression_error() -> None:
+    assert ev("(" * 40 + "1" + ")" * 40) == 1
+    with pytest.raises(ExpressionError, match="nests too deeply"):
+        ev("(" * 5000 + "1" + ")" * 5000)
+
+
+def test_compiled_expressions_are_cached() -> None:
+    source = "asFloat(inputs.parameters.x) * 2"
+    assert compile_expression(source) is compile_expression(source)
+    assert ev(source) == 6.0

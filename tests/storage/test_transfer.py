@@ -169,3 +169,18 @@ def test_tarball_artifacts_are_extracted(tmp_path: Path) -> None:
     assert Path("x/a.txt").read_text() == "A"
     assert not Path("x/.dflow").exists()
     assert download_artifact(art, path="y", extract=False) == ["y/art.tgz"]
+
+
+def test_stage_at_follows_dflow_for_uploads_unless_unwrapping(tmp_path: Path) -> None:
+    write(tmp_path / "in.txt", "hello")
+    art = upload_artifact("in.txt")
+    store = LocalStore(tmp_path / "artifacts")
+    target = tmp_path / "wf" / "sh" / "workdir" / "tmp" / "in.txt"
+    store.stage_at(art, target)
+    assert (target / "in.txt").read_text() == "hello"  # a directory, as in dflow
+    store.stage_at(art, target, unwrap_single_file=True)
+    assert target.read_text() == "hello"
+    write(tmp_path / "two.txt", "2")
+    both = upload_artifact(["in.txt", "two.txt"])
+    store.stage_at(both, target, unwrap_single_file=True)
+    assert target.is_dir()
