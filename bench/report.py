@@ -255,13 +255,19 @@ def detail_lines(results: Sequence[RunResult], impls: Sequence[str]) -> list[str
         h_runs = [r for r in results if r.workload == "h" and r.impl == impl and r.ok]
         if h_runs:
             heavy = sorted({str(m) for r in h_runs for m in _list(r.record.get("heavy_modules"))})
-            sub = median_of(h_runs, lambda r: r.number("python"))
+            cell = median_of(h_runs, lambda r: r.number("first_cell"))
             lines.append(
                 f"- h, {IMPL_LABELS[impl]}: heavy modules imported: "
                 + (", ".join(f"`{m}`" for m in heavy) if heavy else "none")
-                + f"; then importing the `.python` subpackage: {fmt_s(sub)} s"
+                + f"; `import` plus `from <pkg> import Workflow, Step` and "
+                f"`from <pkg>.python import OP, PythonOPTemplate`: {fmt_s(cell)} s"
             )
     return lines
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters (the full text is in the kept log)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _list(value: object) -> list[object]:
@@ -274,7 +280,7 @@ def failure_table(results: Sequence[RunResult]) -> list[str]:
         return ["None: every run finished with status Succeeded."]
     lines = ["| workload | implementation | run | what happened | log |", "|---|---|---:|---|---|"]
     for r in failed:
-        problem = r.problem().replace("|", "\\|")
+        problem = _shorten(r.problem()).replace("|", "\\|")
         lines.append(
             f"| {r.workload}. {WORKLOADS[r.workload][0]} | {IMPL_LABELS[r.impl]} | {r.run + 1} "
             f"| {problem} | {r.log or '-'} |"

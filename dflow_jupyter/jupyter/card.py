@@ -56,15 +56,25 @@ class OPCard:
     unresolved: Sequence[str] = ()
 
     @classmethod
-    def of(cls, op: Any, *, image: str | None = None, settings: Mapping[str, str] | None = None,
-           unresolved: Sequence[str] = ()) -> OPCard:
+    def of(
+        cls,
+        op: Any,
+        *,
+        image: str | None = None,
+        settings: Mapping[str, str] | None = None,
+        unresolved: Sequence[str] = (),
+    ) -> OPCard:
         """The card of an OP class or function-OP instance."""
-        op_class = op if isinstance(op, type) else type(op)
+        op_class: Any = op if isinstance(op, type) else type(op)
         kind = "function OP" if hasattr(op_class, "_spec") else "class OP"
         return cls(
-            name=op_class.__name__, kind=kind,
-            inputs=ports_of(op_class.get_input_sign()), outputs=ports_of(op_class.get_output_sign()),
-            image=image, settings=dict(settings or {}), unresolved=tuple(unresolved),
+            name=op_class.__name__,
+            kind=kind,
+            inputs=ports_of(op_class.get_input_sign()),
+            outputs=ports_of(op_class.get_output_sign()),
+            image=image,
+            settings=dict(settings or {}),
+            unresolved=tuple(unresolved),
         )
 
     def _image_text(self) -> str:
@@ -86,20 +96,24 @@ class OPCard:
         esc = html.escape
         rows = [f"<tr><th>image</th><td>{esc(self._image_text())}</td></tr>"]
         for label, ports in (("inputs", self.inputs), ("outputs", self.outputs)):
-            cells = "<br>".join(
-                f"<code>{esc(p.name)}</code>: {esc(p.type)}{esc(p.note)}" for p in ports
-            ) or "(none)"
+            cells = (
+                "<br>".join(
+                    f"<code>{esc(p.name)}</code>: {esc(p.type)}{esc(p.note)}" for p in ports
+                )
+                or "(none)"
+            )
             rows.append(f"<tr><th>{label}</th><td>{cells}</td></tr>")
         for key, value in self.settings.items():
             rows.append(f"<tr><th>{esc(key)}</th><td>{esc(value)}</td></tr>")
         if self.unresolved:
             names = ", ".join(f"<code>{esc(n)}</code>" for n in self.unresolved)
-            rows.append(f'<tr><th>warning</th><td style="color:#b45309">not shipped: {names}</td></tr>')
+            rows.append(
+                f'<tr><th>warning</th><td style="color:#b45309">not shipped: {names}</td></tr>'
+            )
         return (
             '<table class="dflow-op-card" style="border-collapse:collapse;text-align:left">'
             f'<caption style="text-align:left;font-weight:bold">{esc(self.kind)} '
-            f"<code>{esc(self.name)}</code></caption>"
-            + "".join(rows) + "</table>"
+            f"<code>{esc(self.name)}</code></caption>" + "".join(rows) + "</table>"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:

@@ -104,8 +104,12 @@ class DefinedOP:
     unresolved: dict[str, int] = field(default_factory=dict)
 
     def card(self) -> OPCard:
-        return OPCard.of(self.op, image=self.options.image, settings=self.options.settings(),
-                         unresolved=list(self.unresolved))
+        return OPCard.of(
+            self.op,
+            image=self.options.image,
+            settings=self.options.settings(),
+            unresolved=list(self.unresolved),
+        )
 
 
 @dataclass
@@ -120,7 +124,9 @@ class _Candidate:
 def _has_annotations(node: ast.FunctionDef) -> bool:
     args = node.args
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return node.returns is not None or any(a is not None and a.annotation is not None for a in every)
+    return node.returns is not None or any(
+        a is not None and a.annotation is not None for a in every
+    )
 
 
 def _find_candidates(tree: ast.Module, namespace: MutableMapping[str, Any]) -> list[_Candidate]:
@@ -165,8 +171,9 @@ def _find_candidates(tree: ast.Module, namespace: MutableMapping[str, Any]) -> l
     return list(found.values())
 
 
-def _make_op(candidate: _Candidate, name: str, options: OpOptions,
-             namespace: MutableMapping[str, Any]) -> Any:
+def _make_op(
+    candidate: _Candidate, name: str, options: OpOptions, namespace: MutableMapping[str, Any]
+) -> Any:
     from dflow_jupyter.errors import DflowJupyterError
     from dflow_jupyter.python.op import OP
 
@@ -178,8 +185,11 @@ def _make_op(candidate: _Candidate, name: str, options: OpOptions,
             op_class.get_output_sign()
             if name == candidate.name:
                 return op_class
-            body = {"__module__": namespace.get("__name__", "__main__"), "__qualname__": name,
-                    "__doc__": op_class.__doc__}
+            body = {
+                "__module__": namespace.get("__name__", "__main__"),
+                "__qualname__": name,
+                "__doc__": op_class.__doc__,
+            }
             return type(op_class)(name, (op_class,), body)
         func = candidate.value.func if candidate.decorated else candidate.value
         kwargs = dict(candidate.value.template_kwargs) if candidate.decorated else {}
@@ -198,8 +208,9 @@ def _make_op(candidate: _Candidate, name: str, options: OpOptions,
         ) from None
 
 
-def warn_unresolved(op_name: str, unresolved: dict[str, int], namespace: MutableMapping[str, Any],
-                    filename: str) -> None:
+def warn_unresolved(
+    op_name: str, unresolved: dict[str, int], namespace: MutableMapping[str, Any], filename: str
+) -> None:
     """Warn (every time, not once per location) about names the shipped source lacks."""
     if not unresolved:
         return
@@ -207,10 +218,14 @@ def warn_unresolved(op_name: str, unresolved: dict[str, int], namespace: Mutable
     dead = [n for n in unresolved if n not in namespace]
     parts = []
     if live:
-        parts.append(f"{describe_names(live)} {'is' if len(live) == 1 else 'are'} defined in the "
-                     "notebook but not by this cell or an import")
+        parts.append(
+            f"{describe_names(live)} {'is' if len(live) == 1 else 'are'} defined in the "
+            "notebook but not by this cell or an import"
+        )
     if dead:
-        parts.append(f"{describe_names(dead)} {'is' if len(dead) == 1 else 'are'} not defined at all")
+        parts.append(
+            f"{describe_names(dead)} {'is' if len(dead) == 1 else 'are'} not defined at all"
+        )
     message = (
         f"OP {op_name!r} uses names its shipped source will not have: {'; '.join(parts)}. "
         "It runs here, but fails with NameError where it runs outside this notebook: define "
@@ -218,25 +233,32 @@ def warn_unresolved(op_name: str, unresolved: dict[str, int], namespace: Mutable
     )
     # warn_explicit with a fresh registry shows the warning on every run of the cell, pointing at
     # the first use in the cell rather than at this module.
-    warnings.warn_explicit(message, UnresolvedNamesWarning, filename, min(unresolved.values()),
-                           registry={})
+    warnings.warn_explicit(
+        message, UnresolvedNamesWarning, filename, min(unresolved.values()), registry={}
+    )
 
 
-def define_op(cell: str, namespace: MutableMapping[str, Any], history: Sequence[str],
-              options: OpOptions, filename: str = "<dflow_op>",
-              run: Callable[[Any], None] | None = None) -> DefinedOP:
+def define_op(
+    cell: str,
+    namespace: dict[str, Any],
+    history: Sequence[str],
+    options: OpOptions,
+    filename: str = "<dflow_op>",
+    run: Callable[[Any], None] | None = None,
+) -> DefinedOP:
     """Run ``cell`` in ``namespace``, make its OP and bind it (see the module docstring).
 
     Parameters
     ----------
     cell : str
         The cell text (plain Python; it is what the OP ships with).
-    namespace : mutable mapping
+    namespace : dict
         The notebook's user namespace: the cell runs in it and the OP is bound in it.
     history : sequence of str
         The notebook's earlier cells (IPython's ``In``), searched for imports.
     options : OpOptions
-        ``--image``, ``--name``, ``--python-packages``, ``--retries``, ``--timeout``, ``--template``.
+        The magic's options (``--image``, ``--name``, ``--python-packages``, ``--retries``,
+        ``--timeout``, ``--template``).
     filename : str
         The name tracebacks and debuggers show for the cell.
     run : callable, optional
@@ -266,7 +288,7 @@ def define_op(cell: str, namespace: MutableMapping[str, Any], history: Sequence[
         ) from None
     code = compile(tree, filename, "exec")
     if run is None:
-        exec(code, namespace)  # noqa: S102 - running the user's cell is the point
+        exec(code, namespace)
     else:
         run(code)
     candidates = _find_candidates(tree, namespace)
@@ -281,12 +303,17 @@ def define_op(cell: str, namespace: MutableMapping[str, Any], history: Sequence[
     name = options.name or candidate.name
     op = _make_op(candidate, name, options, namespace)
     resolution = resolve(free, history)
-    source = CellSource(cell=cell, imports=resolution.imports, defined=candidate.name, name=name,
-                        kind="class" if candidate.kind == "class" else "function",
-                        decorated=candidate.decorated)
-    op_class = op if isinstance(op, type) else type(op)
+    source = CellSource(
+        cell=cell,
+        imports=resolution.imports,
+        defined=candidate.name,
+        name=name,
+        kind="class" if candidate.kind == "class" else "function",
+        decorated=candidate.decorated,
+    )
+    op_class: Any = op if isinstance(op, type) else type(op)
     op_class.__dflow_source__ = cell
-    op_class.__dflow_cell__ = source  # type: ignore[attr-defined]
+    op_class.__dflow_cell__ = source
     template = None
     if options.template is not None:
         try:

@@ -37,7 +37,7 @@ MAGIC_PROG = "%dflow"
 TERMINATE_WAIT = 10.0
 
 
-class _HelpShown(Exception):  # noqa: N818 - control flow, never shown
+class _HelpShown(Exception):
     """``--help`` was printed; nothing else to do."""
 
 
@@ -78,8 +78,11 @@ def build_parser(session: Session) -> argparse.ArgumentParser:
     """The argument parser of the subcommands (for the magic or the terminal)."""
     parser = _Parser(prog=session.prog, description="Inspect and drive dflow_jupyter workflows.")
     if not session.notebook:
-        parser.add_argument("--workdir", metavar="DIR",
-                            help="the debug work directory (default: $DFLOW_DEBUG_WORKDIR or .)")
+        parser.add_argument(
+            "--workdir",
+            metavar="DIR",
+            help="the debug work directory (default: $DFLOW_DEBUG_WORKDIR or .)",
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     config = sub.add_parser("config", help="set config keys: config KEY=VALUE ...")
     config.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
@@ -96,11 +99,13 @@ def build_parser(session: Session) -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="run a finished step's OP again on its inputs")
     replay.add_argument("workflow", metavar="WF", help="a workflow variable, id or name")
     replay.add_argument("step", metavar="STEP", help="a step key, name or id")
-    replay.add_argument("--pdb", action="store_true",
-                        help="open pdb post-mortem if the OP raises")
-    replay.add_argument("--op", metavar="OP",
-                        help="the OP to run: module:Name (a .py path works too)"
-                        + (" or a notebook variable" if session.notebook else ""))
+    replay.add_argument("--pdb", action="store_true", help="open pdb post-mortem if the OP raises")
+    replay.add_argument(
+        "--op",
+        metavar="OP",
+        help="the OP to run: module:Name (a .py path works too)"
+        + (" or a notebook variable" if session.notebook else ""),
+    )
     if not session.notebook:
         sub.add_parser("demo", help="run the demo workflow")
     return parser
@@ -118,21 +123,29 @@ def _config(args: argparse.Namespace, session: Session) -> None:
             _say(f"{key} = {config[key]!r}")
         return
     if not session.notebook:
-        examples = " ".join(f"DFLOW_{a.split('=', 1)[0].upper()}={a.split('=', 1)[-1]}"
-                            for a in args.assignments)
-        raise CommandError(f"{session.prog} config: a setting made here would end with this "
-                           f"command; set environment variables instead: {examples}")
+        examples = " ".join(
+            f"DFLOW_{a.split('=', 1)[0].upper()}={a.split('=', 1)[-1]}" for a in args.assignments
+        )
+        raise CommandError(
+            f"{session.prog} config: a setting made here would end with this "
+            f"command; set environment variables instead: {examples}"
+        )
     updates: dict[str, Any] = {}
     for text in args.assignments:
         key, sep, raw = text.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise CommandError(f"{session.prog} config: {text!r} is not KEY=VALUE; write e.g. "
-                               f"{session.prog} config debug_workdir=runs")
+            raise CommandError(
+                f"{session.prog} config: {text!r} is not KEY=VALUE; write e.g. "
+                f"{session.prog} config debug_workdir=runs"
+            )
         if key not in _CONFIG_SCHEMA:
             close = difflib.get_close_matches(key, list(_CONFIG_SCHEMA), n=1)
-            hint = (f"did you mean {close[0]!r}?" if close
-                    else f"known keys: {', '.join(sorted(_CONFIG_SCHEMA))}")
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"known keys: {', '.join(sorted(_CONFIG_SCHEMA))}"
+            )
             raise CommandError(f"{session.prog} config: unknown key {key!r}; {hint}")
         try:
             updates[key] = _CONFIG_SCHEMA[key][1](raw)
@@ -159,8 +172,10 @@ def _mode(args: argparse.Namespace, session: Session) -> None:
         return
     _check_mode(args.mode, session)
     if not session.notebook:
-        raise CommandError(f"{session.prog} mode: a setting made here would end with this "
-                           f"command; set the environment variable DFLOW_MODE={args.mode}")
+        raise CommandError(
+            f"{session.prog} mode: a setting made here would end with this "
+            f"command; set the environment variable DFLOW_MODE={args.mode}"
+        )
     config["mode"] = args.mode.lower()
     _say(f"mode = {config['mode']!r}")
 
@@ -194,8 +209,13 @@ def _steps(args: argparse.Namespace, session: Session) -> Any:
 
 
 def _logs(args: argparse.Namespace, session: Session) -> None:
-    from dflow_jupyter.jupyter.lookup import current_status, find_pods, one_pod, resolve_workflow
-    from dflow_jupyter.jupyter.lookup import workflow_dir
+    from dflow_jupyter.jupyter.lookup import (
+        current_status,
+        find_pods,
+        one_pod,
+        resolve_workflow,
+        workflow_dir,
+    )
 
     workflow_id = resolve_workflow(args.workflow, session.namespace)
     status = current_status(workflow_id)
@@ -244,8 +264,14 @@ def _replay(args: argparse.Namespace, session: Session) -> Any:
     from dflow_jupyter.jupyter.replay import replay_step
 
     workflow_id = resolve_workflow(args.workflow, session.namespace)
-    result = replay_step(workflow_id, args.step, session.namespace, op=args.op, pdb=args.pdb,
-                         reraise=session.notebook and not args.pdb)
+    result = replay_step(
+        workflow_id,
+        args.step,
+        session.namespace,
+        op=args.op,
+        pdb=args.pdb,
+        reraise=session.notebook and not args.pdb,
+    )
     if session.notebook:
         return result
     _say(result.text())
@@ -260,8 +286,16 @@ def _demo(args: argparse.Namespace, session: Session) -> Any:
     return demo()
 
 
-_HANDLERS = {"config": _config, "mode": _mode, "list": _list, "steps": _steps, "logs": _logs,
-             "terminate": _terminate, "replay": _replay, "demo": _demo}
+_HANDLERS = {
+    "config": _config,
+    "mode": _mode,
+    "list": _list,
+    "steps": _steps,
+    "logs": _logs,
+    "terminate": _terminate,
+    "replay": _replay,
+    "demo": _demo,
+}
 
 
 def run(argv: Sequence[str], session: Session) -> Any:
@@ -300,8 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run(list(sys.argv[1:] if argv is None else argv), Session())
     except CommandError as exc:
         text = str(exc)
-        print(f"error: {text if text.startswith(CLI_PROG) else f'{CLI_PROG}: {text}'}",
-              file=sys.stderr)
+        print(
+            f"error: {text if text.startswith(CLI_PROG) else f'{CLI_PROG}: {text}'}",
+            file=sys.stderr,
+        )
         return 2
     if isinstance(result, Replay) and not result.succeeded:
         return 1

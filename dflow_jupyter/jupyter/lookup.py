@@ -41,7 +41,7 @@ def current_status(workflow_id: str) -> WorkflowStatus:
 
     run = active_runs.get(workflow_id)
     if run is not None:
-        return run.recorder.status  # type: ignore[no-any-return]
+        return run.recorder.status
     directory = workflow_dir(workflow_id)
     if not (directory / "status.json").is_file():
         raise WorkflowNotFound(f"no workflow {workflow_id!r} is recorded under {directory.parent}")
@@ -91,13 +91,17 @@ def _base(display: str) -> str:
 
 def find_pods(status: WorkflowStatus, ref: str) -> list[Node]:
     """The leaf steps (pods) ``ref`` names, in start order (see the module docstring)."""
-    pods = sorted((n for n in status.nodes.values() if n.type in _POD_TYPES),
-                  key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name))
+    pods = sorted(
+        (n for n in status.nodes.values() if n.type in _POD_TYPES),
+        key=lambda n: (n.started_at is None, n.started_at or 0.0, n.name),
+    )
     exact = [n for n in pods if ref in (n.key, n.display_name, n.id, n.name)]
     if exact:
         return exact
     pattern = re.compile(re.escape(ref) + r"(-[a-z0-9]{5})?")
-    named = [n for n in pods if _base(n.display_name) == ref or pattern.fullmatch(_base(n.display_name))]
+    named = [
+        n for n in pods if _base(n.display_name) == ref or pattern.fullmatch(_base(n.display_name))
+    ]
     return named
 
 

@@ -1,4 +1,4 @@
-"""The IPython magics: ``%%dflow_op``, ``%%dflow_workflow`` and ``%dflow`` (``%load_ext dflow_jupyter``).
+"""IPython magics ``%%dflow_op``, ``%%dflow_workflow``, ``%dflow`` (``%load_ext dflow_jupyter``).
 
 Loading the extension imports only IPython's magic machinery; the engine, the OP layer and pandas
 are imported when a magic first needs them. Bad input raises IPython's ``UsageError``, which the
@@ -40,7 +40,7 @@ def _parse(magic: Callable[..., Any], line: str, prog: str) -> Any:
     except UsageError as exc:
         # IPython formats the usage as reST ("::" and an indented block): make it one line.
         usage = " ".join(magic.parser.format_usage().replace("::", "").split())  # type: ignore[attr-defined]
-        usage = prog + usage[usage.index(" "):] if " " in usage else prog
+        usage = prog + usage[usage.index(" ") :] if " " in usage else prog
         raise UsageError(f"{prog}: {exc}\nusage: {usage} (see {prog}?)") from None
     except SystemExit:  # -h printed the help
         return None
@@ -52,13 +52,24 @@ class DflowMagics(Magics):
 
     @magic_arguments()
     @argument("--image", metavar="IMAGE", help="container image of the OP's steps")
-    @argument("--name", metavar="NAME",
-              help="bind the OP to NAME (its class and template name too) instead of its own name")
-    @argument("--python-packages", metavar="P", nargs="+",
-              help="local Python packages shipped with the OP (PythonOPTemplate python_packages)")
-    @argument("--retries", metavar="N", type=int,
-              help="retry a failed step up to N times, unless it raised FatalError "
-                   "(dflow's retry_on_transient_error)")
+    @argument(
+        "--name",
+        metavar="NAME",
+        help="bind the OP to NAME (its class and template name too) instead of its own name",
+    )
+    @argument(
+        "--python-packages",
+        metavar="P",
+        nargs="+",
+        help="local Python packages shipped with the OP (PythonOPTemplate python_packages)",
+    )
+    @argument(
+        "--retries",
+        metavar="N",
+        type=int,
+        help="retry a failed step up to N times, unless it raised FatalError "
+        "(dflow's retry_on_transient_error)",
+    )
     @argument("--timeout", metavar="SECONDS", help="kill a step after SECONDS (or 10m, 1h)")
     @argument("--template", metavar="VAR", help="also bind PythonOPTemplate(op, ...) to VAR")
     @cell_magic
@@ -77,8 +88,14 @@ class DflowMagics(Magics):
         args = _parse(self.dflow_op, line, "%%dflow_op")
         if args is None:
             return None
-        options = OpOptions(image=args.image, name=args.name, python_packages=args.python_packages,
-                            retries=args.retries, timeout=args.timeout, template=args.template)
+        options = OpOptions(
+            image=args.image,
+            name=args.name,
+            python_packages=args.python_packages,
+            retries=args.retries,
+            timeout=args.timeout,
+            template=args.template,
+        )
         shell = self.shell
         assert shell is not None
         filename = shell.compile.cache(cell, shell.execution_count, raw_code=cell)
@@ -89,9 +106,14 @@ class DflowMagics(Magics):
 
     @magic_arguments()
     @argument("name", metavar="NAME", help="the workflow's name (ids are NAME-xxxxx)")
-    @argument("--var", metavar="VAR", help="variable to bind the workflow to (default: NAME as "
-                                           "an identifier)")
-    @argument("--no-submit", action="store_true", help="compose only; submit later with VAR.submit()")
+    @argument(
+        "--var",
+        metavar="VAR",
+        help="variable to bind the workflow to (default: NAME as an identifier)",
+    )
+    @argument(
+        "--no-submit", action="store_true", help="compose only; submit later with VAR.submit()"
+    )
     @argument("--backend", metavar="debug|argo", help="where to run it (default: config['mode'])")
     @cell_magic
     def dflow_workflow(self, line: str, cell: str) -> None:
@@ -116,10 +138,11 @@ class DflowMagics(Magics):
 
         def run_body() -> None:
             __tracebackhide__ = True
-            exec(code, shell.user_ns)  # noqa: S102 - the user's cell
+            exec(code, shell.user_ns)
 
-        options = WorkflowCellOptions(args.name, var=args.var, submit=not args.no_submit,
-                                      backend=args.backend)
+        options = WorkflowCellOptions(
+            args.name, var=args.var, submit=not args.no_submit, backend=args.backend
+        )
         with _usage_errors():
             run_workflow_cell(options, shell.user_ns, run_body, display)
 

@@ -49,10 +49,15 @@ class Replay:
         return self.exception is None
 
     def text(self) -> str:
-        verdict = "succeeded" if self.succeeded else (
-            f"raised {type(self.exception).__name__}: {self.exception}")
-        lines = [f"replay of step {self.step} of workflow {self.workflow}: {verdict}",
-                 f"  OP       {self.op_name} ({self.origin})"]
+        verdict = (
+            "succeeded"
+            if self.succeeded
+            else (f"raised {type(self.exception).__name__}: {self.exception}")
+        )
+        lines = [
+            f"replay of step {self.step} of workflow {self.workflow}: {verdict}",
+            f"  OP       {self.op_name} ({self.origin})",
+        ]
         for label, values in (("inputs", self.inputs), ("outputs", self.outputs or {})):
             items = [f"{k} = {_short(v)}" for k, v in values.items()] or ["(none)"]
             lines.append(f"  {label:<8} {items[0]}")
@@ -114,8 +119,9 @@ def _op_of(value: Any) -> Any:
     return op if op is not None and _is_op(op) else None
 
 
-def _namespace_ops(namespace: Mapping[str, Any], template_name: str,
-                   templates: bool) -> dict[str, Any]:
+def _namespace_ops(
+    namespace: Mapping[str, Any], template_name: str, templates: bool
+) -> dict[str, Any]:
     """Notebook variables holding an OP of ``template_name`` (and templates of it, if asked)."""
     from dflow_jupyter.model.names import template_name_from
 
@@ -137,8 +143,9 @@ def _distinct(found: Mapping[str, Any]) -> dict[int, tuple[str, Any]]:
     return {id(value): (var, value) for var, value in sorted(found.items(), reverse=True)}
 
 
-def find_op(template_name: str, namespace: Mapping[str, Any] | None, op: str | None
-            ) -> tuple[Any, str]:
+def find_op(
+    template_name: str, namespace: Mapping[str, Any] | None, op: str | None
+) -> tuple[Any, str]:
     """``(op, origin)``: the OP to replay for a step of template ``template_name``."""
     from dflow_jupyter.engine import registry
 
@@ -148,12 +155,15 @@ def find_op(template_name: str, namespace: Mapping[str, Any] | None, op: str | N
         elif namespace is not None and op in namespace:
             value, origin = namespace[op], f"the notebook's {op}"
         else:
-            raise CommandError(f"--op {op!r}: no such notebook variable; give a variable name or "
-                               "module:Name")
+            raise CommandError(
+                f"--op {op!r}: no such notebook variable; give a variable name or module:Name"
+            )
         found = _op_of(value)
         if found is None:
-            raise CommandError(f"--op {op!r} is {type(value).__name__}, not an OP class, a "
-                               "function OP or a PythonOPTemplate")
+            raise CommandError(
+                f"--op {op!r} is {type(value).__name__}, not an OP class, a "
+                "function OP or a PythonOPTemplate"
+            )
         return found, origin
     template = registry.lookup(template_name)
     ran = _op_of(template) if template is not None else None
@@ -172,8 +182,11 @@ def find_op(template_name: str, namespace: Mapping[str, Any] | None, op: str | N
         )
     if ran is not None:
         return ran, "the OP the step ran with"
-    where = ("define it in the notebook (run its %%dflow_op cell) or pass --op NAME"
-             if namespace is not None else "pass --op module:Name (the OP must be importable)")
+    where = (
+        "define it in the notebook (run its %%dflow_op cell) or pass --op NAME"
+        if namespace is not None
+        else "pass --op module:Name (the OP must be importable)"
+    )
     raise CommandError(
         f"cannot find the OP of template {template_name!r}: it did not run in this process; {where}"
     )
@@ -189,12 +202,16 @@ def _decode_parameters(node: Node, sign: Mapping[str, Any], where: str) -> dict[
         if name == "dflow_key" or name is None:
             continue
         if name not in sign:
-            raise CommandError(f"{where}: the record has input {name!r}, which the OP does not "
-                               f"declare (its inputs: {', '.join(sign) or 'none'}); did the OP "
-                               "change since the run? pass the right one with --op")
+            raise CommandError(
+                f"{where}: the record has input {name!r}, which the OP does not "
+                f"declare (its inputs: {', '.join(sign) or 'none'}); did the OP "
+                "change since the run? pass the right one with --op"
+            )
         kind = getattr(sign[name], "type", sign[name])
         try:
-            values[name] = coerce_parameter(decode_parameter(entry), kind, where=f"{where}: input {name!r}")
+            values[name] = coerce_parameter(
+                decode_parameter(entry), kind, where=f"{where}: input {name!r}"
+            )
         except ParameterTypeError as exc:
             raise CommandError(str(exc)) from None
     return values
@@ -211,27 +228,38 @@ def _artifact_of(entry: Mapping[str, Any]) -> Any:
     return S3Artifact(key=key)
 
 
-def _stage_artifacts(node: Node, sign: Mapping[str, Any], scratch: Path, where: str) -> dict[str, Any]:
+def _stage_artifacts(
+    node: Node, sign: Mapping[str, Any], scratch: Path, where: str
+) -> dict[str, Any]:
     from dflow_jupyter.config import config
     from dflow_jupyter.storage import LocalStore
 
-    store = LocalStore(Path(config["debug_artifact_dir"]).resolve(),
-                       method=str(config["debug_copy_method"]))
+    store = LocalStore(
+        Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"])
+    )
     values: dict[str, Any] = {}
     for entry in (node.inputs or {}).get("artifacts") or []:
         name = entry.get("name")
         if name not in sign:
-            raise CommandError(f"{where}: the record has input artifact {name!r}, which the OP "
-                               "does not declare; did the OP change since the run?")
+            raise CommandError(
+                f"{where}: the record has input artifact {name!r}, which the OP "
+                "does not declare; did the OP change since the run?"
+            )
         artifact = _artifact_of(entry)
         if artifact is None:
             values[name] = None
             continue
         try:
-            values[name], _ = store.stage_input(artifact, dest=scratch / "inputs" / "artifacts" / name,
-                                                sign_type=sign[name], name=name)
+            values[name], _ = store.stage_input(
+                artifact,
+                dest=scratch / "inputs" / "artifacts" / name,
+                sign_type=sign[name],
+                name=name,
+            )
         except (OSError, ValueError) as exc:
-            raise CommandError(f"{where}: cannot stage input artifact {name!r} again: {exc}") from None
+            raise CommandError(
+                f"{where}: cannot stage input artifact {name!r} again: {exc}"
+            ) from None
     return values
 
 
@@ -249,8 +277,14 @@ def _scratch_dir(workflow_id: str, node: Node) -> Path:
     return path
 
 
-def replay_step(workflow_id: str, step: str, namespace: Mapping[str, Any] | None = None,
-                op: str | None = None, pdb: bool = False, reraise: bool = True) -> Replay:
+def replay_step(
+    workflow_id: str,
+    step: str,
+    namespace: Mapping[str, Any] | None = None,
+    op: str | None = None,
+    pdb: bool = False,
+    reraise: bool = True,
+) -> Replay:
     """Run step ``step`` of workflow ``workflow_id`` again in this process (module docstring).
 
     Without ``pdb`` an exception of the OP propagates when ``reraise`` (the kernel shows its
@@ -266,23 +300,30 @@ def replay_step(workflow_id: str, step: str, namespace: Mapping[str, Any] | None
     node = one_pod(status, step)
     where = f"replay of step {node.display_name}"
     if not node.finished or node.phase in ("Skipped", "Omitted"):
-        raise CommandError(f"{where}: the step is {node.phase}; only a step that ran to the end "
-                           "(Succeeded, Failed or Error) has inputs to replay")
+        raise CommandError(
+            f"{where}: the step is {node.phase}; only a step that ran to the end "
+            "(Succeeded, Failed or Error) has inputs to replay"
+        )
     if not node.template_name:
         raise CommandError(f"{where}: the record does not name the step's template")
     found, origin = find_op(node.template_name, namespace, op)
-    op_class = found if isinstance(found, type) else type(found)
+    op_class: Any = found if isinstance(found, type) else type(found)
     instance = found() if isinstance(found, type) else copy.copy(found)
     sign, out_sign = op_class.get_input_sign(), op_class.get_output_sign()
     scratch = _scratch_dir(workflow_id, node)
-    op_in = {**_decode_parameters(node, sign, where), **_stage_artifacts(node, sign, scratch, where)}
+    op_in = {
+        **_decode_parameters(node, sign, where),
+        **_stage_artifacts(node, sign, scratch, where),
+    }
     op_in = fill_defaults(sign, op_in)
     try:
         check_opio(sign, op_in, op_name=op_class.__name__, direction="input")
     except OPIOError as exc:
-        raise CommandError(f"{where}: the recorded inputs do not fit the OP ({exc}); sliced "
-                           "inputs are not recorded per step, so such steps cannot be replayed "
-                           "yet") from None
+        raise CommandError(
+            f"{where}: the recorded inputs do not fit the OP ({exc}); sliced "
+            "inputs are not recorded per step, so such steps cannot be replayed "
+            "yet"
+        ) from None
     instance.key = node.key
     instance.workflow_name = workflow_id
     result = Replay(workflow_id, node.display_name, op_class.__name__, origin, scratch, dict(op_in))
@@ -294,7 +335,7 @@ def replay_step(workflow_id: str, step: str, namespace: Mapping[str, Any] | None
             outputs = fill_defaults(out_sign, outputs)
             check_opio(out_sign, outputs, op_name=op_class.__name__, direction="output")
         result.outputs = outputs
-    except Exception as exc:  # noqa: BLE001 - the OP's failure is what a replay shows
+    except Exception as exc:
         result.exception = exc
         if pdb:
             import pdb as debugger

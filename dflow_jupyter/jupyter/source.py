@@ -67,8 +67,10 @@ class CellSource:
         """The shippable module text (see :func:`shippable_source`)."""
         parts = []
         if self.imports:
-            parts.append("# Imports from earlier notebook cells, for names the cell uses.\n"
-                         + "\n".join(self.imports))
+            parts.append(
+                "# Imports from earlier notebook cells, for names the cell uses.\n"
+                + "\n".join(self.imports)
+            )
         parts.append("# The %%dflow_op cell.\n" + self.cell.strip("\n"))
         epilogue = self.epilogue()
         if epilogue:

@@ -33,9 +33,15 @@ __all__ = [
 STEP_COLUMNS = ("name", "key", "phase", "type", "start", "duration", "progress", "message")
 WORKFLOW_COLUMNS = ("workflow", "phase", "progress", "start", "duration", "message")
 
-_PHASE_COLOURS = {"Succeeded": "#15803d", "Failed": "#b91c1c", "Error": "#b91c1c",
-                  "Running": "#1d4ed8", "Pending": "#6b7280", "Skipped": "#6b7280",
-                  "Omitted": "#6b7280"}
+_PHASE_COLOURS = {
+    "Succeeded": "#15803d",
+    "Failed": "#b91c1c",
+    "Error": "#b91c1c",
+    "Running": "#1d4ed8",
+    "Pending": "#6b7280",
+    "Skipped": "#6b7280",
+    "Omitted": "#6b7280",
+}
 
 
 def format_start(ts: float | None) -> str:
@@ -75,12 +81,30 @@ class StepRow:
 
     @classmethod
     def of(cls, node: Node) -> StepRow:
-        return cls(node.display_name, node.key or "", node.phase, node.type, node.started_at,
-                   node.duration(), node.progress or "", node.message or "", node.id, node.step_dir)
+        return cls(
+            node.display_name,
+            node.key or "",
+            node.phase,
+            node.type,
+            node.started_at,
+            node.duration(),
+            node.progress or "",
+            node.message or "",
+            node.id,
+            node.step_dir,
+        )
 
     def cells(self) -> list[str]:
-        return [self.name, self.key, self.phase, self.type, format_start(self.start),
-                format_duration(self.duration), self.progress, self.message]
+        return [
+            self.name,
+            self.key,
+            self.phase,
+            self.type,
+            format_start(self.start),
+            format_duration(self.duration),
+            self.progress,
+            self.message,
+        ]
 
 
 def step_rows(status: WorkflowStatus) -> list[StepRow]:
@@ -97,12 +121,19 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         used.insert(0, 0)
     table = [[headers[i] for i in used], *[[r[i] for i in used] for r in rows]]
     widths = [max(len(line[c]) for line in table) for c in range(len(used))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-                     for line in table)
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    )
 
 
-def html_table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "",
-               phase_column: int | None = None, footer: str = "") -> str:
+def html_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    caption: str = "",
+    phase_column: int | None = None,
+    footer: str = "",
+) -> str:
     """A compact HTML table (phases coloured) for notebook output."""
     esc = html.escape
     head = "".join(f"<th style='text-align:left'>{esc(h)}</th>" for h in headers)
@@ -117,21 +148,29 @@ def html_table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: s
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption style='text-align:left'>{esc(caption)}</caption>" if caption else ""
     foot = f"<div style='margin-top:4px'>{esc(footer)}</div>" if footer else ""
-    return (f"<div class='dflow-table'><table>{cap}<thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>{foot}</div>")
+    return (
+        f"<div class='dflow-table'><table>{cap}<thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>{foot}</div>"
+    )
 
 
 def _failure_hint(status: WorkflowStatus) -> str:
     # Steps stopped by a terminate did not fail by themselves: nothing to debug there.
-    failed = [n for n in status.pods() if n.phase in ("Failed", "Error")
-              and not (n.message or "").startswith("Stopped with strategy")]
+    failed = [
+        n
+        for n in status.pods()
+        if n.phase in ("Failed", "Error")
+        and not (n.message or "").startswith("Stopped with strategy")
+    ]
     if not failed:
         return ""
     first = min(failed, key=lambda n: n.started_at or 0.0)
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-    return (f"step {first.display_name} failed{more}: {first.message or first.phase}. "
-            f"Read its log with %dflow logs {status.name} {first.display_name}; debug it with "
-            f"%dflow replay {status.name} {first.display_name} --pdb")
+    return (
+        f"step {first.display_name} failed{more}: {first.message or first.phase}. "
+        f"Read its log with %dflow logs {status.name} {first.display_name}; debug it with "
+        f"%dflow replay {status.name} {first.display_name} --pdb"
+    )
 
 
 class StatusTable:
@@ -171,8 +210,9 @@ class StatusTable:
     def footer(self) -> str:
         notes = []
         if self.hidden:
-            notes.append(f"{self.hidden} earlier rows hidden; %dflow steps {self.status.name} "
-                         "lists them all")
+            notes.append(
+                f"{self.hidden} earlier rows hidden; %dflow steps {self.status.name} lists them all"
+            )
         hint = _failure_hint(self.status)
         if hint:
             notes.append(hint)
@@ -186,8 +226,13 @@ class StatusTable:
     def _repr_html_(self) -> str:
         if not self.rows:
             return f"<div class='dflow-table'>{html.escape(self.caption())}</div>"
-        return html_table(STEP_COLUMNS, [r.cells() for r in self.rows], self.caption(),
-                          phase_column=2, footer=self.footer())
+        return html_table(
+            STEP_COLUMNS,
+            [r.cells() for r in self.rows],
+            self.caption(),
+            phase_column=2,
+            footer=self.footer(),
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(self.text())
@@ -205,10 +250,16 @@ def steps_frame(status: WorkflowStatus) -> Any:
     import pandas as pd
 
     records = [
-        {"name": r.name, "key": r.key or None, "phase": r.phase, "type": r.type,
-         "start": _local_datetime(r.start),
-         "duration": None if r.duration is None else round(r.duration, 3),
-         "progress": r.progress or None, "message": r.message or None}
+        {
+            "name": r.name,
+            "key": r.key or None,
+            "phase": r.phase,
+            "type": r.type,
+            "start": _local_datetime(r.start),
+            "duration": None if r.duration is None else round(r.duration, 3),
+            "progress": r.progress or None,
+            "message": r.message or None,
+        }
         for r in step_rows(status)
     ]
     frame = pd.DataFrame.from_records(records, columns=list(STEP_COLUMNS))
@@ -220,8 +271,14 @@ def workflow_cells(status: WorkflowStatus) -> list[str]:
     duration = None
     if status.started_at is not None and status.finished_at is not None:
         duration = status.finished_at - status.started_at
-    return [status.name, status.phase, status.progress or "", format_start(status.started_at),
-            format_duration(duration), status.message or ""]
+    return [
+        status.name,
+        status.phase,
+        status.progress or "",
+        format_start(status.started_at),
+        format_duration(duration),
+        status.message or "",
+    ]
 
 
 def workflows_frame(statuses: Sequence[WorkflowStatus]) -> Any:
@@ -233,9 +290,16 @@ def workflows_frame(statuses: Sequence[WorkflowStatus]) -> Any:
         duration = None
         if s.started_at is not None and s.finished_at is not None:
             duration = round(s.finished_at - s.started_at, 3)
-        records.append({"workflow": s.name, "phase": s.phase, "progress": s.progress or None,
-                        "start": _local_datetime(s.started_at), "duration": duration,
-                        "message": s.message or None})
+        records.append(
+            {
+                "workflow": s.name,
+                "phase": s.phase,
+                "progress": s.progress or None,
+                "start": _local_datetime(s.started_at),
+                "duration": duration,
+                "message": s.message or None,
+            }
+        )
     frame = pd.DataFrame.from_records(records, columns=list(WORKFLOW_COLUMNS))
     frame["start"] = pd.to_datetime(frame["start"])
     return frame

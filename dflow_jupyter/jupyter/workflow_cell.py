@@ -19,8 +19,14 @@ from dflow_jupyter.jupyter.cellop import check_identifier
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.jupyter.table import html_table, text_table
 
-__all__ = ["AVAILABLE_BACKENDS", "Plan", "WorkflowCellOptions", "check_backend", "run_workflow_cell",
-           "variable_for"]
+__all__ = [
+    "AVAILABLE_BACKENDS",
+    "Plan",
+    "WorkflowCellOptions",
+    "check_backend",
+    "run_workflow_cell",
+    "variable_for",
+]
 
 _MAGIC = "%%dflow_workflow"
 #: Backends that can run a workflow in this release.
@@ -78,8 +84,10 @@ class Plan:
     headers = ("step", "template", "after")
 
     def caption(self) -> str:
-        return (f"workflow {self.workflow.name}: not submitted, {len(self.rows)} steps; "
-                f"run it with {self.var}.submit()")
+        return (
+            f"workflow {self.workflow.name}: not submitted, {len(self.rows)} steps; "
+            f"run it with {self.var}.submit()"
+        )
 
     def text(self) -> str:
         return self.caption() + "\n" + text_table(self.headers, self.rows)
@@ -94,8 +102,12 @@ class Plan:
         return self.text()
 
 
-def run_workflow_cell(options: WorkflowCellOptions, namespace: MutableMapping[str, Any],
-                      run_body: Callable[[], None], show: Callable[[Any], None]) -> Any:
+def run_workflow_cell(
+    options: WorkflowCellOptions,
+    namespace: MutableMapping[str, Any],
+    run_body: Callable[[], None],
+    show: Callable[[Any], None],
+) -> Any:
     """Compose (``run_body``), bind, submit and follow a workflow; returns the ``Workflow``.
 
     ``show`` displays the plan of a workflow that is not submitted; a submitted one gets a
@@ -114,8 +126,12 @@ def run_workflow_cell(options: WorkflowCellOptions, namespace: MutableMapping[st
     from dflow_jupyter.model.workflow import Workflow
 
     backend = options.backend or str(config["mode"])
-    check_backend(backend, f"{_MAGIC} --backend {backend}" if options.backend else
-                  f"{_MAGIC}: config['mode'] is {backend!r}")
+    check_backend(
+        backend,
+        f"{_MAGIC} --backend {backend}"
+        if options.backend
+        else f"{_MAGIC}: config['mode'] is {backend!r}",
+    )
     var = options.var or variable_for(options.name)
     check_identifier(var, "--var", "the workflow is bound to it")
     try:

@@ -7,15 +7,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+from IPython.core.interactiveshell import InteractiveShell
 
 #: The repository root, for subprocesses that import dflow_jupyter from the source tree.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 
-def run(shell: InteractiveShell, code: str) -> ExecutionResult:
-    """Run a cell as a notebook would (kept in ``In``); fail the test if it raised."""
+def run(shell: InteractiveShell, code: str) -> Any:
+    """Run a cell as a notebook would (kept in ``In``); fail the test if it raised.
+
+    Returns IPython's ``ExecutionResult`` (its ``result`` is the cell's value).
+    """
     result = shell.run_cell(code, store_history=True)
     if result.error_before_exec or result.error_in_exec:
         raise AssertionError(f"cell failed: {result.error_before_exec or result.error_in_exec!r}")
@@ -41,4 +44,3 @@ def subprocess_env() -> dict[str, str]:
     env["PYTHONPATH"] = str(REPO_ROOT)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
-

@@ -63,8 +63,16 @@ def test_steps_has_one_row_per_node(ip: InteractiveShell) -> None:
     by_var = run(ip, "%dflow steps greeting").result
     by_id = run(ip, f"%dflow steps {workflow.id}").result
     assert by_var.equals(by_id)
-    assert list(by_var.columns) == ["name", "key", "phase", "type", "start", "duration", "progress",
-                                    "message"]
+    assert list(by_var.columns) == [
+        "name",
+        "key",
+        "phase",
+        "type",
+        "start",
+        "duration",
+        "progress",
+        "message",
+    ]
     assert len(by_var) == len(workflow.query().status.nodes) == 3
     assert list(by_var["type"]) == ["DAG", "Pod", "Pod"]
     assert by_var["name"][0] == workflow.id
@@ -83,11 +91,14 @@ def test_steps_by_name_picks_the_newest_run(ip: InteractiveShell) -> None:
     names = run(ip, "%dflow steps greeting").result["name"]
     assert names[0] == first  # 'greeting' is a variable, bound to the first run...
     del ip.user_ns["greeting"]
-    assert run(ip, "%dflow steps greeting").result["name"][0] == newest  # ...then a name: the newest run
+    assert (
+        run(ip, "%dflow steps greeting").result["name"][0] == newest
+    )  # ...then a name: the newest run
 
 
-def test_logs_of_one_step_and_of_several(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
+def test_logs_of_one_step_and_of_several(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
     _greeted(ip)
     capsys.readouterr()
     workflow = ip.user_ns["greeting"]
@@ -95,16 +106,21 @@ def test_logs_of_one_step_and_of_several(ip: InteractiveShell, capsys: pytest.Ca
     run(ip, f"%dflow logs greeting {a}")
     assert capsys.readouterr().out == "hello ada\n"
     run(ip, "%dflow logs greeting greet")  # names both steps: a header for each
-    assert capsys.readouterr().out == (f"==> {a} (Succeeded) <==\nhello ada\n"
-                                       f"==> {b} (Succeeded) <==\nhello hi ada\n")
+    assert capsys.readouterr().out == (
+        f"==> {a} (Succeeded) <==\nhello ada\n==> {b} (Succeeded) <==\nhello hi ada\n"
+    )
 
 
-def test_terminate_a_running_workflow(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-                                      ) -> None:
+def test_terminate_a_running_workflow(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
     config["detach"] = True  # the workflow runs in the background; the cell returns at once
     run(ip, "import time")
-    run(ip, "%%dflow_op\ndef slow(x: int) -> int:\n"
-            "    for _ in range(200):\n        time.sleep(0.02)\n    return x\n")
+    run(
+        ip,
+        "%%dflow_op\ndef slow(x: int) -> int:\n"
+        "    for _ in range(200):\n        time.sleep(0.02)\n    return x\n",
+    )
     run(ip, "%%dflow_workflow background\na = slow(x=1)\nb = slow(x=a)\n")
     workflow = ip.user_ns["background"]
     deadline = time.monotonic() + 10
@@ -127,7 +143,9 @@ def test_text_tables_and_durations() -> None:
     assert format_duration(1.5) == "1.50 s"
     assert format_duration(125) == "2m 05s"
     assert format_duration(3725) == "1h 02m"
-    table = text_table(("name", "key", "phase"), [["a", "", "Succeeded"], ["long-name", "", "Failed"]])
+    table = text_table(
+        ("name", "key", "phase"), [["a", "", "Succeeded"], ["long-name", "", "Failed"]]
+    )
     assert table == "name       phase\na          Succeeded\nlong-name  Failed"
 
 
@@ -136,8 +154,15 @@ def test_status_table_caps_rows_for_big_workflows() -> None:
 
     status = WorkflowStatus(name="big-abcde", phase="Running", started_at=1.0)
     for i in range(100):
-        node = Node(id=f"n{i}", name=f"big-abcde.s{i}", display_name=f"s{i}", type="Pod",
-                    phase="Succeeded", started_at=1.0 + i, finished_at=2.0 + i)
+        node = Node(
+            id=f"n{i}",
+            name=f"big-abcde.s{i}",
+            display_name=f"s{i}",
+            type="Pod",
+            phase="Succeeded",
+            started_at=1.0 + i,
+            finished_at=2.0 + i,
+        )
         status.nodes[node.id] = node
     table = StatusTable(status, max_rows=10)
     text = table.text()

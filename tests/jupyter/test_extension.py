@@ -11,6 +11,7 @@ MAGICS = {"cell": ("dflow_op", "dflow_workflow"), "line": ("dflow",)}
 
 
 def _registered(ip: InteractiveShell) -> dict[str, bool]:
+    assert ip.magics_manager is not None
     found = ip.magics_manager.magics
     return {name: name in found[kind] for kind, names in MAGICS.items() for name in names}
 
@@ -19,7 +20,7 @@ def test_unload_and_reload(ip: InteractiveShell) -> None:
     assert all(_registered(ip).values())
     run(ip, "%unload_ext dflow_jupyter")
     assert not any(_registered(ip).values())
-    assert "DflowMagics" not in ip.magics_manager.registry
+    assert "DflowMagics" not in ip.magics_manager.registry  # type: ignore[union-attr]
     run(ip, "%load_ext dflow_jupyter")
     run(ip, "%reload_ext dflow_jupyter")
     assert all(_registered(ip).values())
@@ -37,13 +38,28 @@ def test_loading_imports_nothing_heavy() -> None:
         "ip.run_line_magic('load_ext', 'dflow_jupyter')\n"
         "print(sorted(set(sys.modules) - before))\n"
     )
-    done = subprocess.run([PYTHON, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                          env=subprocess_env(), timeout=60)
+    done = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
-    loaded = eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our own printed list
-    assert set(loaded) <= {"dflow_jupyter", "dflow_jupyter.config", "dflow_jupyter.jupyter",
-                           "dflow_jupyter.jupyter.magics"}
+    loaded = eval(done.stdout.strip().splitlines()[-1])
+    assert set(loaded) <= {
+        "dflow_jupyter",
+        "dflow_jupyter.config",
+        "dflow_jupyter.jupyter",
+        "dflow_jupyter.jupyter.magics",
+    }
     timing = done.stderr
-    for heavy in ("pandas", "numpy", "dflow_jupyter.engine", "dflow_jupyter.python",
-                  "dflow_jupyter.model", "typeguard"):
+    for heavy in (
+        "pandas",
+        "numpy",
+        "dflow_jupyter.engine",
+        "dflow_jupyter.python",
+        "dflow_jupyter.model",
+        "typeguard",
+    ):
         assert f"| {heavy}\n" not in timing and f"| {heavy}." not in timing

@@ -24,11 +24,20 @@ def test_free_names_follow_python_scoping() -> None:
         "    return os.path.join(str(local), str(COUNTER))\n"
     )
     found = free_names(cell)
-    assert set(found) == {"decorate", "Path", "DEFAULT", "Artifact", "np", "scale", "other", "outer"}
+    assert set(found) == {
+        "decorate",
+        "Path",
+        "DEFAULT",
+        "Artifact",
+        "np",
+        "scale",
+        "other",
+        "outer",
+    }
     # Each with the line of its first use, in that order.
     assert found["decorate"] == 3
     assert found["np"] == 6
-    assert list(found)[0] == "decorate"
+    assert next(iter(found)) == "decorate"
 
 
 def test_free_names_of_class_bodies_and_builtins() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jupyter_helpers import PYTHON, subprocess_env
 
-OPS_MODULE = '''
+OPS_MODULE = """
 from pathlib import Path
 from dflow_jupyter.python import OP, Artifact
 
@@ -25,9 +25,9 @@ def write(text: str, times: int) -> {"file": Artifact(Path)}:
 @OP.function
 def ratio(file: Artifact(Path), by: float) -> float:
     return len(file.read_text()) / by
-'''
+"""
 
-RUN_SCRIPT = '''
+RUN_SCRIPT = """
 import json, sys
 from dflow_jupyter import Workflow
 from dflow_jupyter.config import config
@@ -42,12 +42,20 @@ for name, by in (("good", 2.0), ("bad", 0.0)):
     steps = {s.displayName.rsplit("-", 1)[0]: s.displayName for s in wf.query_step(type="Pod")}
     ids[name] = {"id": wf.id, "phase": wf.query_status(), **steps}
 print(json.dumps(ids))
-'''
+"""
 
 
-def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "dflow_jupyter", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env or subprocess_env(), timeout=60)
+def _cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "dflow_jupyter", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env or subprocess_env(),
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +63,17 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     """Two workflows recorded by another process: 'good' succeeded, 'bad' failed."""
     root = tmp_path_factory.mktemp("cli")
     (root / "ops_mod.py").write_text(OPS_MODULE)
-    done = subprocess.run([PYTHON, "-c", RUN_SCRIPT], cwd=root, capture_output=True, text=True,
-                          env={**subprocess_env(), "PYTHONPATH": f"{subprocess_env()['PYTHONPATH']}"
-                                                                 f"{os.pathsep}{root}"},
-                          timeout=60)
+    done = subprocess.run(
+        [PYTHON, "-c", RUN_SCRIPT],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={
+            **subprocess_env(),
+            "PYTHONPATH": f"{subprocess_env()['PYTHONPATH']}{os.pathsep}{root}",
+        },
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout.strip().splitlines()[-1])
     assert info["good"]["phase"] == "Succeeded" and info["bad"]["phase"] == "Failed"
@@ -72,34 +87,53 @@ def test_list_and_steps_print_text_tables(recorded: tuple[Path, dict[str, dict[s
     lines = listing.stdout.splitlines()
     assert lines[0].split() == ["workflow", "phase", "progress", "start", "duration", "message"]
     assert [line.split()[:2] for line in lines[1:]] == [
-        [info["bad"]["id"], "Failed"], [info["good"]["id"], "Succeeded"]]
+        [info["bad"]["id"], "Failed"],
+        [info["good"]["id"], "Succeeded"],
+    ]
     steps = _cli(root, "--workdir", "runs", "steps", "good")
     assert steps.returncode == 0, steps.stderr
     out = steps.stdout.splitlines()
     assert out[0].startswith(f"workflow {info['good']['id']}: Succeeded · 2/2 steps")
     assert [line.split()[:3] for line in out[2:]] == [
-        [info["good"]["id"], "Succeeded", "DAG"], [info["good"]["write"], "Succeeded", "Pod"],
-        [info["good"]["ratio"], "Succeeded", "Pod"]]
+        [info["good"]["id"], "Succeeded", "DAG"],
+        [info["good"]["write"], "Succeeded", "Pod"],
+        [info["good"]["ratio"], "Succeeded", "Pod"],
+    ]
 
 
 def test_workdir_from_the_environment(recorded: tuple[Path, dict[str, dict[str, str]]]) -> None:
     root, info = recorded
-    done = _cli(root, "logs", info["good"]["id"], "write",
-                env={**subprocess_env(), "DFLOW_DEBUG_WORKDIR": "runs"})
+    done = _cli(
+        root,
+        "logs",
+        info["good"]["id"],
+        "write",
+        env={**subprocess_env(), "DFLOW_DEBUG_WORKDIR": "runs"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "writing ab 3\n"
 
 
-def test_replay_from_a_terminal_needs_the_op(recorded: tuple[Path, dict[str, dict[str, str]]]
-                                             ) -> None:
+def test_replay_from_a_terminal_needs_the_op(
+    recorded: tuple[Path, dict[str, dict[str, str]]],
+) -> None:
     root, info = recorded
     good = _cli(root, "--workdir", "runs", "replay", "good", "ratio", "--op", "ops_mod:ratio")
     assert good.returncode == 0, good.stderr
     assert good.stdout.splitlines()[0] == (
-        f"replay of step {info['good']['ratio']} of workflow {info['good']['id']}: succeeded")
+        f"replay of step {info['good']['ratio']} of workflow {info['good']['id']}: succeeded"
+    )
     assert "  outputs  dflow_output = 3.0" in good.stdout
-    by_path = _cli(root, "--workdir", "runs", "replay", "good", "ratio", "--op",
-                   str(root / "ops_mod.py") + ":ratio")
+    by_path = _cli(
+        root,
+        "--workdir",
+        "runs",
+        "replay",
+        "good",
+        "ratio",
+        "--op",
+        str(root / "ops_mod.py") + ":ratio",
+    )
     assert by_path.returncode == 0, by_path.stderr
     bad = _cli(root, "--workdir", "runs", "replay", "bad", "ratio", "--op", "ops_mod:ratio")
     assert bad.returncode == 1
@@ -115,21 +149,32 @@ def test_terminate_of_an_ended_workflow(recorded: tuple[Path, dict[str, dict[str
     root, info = recorded
     done = _cli(root, "--workdir", "runs", "terminate", "good")
     assert done.returncode == 0
-    assert done.stdout.strip() == (f"workflow {info['good']['id']} has already ended (Succeeded); "
-                                   "nothing to terminate")
+    assert done.stdout.strip() == (
+        f"workflow {info['good']['id']} has already ended (Succeeded); nothing to terminate"
+    )
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["steps"], "error: python -m dflow_jupyter steps: the following arguments are required: WF"),
-    (["stepz"], "invalid choice: 'stepz'"),
-    (["steps", "nope"], "no workflow 'nope'"),
-    (["config", "debug_workdir=runs"], "set environment variables instead: DFLOW_DEBUG_WORKDIR=runs"),
-    (["mode", "debug"], "set the environment variable DFLOW_MODE=debug"),
-    (["mode", "argo"], "the argo backend is not available yet"),
-    (["logs", "good", "nothing"], "has no step 'nothing'"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["steps"],
+            "error: python -m dflow_jupyter steps: the following arguments are required: WF",
+        ),
+        (["stepz"], "invalid choice: 'stepz'"),
+        (["steps", "nope"], "no workflow 'nope'"),
+        (
+            ["config", "debug_workdir=runs"],
+            "set environment variables instead: DFLOW_DEBUG_WORKDIR=runs",
+        ),
+        (["mode", "debug"], "set the environment variable DFLOW_MODE=debug"),
+        (["mode", "argo"], "the argo backend is not available yet"),
+        (["logs", "good", "nothing"], "has no step 'nothing'"),
+    ],
+)
 def test_bad_input_is_one_message_and_exit_code_2(
-        recorded: tuple[Path, dict[str, dict[str, str]]], args: list[str], expected: str) -> None:
+    recorded: tuple[Path, dict[str, dict[str, str]]], args: list[str], expected: str
+) -> None:
     root, _ = recorded
     done = _cli(root, "--workdir", "runs", *args)
     assert done.returncode == 2

@@ -64,8 +64,10 @@ OP_CASES = {
         ["OPIOSign: entry 'x' must be a type"],
     ),
     "async": ("async def f(x: int) -> int:\n    return x\n", ["async function", "def f(...)"]),
-    "ipython syntax": ("%time x = 1\ndef f(x: int) -> int:\n    return x\n",
-                       ["not valid Python (line 1", "without IPython magics"]),
+    "ipython syntax": (
+        "%time x = 1\ndef f(x: int) -> int:\n    return x\n",
+        ["not valid Python (line 1", "without IPython magics"],
+    ),
 }
 
 
@@ -78,30 +80,48 @@ def test_bad_op_cells(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], 
         assert fragment in message
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("--colour red", ["unrecognized arguments: --colour red", "usage: %%dflow_op [--image IMAGE] [--name NAME]"]),
-    ("--retries many", ["argument --retries: invalid int value: 'many'"]),
-    ("--retries -1", ["--retries must be 0 or more"]),
-    ("--timeout soon", ["timeout must be seconds", "'600s', '10m'"]),
-    ("--name my-op", ["--name must be a Python identifier", "try --name my_op"]),
-    ("--template class", ["--template must be a Python identifier"]),
-])
-def test_bad_op_options(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str,
-                        expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "--colour red",
+            [
+                "unrecognized arguments: --colour red",
+                "usage: %%dflow_op [--image IMAGE] [--name NAME]",
+            ],
+        ),
+        ("--retries many", ["argument --retries: invalid int value: 'many'"]),
+        ("--retries -1", ["--retries must be 0 or more"]),
+        ("--timeout soon", ["timeout must be seconds", "'600s', '10m'"]),
+        ("--name my-op", ["--name must be a Python identifier", "try --name my_op"]),
+        ("--template class", ["--template must be a Python identifier"]),
+    ],
+)
+def test_bad_op_options(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str, expected: list[str]
+) -> None:
     message = _usage_error(ip, capsys, f"%%dflow_op {line}\ndef f(x: int) -> int:\n    return x\n")
     for fragment in expected:
         assert fragment in message
     assert "f" not in ip.user_ns  # bad options are rejected before the cell runs
 
 
-def test_bad_op_cell_binds_nothing(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
-    _usage_error(ip, capsys, "%%dflow_op\ndef a(x: int) -> int:\n    return x\n"
-                             "def b(x: int) -> int:\n    return x\n")
+def test_bad_op_cell_binds_nothing(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _usage_error(
+        ip,
+        capsys,
+        "%%dflow_op\ndef a(x: int) -> int:\n    return x\ndef b(x: int) -> int:\n    return x\n",
+    )
     assert not any(type(v).__name__ in ("a", "b") for v in ip.user_ns.values())
 
 
 WORKFLOW_CASES = {
-    "--backend argo": ("%%dflow_workflow scan --backend argo\npass\n", ["argo backend is not available yet"]),
+    "--backend argo": (
+        "%%dflow_workflow scan --backend argo\npass\n",
+        ["argo backend is not available yet"],
+    ),
     "--backend other": ("%%dflow_workflow scan --backend k8s\npass\n", ["unknown backend 'k8s'"]),
     "bad name": ("%%dflow_workflow Bad_Name\npass\n", ["%%dflow_workflow: ", "Bad_Name"]),
     "bad var": ("%%dflow_workflow scan --var 2x\npass\n", ["--var must be a Python identifier"]),
@@ -112,8 +132,9 @@ WORKFLOW_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(WORKFLOW_CASES))
-def test_bad_workflow_cells(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], case: str
-                            ) -> None:
+def test_bad_workflow_cells(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
     cell, expected = WORKFLOW_CASES[case]
     message = _usage_error(ip, capsys, cell)
     for fragment in expected:
@@ -121,8 +142,9 @@ def test_bad_workflow_cells(ip: InteractiveShell, capsys: pytest.CaptureFixture[
     assert _context.active() is None
 
 
-def test_argo_mode_is_refused_by_the_workflow_magic(ip: InteractiveShell,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_argo_mode_is_refused_by_the_workflow_magic(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
     from dflow_jupyter.config import config
 
     config["mode"] = "argo"
@@ -148,8 +170,9 @@ LINE_CASES = {
 
 
 @pytest.mark.parametrize("line", sorted(LINE_CASES))
-def test_bad_dflow_subcommands(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str
-                               ) -> None:
+def test_bad_dflow_subcommands(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str
+) -> None:
     expected = LINE_CASES[line]
     if expected is None:
         run(ip, "%dflow")
@@ -160,8 +183,9 @@ def test_bad_dflow_subcommands(ip: InteractiveShell, capsys: pytest.CaptureFixtu
         assert fragment in message
 
 
-def test_unsubmitted_workflow_variable(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
+def test_unsubmitted_workflow_variable(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(ip, "from dflow_jupyter import Workflow\nw = Workflow('later')")
     message = _usage_error(ip, capsys, "%dflow steps w")
     assert "has not been submitted" in message and "w.submit()" in message

@@ -25,8 +25,14 @@ def _run_fresh(source: str, tail: str, tmp_path: Path) -> str:
     """Run ``source`` + ``tail`` as a script in a fresh interpreter; return its stdout."""
     script = tmp_path / "shipped.py"
     script.write_text(source + "\n" + tail + "\n")
-    done = subprocess.run([PYTHON, str(script)], cwd=tmp_path, env=subprocess_env(),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [PYTHON, str(script)],
+        cwd=tmp_path,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -56,13 +62,18 @@ def test_function_cell_becomes_a_checked_function_op(ip: InteractiveShell) -> No
 
 def test_container_options_reach_calls_and_the_template(ip: InteractiveShell) -> None:
     run(ip, "import math")
-    result = run(ip, "%%dflow_op --image python:3.11 --python-packages pkg_a pkg_b --retries 2 "
-                     "--timeout 10m --template energy_t\n" + ENERGY)
+    result = run(
+        ip,
+        "%%dflow_op --image python:3.11 --python-packages pkg_a pkg_b --retries 2 "
+        "--timeout 10m --template energy_t\n" + ENERGY,
+    )
     energy = ip.user_ns["energy"]
     # Calls inside a workflow build their template from these.
     assert energy.template_kwargs == {
-        "image": "python:3.11", "python_packages": ["pkg_a", "pkg_b"],
-        "retry_on_transient_error": 2, "timeout": 600.0,
+        "image": "python:3.11",
+        "python_packages": ["pkg_a", "pkg_b"],
+        "retry_on_transient_error": 2,
+        "timeout": 600.0,
     }
     template = ip.user_ns["energy_t"]
     assert isinstance(template, PythonOPTemplate)
@@ -106,8 +117,12 @@ def test_class_op_cell(ip: InteractiveShell, tmp_path: Path) -> None:
     double = ip.user_ns["Double"]
     assert isinstance(double, type) and issubclass(double, OP)
     assert double.__dflow_source__ == cell
-    assert card.text().splitlines()[:4] == ["class OP Double", "  image    img:1", "  inputs   x: int",
-                                            "  outputs  y: int"]
+    assert card.text().splitlines()[:4] == [
+        "class OP Double",
+        "  image    img:1",
+        "  inputs   x: int",
+        "  outputs  y: int",
+    ]
     source = shippable_source(double)
     assert source.startswith("# Imports from earlier notebook cells")
     assert "from dflow_jupyter.python import OP, OPIO, OPIOSign" not in source  # one per name
@@ -119,37 +134,48 @@ def test_class_op_cell(ip: InteractiveShell, tmp_path: Path) -> None:
 
 def test_class_op_renamed_is_a_subclass(ip: InteractiveShell, tmp_path: Path) -> None:
     run(ip, "from dflow_jupyter.python import OP, OPIO, OPIOSign")
-    run(ip, "%%dflow_op --name Twice\n"
-            "class Double(OP):\n"
-            "    @classmethod\n"
-            "    def get_input_sign(cls):\n"
-            "        return OPIOSign({'x': int})\n"
-            "    @classmethod\n"
-            "    def get_output_sign(cls):\n"
-            "        return OPIOSign({'y': int})\n"
-            "    def execute(self, op_in):\n"
-            "        return OPIO({'y': 2 * op_in['x']})\n")
+    run(
+        ip,
+        "%%dflow_op --name Twice\n"
+        "class Double(OP):\n"
+        "    @classmethod\n"
+        "    def get_input_sign(cls):\n"
+        "        return OPIOSign({'x': int})\n"
+        "    @classmethod\n"
+        "    def get_output_sign(cls):\n"
+        "        return OPIOSign({'y': int})\n"
+        "    def execute(self, op_in):\n"
+        "        return OPIO({'y': 2 * op_in['x']})\n",
+    )
     twice = ip.user_ns["Twice"]
     assert twice.__name__ == "Twice" and issubclass(twice, ip.user_ns["Double"])
     assert cell_source(ip.user_ns["Double"]) is None  # only the OP carries the cell
-    out = _run_fresh(shippable_source(twice), "print(Twice.__name__, Twice().execute({'x': 4}))",
-                     tmp_path)
+    out = _run_fresh(
+        shippable_source(twice), "print(Twice.__name__, Twice().execute({'x': 4}))", tmp_path
+    )
     assert out.strip() == "Twice {'y': 8}"
 
 
 def test_decorated_function_keeps_its_template_kwargs(ip: InteractiveShell, tmp_path: Path) -> None:
     run(ip, "from dflow_jupyter.python import OP")
-    run(ip, "%%dflow_op --retries 1\n"
-            "@OP.function(image='base:1')\n"
-            "def inc(x: int) -> int:\n"
-            "    return x + 1\n")
+    run(
+        ip,
+        "%%dflow_op --retries 1\n"
+        "@OP.function(image='base:1')\n"
+        "def inc(x: int) -> int:\n"
+        "    return x + 1\n",
+    )
     inc = ip.user_ns["inc"]
     assert inc.template_kwargs == {"image": "base:1", "retry_on_transient_error": 1}
     assert _run_fresh(shippable_source(inc), "print(inc(1))", tmp_path).strip() == "2"
 
 
 def test_shipped_source_runs_without_the_notebook(ip: InteractiveShell, tmp_path: Path) -> None:
-    run(ip, "import math\nimport json\nfrom pathlib import Path\nfrom dflow_jupyter.python import Artifact")
+    run(
+        ip,
+        "import math\nimport json\nfrom pathlib import Path\n"
+        "from dflow_jupyter.python import Artifact",
+    )
     run(ip, "SCALE = 3.0")  # a notebook variable: not shipped (and warned about, see below)
     cell = (
         "def report(lattice: float) -> {'value': float, 'file': Artifact(Path)}:\n"
@@ -170,9 +196,11 @@ def test_shipped_source_runs_without_the_notebook(ip: InteractiveShell, tmp_path
         "_dflow_func.__name__ = _dflow_func.__qualname__ = 'make_report'\n"
         "make_report = _dflow_OP.function(_dflow_func)\n"
     )
-    tail = ("import sys\n"
-            "assert 'IPython' not in sys.modules\n"
-            "print(type(make_report).__name__, make_report(0.0)['value'], open('out.txt').read())")
+    tail = (
+        "import sys\n"
+        "assert 'IPython' not in sys.modules\n"
+        "print(type(make_report).__name__, make_report(0.0)['value'], open('out.txt').read())"
+    )
     assert _run_fresh(source, tail, tmp_path).split() == ["make_report", "1.0", "1.0"]
 
 
@@ -184,8 +212,7 @@ def test_imports_inside_earlier_op_cells_are_found(ip: InteractiveShell) -> None
 
 def test_unresolved_names_are_warned_about_by_name(ip: InteractiveShell) -> None:
     run(ip, "import math\nSCALE = 2.0")
-    cell = ("def scaled(x: float) -> float:\n"
-            "    return helper(x) * SCALE + math.pi\n")
+    cell = "def scaled(x: float) -> float:\n    return helper(x) * SCALE + math.pi\n"
     with pytest.warns(UnresolvedNamesWarning) as caught:
         card = run(ip, "%%dflow_op\n" + cell).result
     [warning] = caught
@@ -205,8 +232,11 @@ def test_no_warning_when_every_name_is_provided(ip: InteractiveShell) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnresolvedNamesWarning)
         run(ip, "%%dflow_op\n" + ENERGY)
-        run(ip, "%%dflow_op\nimport os\ndef _helper(x: float) -> float:\n    return x\n"
-                "def g(x: float) -> str:\n    return os.sep + str(_helper(x))\n")
+        run(
+            ip,
+            "%%dflow_op\nimport os\ndef _helper(x: float) -> float:\n    return x\n"
+            "def g(x: float) -> str:\n    return os.sep + str(_helper(x))\n",
+        )
 
 
 def test_rerunning_the_cell_replaces_the_op(ip: InteractiveShell) -> None:

@@ -33,7 +33,11 @@ def _run_pipeline(ip: InteractiveShell, by: float, name: str = "pipe") -> Any:
     run(ip, SETUP)
     run(ip, WRITE)
     run(ip, RATIO)
-    run(ip, f"%%dflow_workflow {name}\nw = write(text='ab', times=3)\nr = ratio(file=w['file'], by={by})\n")
+    run(
+        ip,
+        f"%%dflow_workflow {name}\n"
+        f"w = write(text='ab', times=3)\nr = ratio(file=w['file'], by={by})\n",
+    )
     return ip.user_ns[name]
 
 
@@ -53,7 +57,10 @@ def test_replay_a_succeeded_step(ip: InteractiveShell) -> None:
     again = run(ip, "%dflow replay pipe ratio").result
     assert again.directory.name == "replay-2"
     text = replay.text()
-    assert text.splitlines()[0] == f"replay of step {node.displayName} of workflow {workflow.id}: succeeded"
+    assert (
+        text.splitlines()[0]
+        == f"replay of step {node.displayName} of workflow {workflow.id}: succeeded"
+    )
     assert "  outputs  dflow_output = 3.0" in text
 
 
@@ -64,8 +71,9 @@ def test_replay_runs_in_a_fresh_workdir(ip: InteractiveShell) -> None:
     assert (replay.directory / "workdir" / "note.txt").read_text() == "ababab"
 
 
-def test_replay_of_a_failed_step_raises_its_error(ip: InteractiveShell,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_replay_of_a_failed_step_raises_its_error(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
     workflow = _run_pipeline(ip, 0.0)
     assert workflow.query_status() == "Failed"
     capsys.readouterr()
@@ -76,8 +84,9 @@ def test_replay_of_a_failed_step_raises_its_error(ip: InteractiveShell,
     assert "replay_step" not in shown  # the replay machinery is hidden
 
 
-def test_replay_with_pdb_opens_post_mortem(ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
-                                           ) -> None:
+def test_replay_with_pdb_opens_post_mortem(
+    ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pdb
 
     _run_pipeline(ip, 0.0)
@@ -100,8 +109,11 @@ def test_replay_uses_the_fixed_definition(ip: InteractiveShell) -> None:
 
 def test_replay_with_an_explicit_op(ip: InteractiveShell) -> None:
     _run_pipeline(ip, 4.0)
-    run(ip, "%%dflow_op --name ratio_v2\ndef ratio(file: Artifact(Path), by: float) -> float:\n"
-            "    return 10 * len(file.read_text()) / by\n")
+    run(
+        ip,
+        "%%dflow_op --name ratio_v2\ndef ratio(file: Artifact(Path), by: float) -> float:\n"
+        "    return 10 * len(file.read_text()) / by\n",
+    )
     replay = run(ip, "%dflow replay pipe ratio --op ratio_v2").result
     assert replay.outputs == {"dflow_output": 15.0}
     assert replay.origin == "the notebook's ratio_v2"
@@ -110,14 +122,23 @@ def test_replay_with_an_explicit_op(ip: InteractiveShell) -> None:
 
 
 def test_replay_checks_outputs_against_the_sign(ip: InteractiveShell) -> None:
-    run(ip, "from dflow_jupyter import Step\nfrom dflow_jupyter.python import OP, OPIO, OPIOSign, "
-            "PythonOPTemplate")
-    run(ip, "%%dflow_op\nclass Loose(OP):\n"
-            "    @classmethod\n    def get_input_sign(cls):\n        return OPIOSign({'x': int})\n"
-            "    @classmethod\n    def get_output_sign(cls):\n        return OPIOSign({'y': int})\n"
-            "    def execute(self, op_in):\n        return OPIO({'y': op_in['x'] * 2})\n")
-    run(ip, "%%dflow_workflow loose --var wf\nwf.add(Step('double', PythonOPTemplate(Loose), "
-            "parameters={'x': 2}))\n")
+    run(
+        ip,
+        "from dflow_jupyter import Step\nfrom dflow_jupyter.python import OP, OPIO, OPIOSign, "
+        "PythonOPTemplate",
+    )
+    run(
+        ip,
+        "%%dflow_op\nclass Loose(OP):\n"
+        "    @classmethod\n    def get_input_sign(cls):\n        return OPIOSign({'x': int})\n"
+        "    @classmethod\n    def get_output_sign(cls):\n        return OPIOSign({'y': int})\n"
+        "    def execute(self, op_in):\n        return OPIO({'y': op_in['x'] * 2})\n",
+    )
+    run(
+        ip,
+        "%%dflow_workflow loose --var wf\nwf.add(Step('double', PythonOPTemplate(Loose), "
+        "parameters={'x': 2}))\n",
+    )
     assert run(ip, "%dflow replay wf double").result.outputs == {"y": 4}
     # The class does not check its signs itself; the replay does.
     run(ip, "Loose.execute = lambda self, op_in: OPIO({'y': 'four'})")

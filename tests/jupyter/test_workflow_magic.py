@@ -14,22 +14,14 @@ from dflow_jupyter.engine.run import workflow_root
 from dflow_jupyter.model.workflow import Workflow
 
 OPS = (
-    "from pathlib import Path\n"
-    "import time\n"
-    "from dflow_jupyter.python import Artifact\n",
+    "from pathlib import Path\nimport time\nfrom dflow_jupyter.python import Artifact\n",
     "%%dflow_op\n"
     "def make(n: int) -> {'data': Artifact(Path), 'count': int}:\n"
     "    Path('data.txt').write_text('x' * n)\n"
     "    return {'data': Path('data.txt'), 'count': n}\n",
-    "%%dflow_op\n"
-    "def measure(data: Artifact(Path)) -> int:\n"
-    "    return len(data.read_text())\n",
-    "%%dflow_op\n"
-    "def double(count: int) -> int:\n"
-    "    return 2 * count\n",
-    "%%dflow_op\n"
-    "def total(a: int, b: int) -> int:\n"
-    "    return a + b\n",
+    "%%dflow_op\ndef measure(data: Artifact(Path)) -> int:\n    return len(data.read_text())\n",
+    "%%dflow_op\ndef double(count: int) -> int:\n    return 2 * count\n",
+    "%%dflow_op\ndef total(a: int, b: int) -> int:\n    return a + b\n",
 )
 
 BODY = (
@@ -53,8 +45,9 @@ def _step(workflow: Workflow, prefix: str) -> Any:
 def test_calls_become_tasks_wired_by_data(ip: InteractiveShell) -> None:
     _define_ops(ip)
     run(ip, "%%dflow_workflow lattice-scan\n" + BODY)
-    workflow = ip.user_ns["lattice_scan"]  # NAME made an identifier
-    assert isinstance(workflow, Workflow) and workflow.id.startswith("lattice-scan-")
+    assert isinstance(ip.user_ns["lattice_scan"], Workflow)  # NAME made an identifier
+    workflow: Any = ip.user_ns["lattice_scan"]
+    assert workflow.id.startswith("lattice-scan-")
     assert workflow.query_status() == "Succeeded"
     made, size, twice, result = (_step(workflow, p) for p in ("make", "measure", "double", "total"))
     assert result.outputs.parameters["dflow_output"].value == 4 + 8
@@ -62,18 +55,28 @@ def test_calls_become_tasks_wired_by_data(ip: InteractiveShell) -> None:
     assert made.finishedAt <= size.startedAt and made.finishedAt <= twice.startedAt
     assert max(size.finishedAt, twice.finishedAt) <= result.startedAt
     tasks = {t.name.rsplit("-", 1)[0]: t for t in workflow.entrypoint.tasks}
-    deps = {name: sorted(ref.name.rsplit("-", 1)[0] for ref in task.references())
-            for name, task in tasks.items()}
-    assert deps == {"make": [], "measure": ["make"], "double": ["make"], "total": ["double", "measure"]}
+    deps = {
+        name: sorted(ref.name.rsplit("-", 1)[0] for ref in task.references())
+        for name, task in tasks.items()
+    }
+    assert deps == {
+        "make": [],
+        "measure": ["make"],
+        "double": ["make"],
+        "total": ["double", "measure"],
+    }
     assert _context.active() is None
 
 
 def test_var_option_and_body_may_use_the_workflow(ip: InteractiveShell) -> None:
     _define_ops(ip)
     run(ip, "from dflow_jupyter import Task\nfrom dflow_jupyter.python import PythonOPTemplate")
-    run(ip, "%%dflow_workflow adder --var wf\n"
-            "first = total(a=1, b=2)\n"
-            "wf.add(Task('second', PythonOPTemplate(total), parameters={'a': first, 'b': 10}))\n")
+    run(
+        ip,
+        "%%dflow_workflow adder --var wf\n"
+        "first = total(a=1, b=2)\n"
+        "wf.add(Task('second', PythonOPTemplate(total), parameters={'a': first, 'b': 10}))\n",
+    )
     workflow = ip.user_ns["wf"]
     assert "adder" not in ip.user_ns
     assert workflow.query_step(name="second")[0].outputs.parameters["dflow_output"].value == 13
@@ -112,8 +115,9 @@ def test_live_table_updates_while_running(ip: InteractiveShell) -> None:
     first, updates = shown[0], shown[1:]
     display_id = first["transient"]["display_id"]
     assert not first["update"] and first["data"]["text/plain"] == "workflow live: Pending"
-    assert updates and all(u["update"] and u["transient"]["display_id"] == display_id
-                           for u in updates)
+    assert updates and all(
+        u["update"] and u["transient"]["display_id"] == display_id for u in updates
+    )
     texts = [u["data"]["text/plain"] for u in updates]
     assert any(": Running" in t and "Running" in t.splitlines()[-1] for t in texts[:-1])
     final = texts[-1].splitlines()
@@ -133,13 +137,15 @@ def test_failed_workflow_shows_where_to_look(ip: InteractiveShell) -> None:
     assert workflow.query_status() == "Failed"
     final = displays(ip)[-1]["data"]["text/plain"]
     [step] = workflow.query_step(phase="Failed", type="Pod")
-    assert (f"step {step.displayName} failed: ZeroDivisionError: float division by zero "
-            "(exit code 1)") in final
+    assert (
+        f"step {step.displayName} failed: ZeroDivisionError: float division by zero (exit code 1)"
+    ) in final
     assert f"%dflow replay {workflow.id} {step.displayName} --pdb" in final
 
 
-def test_error_in_the_body_submits_nothing(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-                                           ) -> None:
+def test_error_in_the_body_submits_nothing(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
     _define_ops(ip)
     error = fails(ip, "%%dflow_workflow oops\nx = total(a=1, b=2)\ny = 1 / 0\n")
     assert isinstance(error, ZeroDivisionError)
