@@ -58,7 +58,44 @@ _EXPORTS: dict[str, str] = {
     "events": "dflow_jupyter.status.events",
 }
 
-__all__ = sorted([*_EXPORTS, "config", "s3_config", "set_config", "set_s3_config"])
+__all__ = [
+    "DAG",
+    "ArgoStep",
+    "ArgoVar",
+    "ArgoWorkflow",
+    "Context",
+    "Executor",
+    "IfExpression",
+    "InputArtifact",
+    "InputParameter",
+    "Inputs",
+    "LocalArtifact",
+    "OPTemplate",
+    "OutputArtifact",
+    "OutputParameter",
+    "Outputs",
+    "PythonScriptOPTemplate",
+    "S3Artifact",
+    "ShellOPTemplate",
+    "Step",
+    "Steps",
+    "StorageClient",
+    "Task",
+    "Workflow",
+    "argo_enumerate",
+    "argo_len",
+    "argo_range",
+    "argo_sequence",
+    "config",
+    "download_artifact",
+    "events",
+    "if_expression",
+    "query_workflows",
+    "s3_config",
+    "set_config",
+    "set_s3_config",
+    "upload_artifact",
+]
 
 
 def __getattr__(name: str) -> Any:

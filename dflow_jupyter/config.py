@@ -104,8 +104,10 @@ def _load(schema: dict[str, tuple[Any, Callable[[Any], Any]]], env_prefix: str) 
     values: dict[str, Any] = {}
     for key, (default, convert) in schema.items():
         raw = os.environ.get(env_prefix + key.upper())
-        values[key] = convert(raw) if raw is not None else (
-            default.copy() if isinstance(default, (dict, list)) else default
+        values[key] = (
+            convert(raw)
+            if raw is not None
+            else (default.copy() if isinstance(default, (dict, list)) else default)
         )
     return values
 

@@ -4,8 +4,8 @@ It makes a list of lattice constants, fans a toy energy model out over them with
 picks the minimum and writes a report artifact, then prints the step table and the results.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: dflow's OP signatures are dict literals, read as
+# objects at definition time.
 import math
 from pathlib import Path
 from typing import Any
@@ -31,13 +31,16 @@ def build() -> Any:
     def pick_minimum(lattices: list, energies: list) -> {"best": float, "report": Artifact(Path)}:  # type: ignore[valid-type]
         best = min(range(len(lattices)), key=lambda i: energies[i])
         report = Path("report.txt")
-        lines = [f"{a:8.4f}  {e:12.6f}" for a, e in zip(lattices, energies)]
+        lines = [f"{a:8.4f}  {e:12.6f}" for a, e in zip(lattices, energies, strict=True)]
         report.write_text("lattice     energy\n" + "\n".join(lines) + "\n")
         return {"best": lattices[best], "report": report}
 
     wf = Workflow("lattice-scan")
-    make = Step("make-lattices", PythonOPTemplate(make_lattices),
-                parameters={"start": 3.5, "stop": 4.5, "count": 11})
+    make = Step(
+        "make-lattices",
+        PythonOPTemplate(make_lattices),
+        parameters={"start": 3.5, "stop": 4.5, "count": 11},
+    )
     scan = Step(
         "energy",
         PythonOPTemplate(energy, slices=Slices(input_parameter=["lattice"], output_parameter=["energy"])),
@@ -45,9 +48,14 @@ def build() -> Any:
         with_sequence=argo_sequence(argo_len(make.outputs.parameters["lattices"])),
         key="energy-{{item}}",
     )
-    pick = Step("pick-minimum", PythonOPTemplate(pick_minimum),
-                parameters={"lattices": make.outputs.parameters["lattices"],
-                            "energies": scan.outputs.parameters["energy"]})
+    pick = Step(
+        "pick-minimum",
+        PythonOPTemplate(pick_minimum),
+        parameters={
+            "lattices": make.outputs.parameters["lattices"],
+            "energies": scan.outputs.parameters["energy"],
+        },
+    )
     wf.add(make)
     wf.add(scan)
     wf.add(pick)
@@ -59,10 +67,17 @@ def step_table(wf: Any) -> str:
     rows = [("step", "type", "phase", "key", "duration")]
     for step in wf.query_step():
         duration = step.get_duration()
-        rows.append((step.displayName, step.type, step.phase, step.key or "",
-                     "" if duration is None else f"{duration * 1000:.1f} ms"))
+        rows.append(
+            (
+                step.displayName,
+                step.type,
+                step.phase,
+                step.key or "",
+                "" if duration is None else f"{duration * 1000:.1f} ms",
+            )
+        )
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows)
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
 
 
 def main() -> int:
@@ -75,7 +90,9 @@ def main() -> int:
     pick = wf.query_step(name="pick-minimum")[0]
     best = pick.outputs.parameters["best"].value
     paths = download_artifact(pick.outputs.artifacts["report"], path=f"{wf.id}-report")
-    print(f"\nlowest energy at lattice constant {best} (exact minimum 3.9 * 2**(1/6) = "
-          f"{3.9 * math.pow(2, 1 / 6):.4f}); report: {paths[0]}")
+    print(
+        f"\nlowest energy at lattice constant {best} (exact minimum 3.9 * 2**(1/6) = "
+        f"{3.9 * math.pow(2, 1 / 6):.4f}); report: {paths[0]}"
+    )
     print(Path(paths[0]).read_text())
     return 0 if wf.query_status() == "Succeeded" else 1

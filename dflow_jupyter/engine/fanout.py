@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from dflow_jupyter.engine.frame import NO_ITEM, Frame, StepResult
+from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.io import ArgoVar, _IOBase
@@ -71,7 +71,11 @@ def _sequence(frame: Frame, step: Any, seq: ArgoSequence) -> list[str]:
                 f"{step.kind} {step.name!r}: with_sequence {name} must be an integer, got {value!r}"
             ) from None
 
-    count, start, end = number(seq.count, "count"), number(seq.start, "start"), number(seq.end, "end")
+    count, start, end = (
+        number(seq.count, "count"),
+        number(seq.start, "start"),
+        number(seq.end, "end"),
+    )
     first = start or 0
     if count is not None:
         numbers = list(range(first, first + count))
@@ -143,9 +147,9 @@ def expand(frame: Frame, step: Any) -> list[Item] | None:
         random.Random(slices.random_seed).shuffle(indices)
     if slices.group_size:
         size = slices.group_size
-        groups = [indices[i:i + size] for i in range(0, len(indices), size)]
+        groups = [indices[i : i + size] for i in range(0, len(indices), size)]
         return [Item(g, g, group) for g, group in enumerate(groups)]
-    return [Item(i, v, [idx]) for i, (v, idx) in enumerate(zip(values, indices))]
+    return [Item(i, v, [idx]) for i, (v, idx) in enumerate(zip(values, indices, strict=True))]
 
 
 def _slice_index(frame: Frame, step: Any, item: Any) -> int:
@@ -213,7 +217,7 @@ def aggregate(step: Any, children: list[StepResult], store: Any, dest: Any) -> S
         for child in ok:
             value = child.parameters.get(name)
             if slices is not None and name in slices.output_parameter and child.grouped:
-                values.extend(value)
+                values.extend(value or [])
             else:
                 values.append(value)
         params[name] = values

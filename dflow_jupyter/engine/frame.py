@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dflow_jupyter.errors import StepRuntimeError
-from dflow_jupyter.model.io import UNSET, ArgoVar, InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.io import (
+    UNSET,
+    ArgoVar,
+    InputArtifact,
+    InputParameter,
+    OutputArtifact,
+    OutputParameter,
+)
 from dflow_jupyter.status.model import Node
 
 
@@ -41,8 +48,14 @@ NO_ITEM: Any = UNSET
 class Frame:
     """The scope of one template invocation (``inputs``, ``steps``/``tasks``, ``item``)."""
 
-    def __init__(self, workflow: str, template: Any, parameters: Mapping[str, Any],
-                 artifacts: Mapping[str, Any], node: Node | None = None) -> None:
+    def __init__(
+        self,
+        workflow: str,
+        template: Any,
+        parameters: Mapping[str, Any],
+        artifacts: Mapping[str, Any],
+        node: Node | None = None,
+    ) -> None:
         self.workflow = workflow
         self.template = template
         self.parameters = dict(parameters)
@@ -118,7 +131,9 @@ class Frame:
         if ref.step is None:
             if ref.name in self.artifacts:
                 return self.artifacts[ref.name]
-            raise StepRuntimeError(f"{where}: {ref!r} is not an input artifact of template {self.template.name!r}")
+            raise StepRuntimeError(
+                f"{where}: {ref!r} is not an input artifact of template {self.template.name!r}"
+            )
         result = self.results.get(ref.step.name)
         if result is None:
             raise StepRuntimeError(

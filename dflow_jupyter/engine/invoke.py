@@ -30,12 +30,28 @@ from dflow_jupyter.status.model import Node
 Co = Generator[Any, Any, Any]
 
 
-def invoke_template(ctx: Any, template: Any, name: str, display: str, parent: Node | None,
-                    boundary: str | None, params: dict[str, Any], arts: dict[str, Any],
-                    limits: tuple[Semaphore, ...], key: str | None = None) -> Co:
+def invoke_template(
+    ctx: Any,
+    template: Any,
+    name: str,
+    display: str,
+    parent: Node | None,
+    boundary: str | None,
+    params: dict[str, Any],
+    arts: dict[str, Any],
+    limits: tuple[Semaphore, ...],
+    key: str | None = None,
+) -> Co:
     """Run a Steps or DAG template as the node ``name`` (a coroutine returning StepResult)."""
-    node = ctx.recorder.add_node(name, display, template.kind, template_name=template.name,
-                                 boundary_id=boundary, parent=parent, key=key)
+    node = ctx.recorder.add_node(
+        name,
+        display,
+        template.kind,
+        template_name=template.name,
+        boundary_id=boundary,
+        parent=parent,
+        key=key,
+    )
     node.inputs = _argo_inputs(params, arts, template, key)
     if template.parallelism:
         limits = (*limits, Semaphore(template.parallelism))
@@ -44,8 +60,11 @@ def invoke_template(ctx: Any, template: Any, name: str, display: str, parent: No
     body = _run_steps if template.kind == "Steps" else _run_dag
     failure = yield from body(ctx, template, node, frame, limits)
     if failure is not None:
-        ctx.recorder.finish(node, failure.phase if failure.phase == "Error" else "Failed",
-                            f"child '{failure.node.id}' failed" if failure.node else failure.message)
+        ctx.recorder.finish(
+            node,
+            failure.phase if failure.phase == "Error" else "Failed",
+            f"child '{failure.node.id}' failed" if failure.node else failure.message,
+        )
         return StepResult("Failed", node, message=node.message, leaves=[node])
     try:
         out_params, out_arts = _template_outputs(template, frame)
@@ -59,13 +78,20 @@ def invoke_template(ctx: Any, template: Any, name: str, display: str, parent: No
     return StepResult("Succeeded", node, out_params, out_arts, params, arts, leaves=leaves)
 
 
-def _run_steps(ctx: Any, template: Any, node: Node, frame: Frame,
-               limits: tuple[Semaphore, ...]) -> Generator[Any, Any, StepResult | None]:
+def _run_steps(
+    ctx: Any, template: Any, node: Node, frame: Frame, limits: tuple[Semaphore, ...]
+) -> Generator[Any, Any, StepResult | None]:
     previous: list[Node] = [node]
     for index, group in enumerate(template.steps):
         group_name = f"{node.name}[{index}]"
-        group_node = ctx.recorder.add_node(group_name, f"[{index}]", "StepGroup",
-                                           template_name=template.name, boundary_id=node.id, parent=None)
+        group_node = ctx.recorder.add_node(
+            group_name,
+            f"[{index}]",
+            "StepGroup",
+            template_name=template.name,
+            boundary_id=node.id,
+            parent=None,
+        )
         for leaf in previous:
             ctx.recorder.link(leaf, group_node)
         handles = []
@@ -75,7 +101,7 @@ def _run_steps(ctx: Any, template: Any, node: Node, frame: Frame,
         results: list[StepResult] = yield WaitAll(handles)
         previous = []
         failed = None
-        for step, result in zip(group, results):
+        for step, result in zip(group, results, strict=True):
             frame.results[step.name] = result
             previous.extend(result.leaves or ([result.node] if result.node else []))
             if not result.ok and failed is None:
@@ -87,8 +113,9 @@ def _run_steps(ctx: Any, template: Any, node: Node, frame: Frame,
     return None
 
 
-def _run_dag(ctx: Any, template: Any, node: Node, frame: Frame,
-             limits: tuple[Semaphore, ...]) -> Generator[Any, Any, StepResult | None]:
+def _run_dag(
+    ctx: Any, template: Any, node: Node, frame: Frame, limits: tuple[Semaphore, ...]
+) -> Generator[Any, Any, StepResult | None]:
     from dflow_jupyter.model.validate import dag_dependencies
 
     deps = dag_dependencies(template)
@@ -110,14 +137,21 @@ def _run_dag(ctx: Any, template: Any, node: Node, frame: Frame,
                 upstream = [done[n] for n in names]
                 if any(not r.ok for r in upstream) or failed is not None:
                     omitted = ctx.recorder.add_node(
-                        f"{node.name}.{task.name}", task.name, "Skipped", template_name=task.template.name,
-                        boundary_id=node.id, phase="Omitted", message="omitted: depends condition not met",
+                        f"{node.name}.{task.name}",
+                        task.name,
+                        "Skipped",
+                        template_name=task.template.name,
+                        boundary_id=node.id,
+                        phase="Omitted",
+                        message="omitted: depends condition not met",
                         parent=None,
                     )
                     for result in upstream:
                         for leaf in result.leaves:
                             ctx.recorder.link(leaf, omitted)
-                    done[task.name] = frame.results[task.name] = StepResult("Omitted", omitted, leaves=[omitted])
+                    done[task.name] = frame.results[task.name] = StepResult(
+                        "Omitted", omitted, leaves=[omitted]
+                    )
                     continue
                 parents = [leaf for r in upstream for leaf in r.leaves] or [node]
                 placement = _Placement(parents, node, f"{node.name}.{task.name}", in_dag=True)
@@ -128,10 +162,10 @@ def _run_dag(ctx: Any, template: Any, node: Node, frame: Frame,
         task = running.pop(handle)
         if handle.error is not None:
             raise handle.error
-        result: StepResult = handle.result
-        done[task.name] = frame.results[task.name] = result
-        if not result.ok and failed is None:
-            failed = result  # Argo's DAGs fail fast: nothing new starts after a failure.
+        finished: StepResult = handle.result
+        done[task.name] = frame.results[task.name] = finished
+        if not finished.ok and failed is None:
+            failed = finished  # Argo's DAGs fail fast: nothing new starts after a failure.
     outbound = [leaf.id for name, r in done.items() if name not in has_dependents for leaf in r.leaves]
     node.outbound_nodes = outbound
     return failed
@@ -156,31 +190,52 @@ def _attach(ctx: Any, placement: _Placement, node: Node) -> None:
         ctx.recorder.link(parent, node)
 
 
-def run_step(ctx: Any, frame: Frame, step: Any, placement: _Placement,
-             limits: tuple[Semaphore, ...]) -> Co:
+def run_step(ctx: Any, frame: Frame, step: Any, placement: _Placement, limits: tuple[Semaphore, ...]) -> Co:
     """One step or task: a single run, or a fan-out over items (a coroutine returning StepResult)."""
     try:
         items = fanout.expand(frame, step)
     except DflowJupyterError as exc:
         return _error_node(ctx, placement, step, str(exc))
     if items is None:
-        result = yield from _run_single(ctx, frame, step, placement, placement.name, placement.display,
-                                        placement.parents[0], NO_ITEM, None, limits)
+        result = yield from _run_single(
+            ctx,
+            frame,
+            step,
+            placement,
+            placement.name,
+            placement.display,
+            placement.parents[0],
+            NO_ITEM,
+            None,
+            limits,
+        )
         _attach(ctx, placement, result.node) if result.node else None
         return _tolerate(step, result)
     if placement.in_dag:
-        group = ctx.recorder.add_node(placement.name, placement.display, "TaskGroup",
-                                      template_name=step.template.name, boundary_id=placement.boundary.id,
-                                      parent=placement.parents[0])
+        group = ctx.recorder.add_node(
+            placement.name,
+            placement.display,
+            "TaskGroup",
+            template_name=step.template.name,
+            boundary_id=placement.boundary.id,
+            parent=placement.parents[0],
+        )
         _attach(ctx, placement, group)
         item_parent = group
     else:
         group = None
         item_parent = placement.parents[0]
     if not items:
-        skipped = ctx.recorder.add_node(f"{placement.name}", placement.display, "Skipped",
-                                        template_name=step.template.name, boundary_id=placement.boundary.id,
-                                        parent=item_parent, phase="Skipped", message="Skipped, empty params")
+        skipped = ctx.recorder.add_node(
+            f"{placement.name}",
+            placement.display,
+            "Skipped",
+            template_name=step.template.name,
+            boundary_id=placement.boundary.id,
+            parent=item_parent,
+            phase="Skipped",
+            message="Skipped, empty params",
+        )
         if group is not None:
             ctx.recorder.finish(group, "Succeeded")
         empty = fanout.aggregate(step, [], ctx.store, ctx.fanout_dir(placement.name))
@@ -190,14 +245,31 @@ def run_step(ctx: Any, frame: Frame, step: Any, placement: _Placement,
     for item in items:
         name = f"{placement.name}{item.label}"
         display = f"{placement.display}{item.label}"
-        handles.append((yield Spawn(_run_single(ctx, frame, step, placement, name, display, item_parent,
-                                                item.value, item, limits))))
+        handles.append(
+            (
+                yield Spawn(
+                    _run_single(
+                        ctx,
+                        frame,
+                        step,
+                        placement,
+                        name,
+                        display,
+                        item_parent,
+                        item.value,
+                        item,
+                        limits,
+                    )
+                )
+            )
+        )
     children: list[StepResult] = yield WaitAll(handles)
     return _finish_fanout(ctx, step, placement, group, children)
 
 
-def _finish_fanout(ctx: Any, step: Any, placement: _Placement, group: Node | None,
-                   children: list[StepResult]) -> StepResult:
+def _finish_fanout(
+    ctx: Any, step: Any, placement: _Placement, group: Node | None, children: list[StepResult]
+) -> StepResult:
     succeeded = sum(1 for c in children if c.phase in ("Succeeded", "Skipped"))
     failures = [c for c in children if not c.ok]
     total = len(children)
@@ -211,14 +283,21 @@ def _finish_fanout(ctx: Any, step: Any, placement: _Placement, group: Node | Non
     result = fanout.aggregate(step, children, ctx.store, ctx.fanout_dir(placement.name))
     leaves = [leaf for c in children for leaf in c.leaves]
     phase = "Succeeded" if enough else "Failed"
-    message = None if enough else (
-        f"{succeeded}/{total} items succeeded" if step.continue_on_num_success is not None
-        or step.continue_on_success_ratio is not None else f"child '{failures[0].node.id}' failed"
-        if failures and failures[0].node else None)
+    message = (
+        None
+        if enough
+        else (
+            f"{succeeded}/{total} items succeeded"
+            if step.continue_on_num_success is not None or step.continue_on_success_ratio is not None
+            else f"child '{failures[0].node.id}' failed"
+            if failures and failures[0].node
+            else None
+        )
+    )
     if group is not None:
         group.outputs = _argo_outputs(result.parameters, result.artifacts, step.template)
         ctx.recorder.finish(group, phase, message)
-        leaves = [group] if not leaves else leaves
+        leaves = leaves or [group]
     result.phase, result.message, result.node, result.leaves = phase, message, group, leaves
     if result.node is None and children:
         result.node = children[0].node
@@ -226,8 +305,11 @@ def _finish_fanout(ctx: Any, step: Any, placement: _Placement, group: Node | Non
 
 
 def _tolerate(step: Any, result: StepResult) -> StepResult:
-    if result.phase == "Failed" and (step.continue_on_failed or step.continue_on_num_success is not None
-                                     or step.continue_on_success_ratio is not None):
+    if result.phase == "Failed" and (
+        step.continue_on_failed
+        or step.continue_on_num_success is not None
+        or step.continue_on_success_ratio is not None
+    ):
         result.tolerated = bool(step.continue_on_failed)
     if result.phase == "Error" and step.continue_on_error:
         result.tolerated = True
@@ -235,39 +317,79 @@ def _tolerate(step: Any, result: StepResult) -> StepResult:
 
 
 def _error_node(ctx: Any, placement: _Placement, step: Any, message: str) -> StepResult:
-    node = ctx.recorder.add_node(placement.name, placement.display, "Pod", template_name=step.template.name,
-                                 boundary_id=placement.boundary.id, parent=placement.parents[0],
-                                 phase="Error", message=message)
+    node = ctx.recorder.add_node(
+        placement.name,
+        placement.display,
+        "Pod",
+        template_name=step.template.name,
+        boundary_id=placement.boundary.id,
+        parent=placement.parents[0],
+        phase="Error",
+        message=message,
+    )
     _attach(ctx, placement, node)
     ctx.recorder.finish(node, "Error", message)
     return _tolerate(step, StepResult("Error", node, message=message, leaves=[node]))
 
 
-def _run_single(ctx: Any, frame: Frame, step: Any, placement: _Placement, name: str, display: str,
-                parent: Node, item: Any, fan_item: Any, limits: tuple[Semaphore, ...]) -> Co:
+def _run_single(
+    ctx: Any,
+    frame: Frame,
+    step: Any,
+    placement: _Placement,
+    name: str,
+    display: str,
+    parent: Node,
+    item: Any,
+    fan_item: Any,
+    limits: tuple[Semaphore, ...],
+) -> Co:
     template = step.template
     boundary = placement.boundary.id
     where = f"{step.kind} {step.name!r}"
     try:
         key = _render_key(ctx, frame, step, item, name)
         if step.when is not None and not _condition(frame, step, item):
-            node = ctx.recorder.add_node(name, display, "Skipped", template_name=template.name,
-                                         boundary_id=boundary, parent=parent, phase="Skipped",
-                                         message=f"when '{_rendered_when(frame, step, item)}' evaluated false",
-                                         key=key)
+            node = ctx.recorder.add_node(
+                name,
+                display,
+                "Skipped",
+                template_name=template.name,
+                boundary_id=boundary,
+                parent=parent,
+                phase="Skipped",
+                message=f"when '{_rendered_when(frame, step, item)}' evaluated false",
+                key=key,
+            )
             return StepResult("Skipped", node, leaves=[node])
         params, arts = _resolve_inputs(frame, step, item, where)
         if fan_item is not None and step.slices is not None:
             fanout.check_sliced_inputs(step, params, arts)
     except (DflowJupyterError, ValueError, TypeError, KeyError) as exc:
-        node = ctx.recorder.add_node(name, display, "Pod", template_name=template.name, boundary_id=boundary,
-                                     parent=parent, phase="Error", message=str(exc))
+        node = ctx.recorder.add_node(
+            name,
+            display,
+            "Pod",
+            template_name=template.name,
+            boundary_id=boundary,
+            parent=parent,
+            phase="Error",
+            message=str(exc),
+        )
         ctx.recorder.finish(node, "Error", str(exc))
         return StepResult("Error", node, message=str(exc), leaves=[node])
     reused = ctx.reused_result(key, name)
     if reused is not None:
-        node = ctx.recorder.add_node(name, display, "Pod", template_name=template.name, boundary_id=boundary,
-                                     parent=parent, phase="Succeeded", key=key)
+        node = ctx.recorder.add_node(
+            name,
+            display,
+            "Pod",
+            template_name=template.name,
+            boundary_id=boundary,
+            parent=parent,
+            phase="Succeeded",
+            key=key,
+        )
         params_out, arts_out = reused
         node.inputs = _argo_inputs(params, arts, template, key)
         node.outputs = _argo_outputs(params_out, arts_out, template)
@@ -276,8 +398,9 @@ def _run_single(ctx: Any, frame: Frame, step: Any, placement: _Placement, name: 
     if template.kind in ("Steps", "DAG"):
         ctx.enter_recursion(name)
         try:
-            handle = yield Spawn(invoke_template(ctx, template, name, display, parent, boundary,
-                                                 params, arts, limits, key))
+            handle = yield Spawn(
+                invoke_template(ctx, template, name, display, parent, boundary, params, arts, limits, key)
+            )
             [result] = yield WaitAll([handle])
         finally:
             ctx.leave_recursion()
@@ -288,31 +411,64 @@ def _run_single(ctx: Any, frame: Frame, step: Any, placement: _Placement, name: 
     if runs is not None and step.slices is not None:
         params = {k: v for k, v in params.items() if k not in step.slices.input_parameter}
         arts = {k: v for k, v in arts.items() if k not in step.slices.input_artifact}
-    result = yield from _run_pod(ctx, frame, step, name, display, parent, boundary, params, arts, key, item,
-                                 runs, limits)
+    result = yield from _run_pod(
+        ctx, frame, step, name, display, parent, boundary, params, arts, key, item, runs, limits
+    )
     return result
 
 
-def _run_pod(ctx: Any, frame: Frame, step: Any, name: str, display: str, parent: Node, boundary: str,
-             params: dict[str, Any], arts: dict[str, Any], key: str | None, item: Any,
-             runs: list[dict[str, Any]] | None, limits: tuple[Semaphore, ...]) -> Co:
+def _run_pod(
+    ctx: Any,
+    frame: Frame,
+    step: Any,
+    name: str,
+    display: str,
+    parent: Node,
+    boundary: str,
+    params: dict[str, Any],
+    arts: dict[str, Any],
+    key: str | None,
+    item: Any,
+    runs: list[dict[str, Any]] | None,
+    limits: tuple[Semaphore, ...],
+) -> Co:
     template = step.template
     strategy = getattr(template, "retry_strategy", None)
     retry_node = None
     if strategy is not None:
-        retry_node = ctx.recorder.add_node(name, display, "Retry", template_name=template.name,
-                                           boundary_id=boundary, parent=parent, key=key)
+        retry_node = ctx.recorder.add_node(
+            name,
+            display,
+            "Retry",
+            template_name=template.name,
+            boundary_id=boundary,
+            parent=parent,
+            key=key,
+        )
     attempts = (strategy.limit + 1) if strategy is not None else 1
     outcome = None
     node = None
     for attempt in range(attempts):
         if retry_node is not None:
-            node = ctx.recorder.add_node(f"{name}({attempt})", f"{display}({attempt})", "Pod",
-                                         template_name=template.name, boundary_id=boundary, parent=retry_node,
-                                         key=key)
+            node = ctx.recorder.add_node(
+                f"{name}({attempt})",
+                f"{display}({attempt})",
+                "Pod",
+                template_name=template.name,
+                boundary_id=boundary,
+                parent=retry_node,
+                key=key,
+            )
         else:
-            node = ctx.recorder.add_node(name, display, "Pod", template_name=template.name,
-                                         boundary_id=boundary, parent=parent, key=key)
+            node = ctx.recorder.add_node(
+                name,
+                display,
+                "Pod",
+                template_name=template.name,
+                boundary_id=boundary,
+                parent=parent,
+                key=key,
+            )
         node.inputs = _argo_inputs(params, arts, template, key)
         for semaphore in limits:
             yield Acquire(semaphore)
@@ -334,27 +490,47 @@ def _run_pod(ctx: Any, frame: Frame, step: Any, name: str, display: str, parent:
             if retry_node is not None:
                 retry_node.outputs = node.outputs
                 ctx.recorder.finish(retry_node, "Succeeded")
-            return StepResult("Succeeded", retry_node or node, out_params, out_arts, params, arts,
-                              exit_code=outcome.exit_code, leaves=[node],
-                              grouped=runs is not None and step.slices.group_size is not None)
+            return StepResult(
+                "Succeeded",
+                retry_node or node,
+                out_params,
+                out_arts,
+                params,
+                arts,
+                exit_code=outcome.exit_code,
+                leaves=[node],
+                grouped=runs is not None and step.slices.group_size is not None,
+            )
         if strategy is None or not strategy.allows(outcome.phase, outcome.exit_code):
             break
     assert outcome is not None and node is not None
     if retry_node is not None:
-        message = "No more retries left" if attempts > 1 and strategy is not None and \
-            strategy.allows(outcome.phase, outcome.exit_code) else outcome.message
+        message = (
+            "No more retries left"
+            if attempts > 1 and strategy is not None and strategy.allows(outcome.phase, outcome.exit_code)
+            else outcome.message
+        )
         ctx.recorder.finish(retry_node, outcome.phase, message)
-    return StepResult(outcome.phase, retry_node or node, outcome.parameters, {}, params, arts,
-                      exit_code=outcome.exit_code, message=outcome.message, leaves=[node])
+    return StepResult(
+        outcome.phase,
+        retry_node or node,
+        outcome.parameters,
+        {},
+        params,
+        arts,
+        exit_code=outcome.exit_code,
+        message=outcome.message,
+        leaves=[node],
+    )
 
 
 def _stack_group(ctx: Any, step: Any, node: Node, per_slice: list[dict[str, Any]]) -> tuple[dict, dict]:
     template = step.template
-    params = {n: [s.get(n) for s in per_slice] for n in template.outputs.parameters}
-    arts = {n: [s.get(n) for s in per_slice] for n in template.outputs.artifacts}
+    params: dict[str, Any] = {n: [s.get(n) for s in per_slice] for n in template.outputs.parameters}
+    arts: dict[str, Any] = {n: [s.get(n) for s in per_slice] for n in template.outputs.artifacts}
     if step.slices is not None and step.slices.group_size is None and len(per_slice) == 1:
-        params = {n: v[0] for n, v in params.items()}
-        arts = {n: v[0] for n, v in arts.items()}
+        # One slice per item: its outputs are single values, stacked later by the fan-out.
+        return {n: v[0] for n, v in params.items()}, {n: v[0] for n, v in arts.items()}
     return params, arts
 
 
@@ -364,13 +540,17 @@ def _resolve_inputs(frame: Frame, step: Any, item: Any, where: str) -> tuple[dic
     params: dict[str, Any] = {}
     for pname, decl in template.inputs.parameters.items():
         if pname in step.parameters:
-            params[pname] = frame.resolve_parameter(step.parameters[pname], item, f"{where} input parameter {pname!r}")
+            params[pname] = frame.resolve_parameter(
+                step.parameters[pname], item, f"{where} input parameter {pname!r}"
+            )
         elif decl.value is not UNSET:
             params[pname] = decl.value
     arts: dict[str, Any] = {}
     for aname, decl in template.inputs.artifacts.items():
         if aname in step.artifacts:
-            arts[aname] = frame.resolve_artifact(step.artifacts[aname], item, f"{where} input artifact {aname!r}")
+            arts[aname] = frame.resolve_artifact(
+                step.artifacts[aname], item, f"{where} input artifact {aname!r}"
+            )
         elif decl.source is not None:
             arts[aname] = decl.source
         if arts.get(aname) is None and not decl.optional and aname in step.artifacts:
@@ -448,8 +628,9 @@ def _template_outputs(template: Any, frame: Frame) -> tuple[dict[str, Any], dict
             elif decl.default is not UNSET:
                 value = decl.default
             else:
-                raise StepRuntimeError(f"{where}: has no source; set value_from_parameter, "
-                                       "value_from_expression or a default")
+                raise StepRuntimeError(
+                    f"{where}: has no source; set value_from_parameter, value_from_expression or a default"
+                )
         except (DflowJupyterError, ValueError, KeyError, TypeError):
             if decl.default is UNSET:
                 raise
@@ -472,7 +653,9 @@ def _template_outputs(template: Any, frame: Frame) -> tuple[dict[str, Any], dict
     return params, arts
 
 
-def _argo_inputs(params: dict[str, Any], arts: dict[str, Any], template: Any, key: str | None) -> dict[str, Any]:
+def _argo_inputs(
+    params: dict[str, Any], arts: dict[str, Any], template: Any, key: str | None
+) -> dict[str, Any]:
     from dflow_jupyter.engine.pod import argo_artifacts, argo_parameters
 
     parameters = argo_parameters(params, template.inputs.parameters)

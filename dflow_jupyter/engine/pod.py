@@ -22,7 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome, run_op
-from dflow_jupyter.engine.values import ParameterTypeError, coerce_parameter, to_argo_string, type_name
+from dflow_jupyter.engine.values import (
+    ParameterTypeError,
+    coerce_parameter,
+    to_argo_string,
+    type_name,
+)
 from dflow_jupyter.status.model import Node
 
 
@@ -110,7 +115,9 @@ def prepare_python_inputs(spec: PodSpec) -> list[tuple[dict[str, Any], list[Any]
         arts = {**spec.artifacts, **override.get("artifacts", {})}
         for name, value in params.items():
             kind = getattr(input_sign.get(name), "type", input_sign.get(name))
-            where = f"step {spec.node.display_name!r} (OP {template.op_class.__name__}): input parameter {name!r}"
+            where = (
+                f"step {spec.node.display_name!r} (OP {template.op_class.__name__}): input parameter {name!r}"
+            )
             op_in[name] = coerce_parameter(value, kind, where=where)
         suffix = "" if spec.slices is None else f"-slice{index}"
         for name, art in arts.items():
@@ -159,7 +166,8 @@ def finish_python(spec: PodSpec, outcomes: list[ExecOutcome], fingerprints: list
     modified = [p for prints in fingerprints for p in verify_unmodified(prints)]
     if failed is None and modified:
         failed = ExecOutcome(
-            "Failed", 1,
+            "Failed",
+            1,
             f"the OP wrote in place to its input artifact file(s) {', '.join(modified[:5])}; "
             "inputs are shared with the step that produced them: write a new file instead",
         )
@@ -176,17 +184,28 @@ def finish_python(spec: PodSpec, outcomes: list[ExecOutcome], fingerprints: list
             if type(sign).__name__ == "Artifact":
                 dest = spec.step_dir / "outputs" / "artifacts" / f"{name}{suffix}"
                 try:
-                    stored[name] = spec.store.save_output(value, workdir=workdir, dest=dest, sign_type=sign.type)
+                    stored[name] = spec.store.save_output(
+                        value, workdir=workdir, dest=dest, sign_type=sign.type
+                    )
                 except (OSError, ValueError) as exc:
                     failed = failed or ExecOutcome("Failed", 1, f"output artifact {name!r}: {exc}")
             else:
                 stored[name] = value
         per_slice.append(stored)
     if failed is not None:
-        parameters = {k: v for k, v in (per_slice[0] if per_slice and spec.slices is None else {}).items()
-                      if k in template.outputs.parameters}
-        return PodOutcome(failed.phase, failed.exit_code, failed.message, parameters=parameters,
-                          timed_out=failed.timed_out, exception=failed.exception)
+        parameters = {
+            k: v
+            for k, v in (per_slice[0] if per_slice and spec.slices is None else {}).items()
+            if k in template.outputs.parameters
+        }
+        return PodOutcome(
+            failed.phase,
+            failed.exit_code,
+            failed.message,
+            parameters=parameters,
+            timed_out=failed.timed_out,
+            exception=failed.exception,
+        )
     if spec.slices is not None:
         return PodOutcome("Succeeded", 0, slice_outputs=per_slice)
     outputs = per_slice[0] if per_slice else {}
@@ -214,8 +233,15 @@ class InProcessPythonJob:
         outcomes, prints = [], []
         for op_in, fingerprints in prepared:
             op = new_op(spec)
-            outcome = run_op(op, op_in, workdir=spec.step_dir / "workdir", log_path=spec.step_dir / "log.txt",
-                             timeout=spec.timeout, echo=spec.echo, check=check)
+            outcome = run_op(
+                op,
+                op_in,
+                workdir=spec.step_dir / "workdir",
+                log_path=spec.step_dir / "log.txt",
+                timeout=spec.timeout,
+                echo=spec.echo,
+                check=check,
+            )
             outcomes.append(outcome)
             prints.extend(fingerprints)
             if outcome.phase != "Succeeded":
@@ -227,8 +253,10 @@ class InProcessPythonJob:
     def wait_object(self) -> Any: ...
     def poll(self) -> tuple[bool, Any]:
         return False, None
+
     def deadline(self) -> float | None:
         return None
+
     def on_deadline(self) -> None: ...
     def kill(self, reason: str) -> None: ...
 
@@ -237,7 +265,7 @@ class InProcessPythonJob:
 def _local_path(path: str, workdir: Path) -> Path:
     """dflow's debug rule: a template's ``/tmp`` is the step's ``workdir/tmp``."""
     if path.startswith("/tmp"):
-        return workdir / ("tmp" + path[len("/tmp"):])
+        return workdir / ("tmp" + path[len("/tmp") :])
     return Path(path) if os.path.isabs(path) else workdir / path
 
 
@@ -282,17 +310,22 @@ class ScriptJob:
         source = source.replace("/tmp", str(workdir / "tmp"))
         script = spec.step_dir / "script"
         script.write_text(source)
-        env = {**os.environ, **{k: to_argo_string(v) for k, v in template.envs.items()},
-               "ARGO_PROGRESS_FILE": str(spec.step_dir / "progress")}
+        env = {
+            **os.environ,
+            **{k: to_argo_string(v) for k, v in template.envs.items()},
+            "ARGO_PROGRESS_FILE": str(spec.step_dir / "progress"),
+        }
         command = [sys.executable if c in ("python", "python3") else c for c in template.command]
-        log = open(spec.step_dir / "log.txt", "ab")
-        try:
+        with open(spec.step_dir / "log.txt", "ab") as log:
             self.process = subprocess.Popen(
-                [*command, str(script)], cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                [*command, str(script)],
+                cwd=workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
-        finally:
-            log.close()
         if spec.timeout is not None:
             self._deadline = time.monotonic() + spec.timeout
         try:
@@ -357,8 +390,12 @@ class ScriptJob:
             return PodOutcome("Failed", code, message)
         modified = [p for prints in self._fingerprints for p in verify_unmodified(prints)]
         if modified:
-            return PodOutcome("Failed", 1, f"the script wrote in place to its input artifact file(s) "
-                              f"{', '.join(modified[:5])}; write a new file instead")
+            return PodOutcome(
+                "Failed",
+                1,
+                f"the script wrote in place to its input artifact file(s) "
+                f"{', '.join(modified[:5])}; write a new file instead",
+            )
         params: dict[str, Any] = {}
         for name, decl in template.outputs.parameters.items():
             if decl.value_from_path:
@@ -370,8 +407,11 @@ class ScriptJob:
                     continue
                 except OSError:
                     if decl.default is UNSET:
-                        return PodOutcome("Error", code, f"Error (exit code 1): open {decl.value_from_path}: "
-                                          "no such file or directory")
+                        return PodOutcome(
+                            "Error",
+                            code,
+                            f"Error (exit code 1): open {decl.value_from_path}: no such file or directory",
+                        )
             if decl.value is not UNSET:
                 params[name] = decl.value
             elif decl.default is not UNSET:
@@ -384,8 +424,11 @@ class ScriptJob:
             if not path.exists():
                 if decl.optional:
                     continue
-                return PodOutcome("Error", code, f"Error (exit code 1): output artifact {name!r}: "
-                                  f"{decl.path} does not exist")
+                return PodOutcome(
+                    "Error",
+                    code,
+                    f"Error (exit code 1): output artifact {name!r}: {decl.path} does not exist",
+                )
             arts[name] = spec.store.save_path(path, spec.step_dir / "outputs" / "artifacts" / name)
         progress = spec.step_dir / "progress"
         if progress.exists() and spec.progress is not None:

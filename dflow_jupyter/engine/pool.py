@@ -21,7 +21,13 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from dflow_jupyter.engine.pod import PodOutcome, PodSpec, finish_python, new_op, prepare_python_inputs
+from dflow_jupyter.engine.pod import (
+    PodOutcome,
+    PodSpec,
+    finish_python,
+    new_op,
+    prepare_python_inputs,
+)
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome
 from dflow_jupyter.engine.values import ParameterTypeError
 
@@ -34,7 +40,11 @@ class _Worker:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": python_path}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dflow_jupyter.engine.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env, bufsize=0,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            env=env,
+            bufsize=0,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin = self.process.stdin
@@ -63,8 +73,8 @@ class _Worker:
             (size,) = struct.unpack(">I", self.buffer[:4])
             if len(self.buffer) < 4 + size:
                 break
-            frames.append(pickle.loads(self.buffer[4:4 + size]))
-            self.buffer = self.buffer[4 + size:]
+            frames.append(pickle.loads(self.buffer[4 : 4 + size]))
+            self.buffer = self.buffer[4 + size :]
         return frames
 
     def kill(self) -> None:
@@ -204,11 +214,17 @@ class PoolPythonJob:
         spec = self.spec
         op = new_op(spec)
         object.__setattr__(op, "_progress_hook", None)
-        worker.send({
-            "op": op, "inputs": self._inputs, "key": spec.key, "workflow": spec.workflow,
-            "workdir": str(spec.step_dir / "workdir"), "log_path": str(spec.step_dir / "log.txt"),
-            "timeout": None,
-        })
+        worker.send(
+            {
+                "op": op,
+                "inputs": self._inputs,
+                "key": spec.key,
+                "workflow": spec.workflow,
+                "workdir": str(spec.step_dir / "workdir"),
+                "log_path": str(spec.step_dir / "log.txt"),
+                "timeout": None,
+            }
+        )
         if spec.timeout is not None:
             self._deadline = time.monotonic() + spec.timeout
 

@@ -92,6 +92,7 @@ def deadline(seconds: float | None) -> Iterator[None]:
         yield
         return
     if threading.current_thread() is threading.main_thread():
+
         def on_alarm(signum: int, frame: Any) -> None:
             raise OPTimeout()
 
@@ -150,15 +151,20 @@ def run_op(
             return ExecOutcome("Succeeded", 0, outputs=merged)
         except OPTimeout:
             print(f"timeout: the OP ran longer than {timeout:g} s", file=sys.stderr)
-            return ExecOutcome("Failed", None, TIMEOUT_MESSAGE, dict(getattr(op, "_early_outputs", {})),
-                               timed_out=True)
+            return ExecOutcome(
+                "Failed",
+                None,
+                TIMEOUT_MESSAGE,
+                dict(getattr(op, "_early_outputs", {})),
+                timed_out=True,
+            )
         except TransientError as exc:
             traceback.print_exc()
             return _failed(op, 1, exc)
         except FatalError as exc:
             traceback.print_exc()
             return _failed(op, 2, exc)
-        except Exception as exc:  # noqa: BLE001 - the OP's own failure is the step's result
+        except Exception as exc:
             traceback.print_exc()
             return _failed(op, 1, exc)
 
@@ -166,5 +172,10 @@ def run_op(
 def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:
     text = str(exc).strip().splitlines()
     detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-    return ExecOutcome("Failed", code, f"{detail} (exit code {code})",
-                       dict(getattr(op, "_early_outputs", {})), exception=exc)
+    return ExecOutcome(
+        "Failed",
+        code,
+        f"{detail} (exit code {code})",
+        dict(getattr(op, "_early_outputs", {})),
+        exception=exc,
+    )

@@ -79,9 +79,18 @@ class Recorder:
             node = self.status.nodes.get(nid)
             now = time.time()
             if node is None:
-                node = Node(id=nid, name=name, display_name=display_name, type=node_type,
-                            template_name=template_name, boundary_id=boundary_id, phase=phase,
-                            started_at=now, message=message, key=key)
+                node = Node(
+                    id=nid,
+                    name=name,
+                    display_name=display_name,
+                    type=node_type,
+                    template_name=template_name,
+                    boundary_id=boundary_id,
+                    phase=phase,
+                    started_at=now,
+                    message=message,
+                    key=key,
+                )
                 self.status.nodes[nid] = node
             else:  # a restarted run revisits the node it recorded before
                 node.type, node.phase, node.message, node.key = node_type, phase, message, key

@@ -33,9 +33,16 @@ def workflow_root() -> Path:
 class RunContext:
     """Everything shared by the coroutines of one run."""
 
-    def __init__(self, workflow_id: str, recorder: Recorder, store: Any, scheduler: Scheduler,
-                 reuse: dict[str, tuple[dict[str, Any], dict[str, Any]]],
-                 previous: WorkflowStatus | None, parameters: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        workflow_id: str,
+        recorder: Recorder,
+        store: Any,
+        scheduler: Scheduler,
+        reuse: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+        previous: WorkflowStatus | None,
+        parameters: dict[str, Any],
+    ) -> None:
         self.workflow = workflow_id
         self.recorder = recorder
         self.store = store
@@ -54,12 +61,18 @@ class RunContext:
     # -- keys, reuse and restart --------------------------------------------------------------
     def claim_key(self, key: str, node_name: str, step: Any) -> None:
         owner = self.keys.get(key)
-        if owner is not None and owner != node_name and not owner.startswith(node_name + "("):
-            if not node_name.startswith(owner + "("):
-                raise StepRuntimeError(
-                    f"{step.kind} {step.name!r}: key {key!r} is already used by another step ({owner}); "
-                    "keys must be unique in a workflow: template them, e.g. key='iter-{{item}}'"
-                )
+        # The same node (a restart) or its retry attempts "(n)" may share the key.
+        related = (
+            owner is None
+            or owner == node_name
+            or owner.startswith(node_name + "(")
+            or node_name.startswith(owner + "(")
+        )
+        if not related:
+            raise StepRuntimeError(
+                f"{step.kind} {step.name!r}: key {key!r} is already used by another step ({owner}); "
+                "keys must be unique in a workflow: template them, e.g. key='iter-{{item}}'"
+            )
         self.keys[key] = node_name
 
     def reused_result(self, key: str | None, node_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -77,7 +90,9 @@ class RunContext:
     def enter_recursion(self, name: str) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise StepRuntimeError(f"{name}: nesting deeper than {MAX_DEPTH} levels; does the loop's `when` ever stop it?")
+            raise StepRuntimeError(
+                f"{name}: nesting deeper than {MAX_DEPTH} levels; does the loop's `when` ever stop it?"
+            )
 
     def leave_recursion(self) -> None:
         self.depth -= 1
@@ -97,20 +112,42 @@ class RunContext:
         return self.recorder.directory / "stacked" / node_id(self.workflow, node_name)
 
     # -- jobs ---------------------------------------------------------------------------------
-    def make_job(self, template: Any, node: Node, params: dict[str, Any], arts: dict[str, Any],
-                 key: str | None, frame: Frame, item: Any, runs: list[dict[str, Any]] | None,
-                 attempt: int) -> Any:
+    def make_job(
+        self,
+        template: Any,
+        node: Node,
+        params: dict[str, Any],
+        arts: dict[str, Any],
+        key: str | None,
+        frame: Frame,
+        item: Any,
+        runs: list[dict[str, Any]] | None,
+        attempt: int,
+    ) -> Any:
         if key is not None and attempt:
             node.key = key
-        step_dir = self.recorder.step_dir_for(node) if not (key and attempt) else self._attempt_dir(node, attempt)
+        step_dir = (
+            self.recorder.step_dir_for(node) if not (key and attempt) else self._attempt_dir(node, attempt)
+        )
         recorder = self.recorder
 
         def progress(current: int, total: int) -> None:
             recorder.progress(node, int(current), int(total))
 
-        spec = PodSpec(template=template, node=node, step_dir=step_dir, workflow=self.workflow,
-                       parameters=params, artifacts=arts, key=key, timeout=template.timeout,
-                       slices=runs, echo=self.echo, store=self.store, progress=progress)
+        spec = PodSpec(
+            template=template,
+            node=node,
+            step_dir=step_dir,
+            workflow=self.workflow,
+            parameters=params,
+            artifacts=arts,
+            key=key,
+            timeout=template.timeout,
+            slices=runs,
+            echo=self.echo,
+            store=self.store,
+            progress=progress,
+        )
         if hasattr(template, "op_class"):
             if self.isolation == "process":
                 from dflow_jupyter.engine.pool import PoolPythonJob, shared_pool
@@ -170,13 +207,17 @@ def new_workflow_id(name: str) -> str:
     return f"{name}-{''.join(secrets.choice(alphabet) for _ in range(5))}"
 
 
-def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None = None,
-                 restart: bool = False, isolation: str | None = None) -> WorkflowStatus:
+def run_workflow(
+    workflow: Any,
+    workflow_id: str,
+    reuse_steps: list[Any] | None = None,
+    restart: bool = False,
+    isolation: str | None = None,
+) -> WorkflowStatus:
     """Run ``workflow`` to the end in this thread; returns the final status."""
+    from dflow_jupyter.engine import registry
     from dflow_jupyter.model.validate import validate
     from dflow_jupyter.storage import LocalStore
-
-    from dflow_jupyter.engine import registry
 
     entry = workflow.entrypoint
     validate(entry)
@@ -187,8 +228,12 @@ def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None 
         previous = load_status(directory)
         if previous.phase == "Succeeded":
             return previous
-    status = WorkflowStatus(name=workflow_id, uid=workflow.uid or secrets.token_hex(16),
-                            labels=dict(workflow.labels), annotations=dict(workflow.annotations))
+    status = WorkflowStatus(
+        name=workflow_id,
+        uid=workflow.uid or secrets.token_hex(16),
+        labels=dict(workflow.labels),
+        annotations=dict(workflow.annotations),
+    )
     if previous is not None:
         status.nodes = previous.nodes
         status.uid = previous.uid or status.uid
@@ -198,7 +243,9 @@ def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None 
     scheduler = Scheduler(max_jobs=workflow.parallelism)
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
-    ctx = RunContext(workflow_id, recorder, store, scheduler, reuse, previous, dict(workflow.parameters or {}))
+    ctx = RunContext(
+        workflow_id, recorder, store, scheduler, reuse, previous, dict(workflow.parameters or {})
+    )
     if isolation is not None:
         ctx.isolation = isolation
     limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()
@@ -206,15 +253,27 @@ def run_workflow(workflow: Any, workflow_id: str, reuse_steps: list[Any] | None 
     recorder.set_phase("Running")
     status.started_at = status.started_at or time.time()
     try:
-        result: StepResult = scheduler.run(invoke_template(
-            ctx, entry, workflow_id, workflow_id, None, None,
-            {k: v for k, v in (workflow.parameters or {}).items()}, {}, limits))
+        result: StepResult = scheduler.run(
+            invoke_template(
+                ctx,
+                entry,
+                workflow_id,
+                workflow_id,
+                None,
+                None,
+                {k: v for k, v in (workflow.parameters or {}).items()},
+                {},
+                limits,
+            )
+        )
         _settle_globals(ctx, status)
         if result.phase == "Succeeded":
             recorder.set_phase("Succeeded")
         else:
-            recorder.set_phase("Error" if result.phase == "Error" else "Failed",
-                               result.message or (result.node.message if result.node else None))
+            recorder.set_phase(
+                "Error" if result.phase == "Error" else "Failed",
+                result.message or (result.node.message if result.node else None),
+            )
     except Terminated as stop:
         _abandon(recorder, str(stop))
         recorder.set_phase("Failed", str(stop))
@@ -265,4 +324,11 @@ def request_terminate(workflow_id: str, reason: str = "Stopped with strategy 'Te
     return True
 
 
-__all__ = ["run_workflow", "request_terminate", "active_runs", "workflow_root", "new_workflow_id", "sys"]
+__all__ = [
+    "active_runs",
+    "new_workflow_id",
+    "request_terminate",
+    "run_workflow",
+    "sys",
+    "workflow_root",
+]

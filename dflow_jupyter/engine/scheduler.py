@@ -142,7 +142,7 @@ class Scheduler:
         for job, _ in list(self.running.values()):
             try:
                 job.kill(reason)
-            except Exception:  # noqa: BLE001 - best effort while stopping
+            except Exception:
                 pass
         self.running.clear()
 
@@ -157,7 +157,7 @@ class Scheduler:
             return
         except (KeyboardInterrupt, SystemExit, Terminated):
             raise
-        except BaseException as exc:  # noqa: BLE001 - delivered to the waiting parent
+        except BaseException as exc:
             self._finish(handle, None, exc)
             return
         self._dispatch(handle, request)
@@ -215,7 +215,7 @@ class Scheduler:
             result = job.run()
         except (KeyboardInterrupt, SystemExit, Terminated):
             raise
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             self.ready.append((handle, None, exc))
             return
         self.ready.append((handle, result, None))
@@ -223,7 +223,7 @@ class Scheduler:
     def _start(self, job: Job, handle: Handle) -> None:
         try:
             job.start()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             self.ready.append((handle, None, exc))
             return
         self.running[id(job)] = (job, handle)

@@ -53,8 +53,15 @@ def _run_job(job: dict[str, Any], channel: BinaryIO) -> dict[str, Any]:
     for op_in in job["inputs"]:
         if hasattr(op, "_early_outputs"):
             op._early_outputs = {}
-        outcome = run_op(op, op_in, workdir=Path(job["workdir"]), log_path=log_path,
-                         timeout=job["timeout"], echo=False, check=check)
+        outcome = run_op(
+            op,
+            op_in,
+            workdir=Path(job["workdir"]),
+            log_path=log_path,
+            timeout=job["timeout"],
+            echo=False,
+            check=check,
+        )
         outcome.exception = None  # may not pickle; the message and log carry it
         outcomes.append(outcome)
         if outcome.phase != "Succeeded":
@@ -81,7 +88,7 @@ def main() -> None:
         os.dup2(log_fd, 2)
         try:
             result = _run_job(job, channel)
-        except BaseException as exc:  # noqa: BLE001 - report, then keep serving
+        except BaseException as exc:
             result = {"type": "crash", "message": f"{type(exc).__name__}: {exc}"}
         finally:
             sys.stdout.flush()

@@ -25,7 +25,11 @@ class ArgoRange(ArgoVar):
         self.end, self.start, self.step = end, start, step
         super().__init__(
             "toJson(sprig.untilStep(%s, %s, %s))"
-            % (_operand(start, as_int=True), _operand(end, as_int=True), _operand(step, as_int=True)),
+            % (
+                _operand(start, as_int=True),
+                _operand(end, as_int=True),
+                _operand(step, as_int=True),
+            ),
             is_str=False,
         )
 
@@ -44,8 +48,9 @@ def argo_range(*args: Any) -> ArgoVar:
 class ArgoSequence:
     """Argo's ``withSequence``: ``count`` or ``end``, ``start`` and a printf ``format``."""
 
-    def __init__(self, count: Any = None, start: Any = None, end: Any = None,
-                 format: str | None = None) -> None:
+    def __init__(
+        self, count: Any = None, start: Any = None, end: Any = None, format: str | None = None
+    ) -> None:
         if count is not None and end is not None:
             raise ValueError("argo_sequence: give either count or end, not both")
         self.count, self.start, self.end, self.format = count, start, end, format
@@ -54,16 +59,21 @@ class ArgoSequence:
         def render(value: Any) -> Any:
             return "{{=%s}}" % value.expr if isinstance(value, ArgoVar) else value
 
-        spec = {"count": render(self.count), "start": render(self.start),
-                "end": render(self.end), "format": self.format}
+        spec = {
+            "count": render(self.count),
+            "start": render(self.start),
+            "end": render(self.end),
+            "format": self.format,
+        }
         return {k: v for k, v in spec.items() if v is not None}
 
     def __repr__(self) -> str:
         return f"argo_sequence({self.to_argo()})"
 
 
-def argo_sequence(count: Any = None, start: Any = None, end: Any = None,
-                  format: str | None = None) -> ArgoSequence:
+def argo_sequence(
+    count: Any = None, start: Any = None, end: Any = None, format: str | None = None
+) -> ArgoSequence:
     """A numeric sequence for ``with_sequence``; each argument may be a parameter."""
     return ArgoSequence(count=count, start=start, end=end, format=format)
 
@@ -98,8 +108,7 @@ class ArgoEnumerate(ArgoVar):
         first = next(iter(kwargs.values()))
         length = f"len(sprig.fromJson({first.expr}))" if isinstance(first, ArgoVar) else str(len(first))
         values = "".join(
-            ", '%s': jsonpath(%s, '$')[#]"
-            % (k, v.expr if isinstance(v, ArgoVar) else to_expr(json.dumps(v)))
+            ", '%s': jsonpath(%s, '$')[#]" % (k, v.expr if isinstance(v, ArgoVar) else to_expr(json.dumps(v)))
             for k, v in kwargs.items()
         )
         super().__init__(

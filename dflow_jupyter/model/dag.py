@@ -17,8 +17,13 @@ class Task(Step):
 
     is_task = True
 
-    def __init__(self, name: str, template: OPTemplate, dependencies: Sequence[Any] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        template: OPTemplate,
+        dependencies: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name, template, **kwargs)
         self.dependencies: list[Any] = list(dependencies or [])
         for dep in self.dependencies:
@@ -66,8 +71,14 @@ class DAG(OPTemplate):
     def all_steps(self) -> list[Task]:
         return list(self.tasks)
 
-    def _add_call(self, name: str, template: Any, parameters: Mapping[str, Any],
-                  artifacts: Mapping[str, Any], task_kwargs: Mapping[str, Any]) -> Task:
+    def _add_call(
+        self,
+        name: str,
+        template: Any,
+        parameters: Mapping[str, Any],
+        artifacts: Mapping[str, Any],
+        task_kwargs: Mapping[str, Any],
+    ) -> Task:
         task = Task(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
         self.add(task)
         return task

@@ -386,6 +386,8 @@ class OutputArtifacts(_NamedDict):
 
 
 class Inputs:
+    parameters: InputParameters
+    artifacts: InputArtifacts
     """A template's inputs: ``parameters`` and ``artifacts`` by name."""
 
     def __init__(
@@ -395,8 +397,9 @@ class Inputs:
         template: Any = None,
     ) -> None:
         self._template = template
-        self.parameters = parameters or {}  # type: ignore[assignment]
-        self.artifacts = artifacts or {}  # type: ignore[assignment]
+        # Through __setattr__, which wraps plain dicts.
+        self.__setattr__("parameters", parameters or {})
+        self.__setattr__("artifacts", artifacts or {})
 
     def __setattr__(self, key: str, value: Any) -> None:
         # ``template.outputs.parameters = {...}`` (dflow's idiom) names each declaration too.
@@ -415,6 +418,8 @@ class Inputs:
 
 
 class Outputs:
+    parameters: OutputParameters
+    artifacts: OutputArtifacts
     """A template's outputs: ``parameters`` and ``artifacts`` by name."""
 
     def __init__(
@@ -424,8 +429,9 @@ class Outputs:
         template: Any = None,
     ) -> None:
         self._template = template
-        self.parameters = parameters or {}  # type: ignore[assignment]
-        self.artifacts = artifacts or {}  # type: ignore[assignment]
+        # Through __setattr__, which wraps plain dicts.
+        self.__setattr__("parameters", parameters or {})
+        self.__setattr__("artifacts", artifacts or {})
 
     def __setattr__(self, key: str, value: Any) -> None:
         # ``template.outputs.parameters = {...}`` (dflow's idiom) names each declaration too.
@@ -463,7 +469,9 @@ class _BoundView(Mapping[str, Any]):
         if name not in current:
             owner = getattr(self._step, "name", "?")
             known = ", ".join(map(repr, current)) or "none"
-            raise KeyError(f"step {owner!r} has no such {type(current).__name__} entry {name!r}; known: {known}")
+            raise KeyError(
+                f"step {owner!r} has no such {type(current).__name__} entry {name!r}; known: {known}"
+            )
         decl = current[name]
         cached = self._cache.get(name)
         if cached is None or cached.__dict__.get("_decl") is not decl:

@@ -73,7 +73,7 @@ def check_key(key: object, step: str | None = None) -> str:
 
 
 def template_name_from(name: str) -> str:
-    """Derive a valid template name from a class or function name (``SimpleExample`` -> ``simple-example``)."""
+    """A valid template name from a class or function name (``SimpleExample`` -> ``simple-example``)."""
     dashed = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)
     cleaned = _suggest_lower(dashed)[:57].strip("-.")
     return cleaned or "op"

@@ -7,7 +7,7 @@ from typing import Any
 
 from dflow_jupyter.errors import WorkflowDefinitionError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
-from dflow_jupyter.model.io import ArgoVar, BoundIO, UNSET, _IOBase
+from dflow_jupyter.model.io import UNSET, ArgoVar, BoundIO, _IOBase
 from dflow_jupyter.model.names import check_key, check_step_name
 from dflow_jupyter.model.templates import OPTemplate
 
@@ -72,7 +72,11 @@ class Step:
         self.util_command = util_command
         self.parallelism = parallelism
         self.slices = slices if slices is not None else getattr(template, "slices", None)
-        self.success_hook, self.running_hook, self.failure_hook = success_hook, running_hook, failure_hook
+        self.success_hook, self.running_hook, self.failure_hook = (
+            success_hook,
+            running_hook,
+            failure_hook,
+        )
         self._validate_options()
         self.set_parameters(parameters or {})
         self.set_artifacts(artifacts or {})
@@ -130,8 +134,8 @@ class Step:
                     f"{self._describe()}: missing input parameter {pname!r} "
                     f"(type {_type_name(decl.type)}, no default); pass parameters={{{pname!r}: ...}}"
                 )
-        for aname, decl in self.template.inputs.artifacts.items():
-            if aname not in self.artifacts and not decl.optional and decl.source is None:
+        for aname, art in self.template.inputs.artifacts.items():
+            if aname not in self.artifacts and not art.optional and art.source is None:
                 raise WorkflowDefinitionError(
                     f"{self._describe()}: missing input artifact {aname!r}; pass "
                     f"artifacts={{{aname!r}: ...}} or mark it optional on the template"
@@ -174,8 +178,10 @@ class Step:
         if self.with_param is not None and self.with_sequence is not None:
             raise WorkflowDefinitionError(f"{self._describe()}: give with_param or with_sequence, not both")
         wp = self.with_param
-        if wp is not None and not isinstance(wp, (list, tuple, ArgoVar)) and not (
-            isinstance(wp, str) and "{{" in wp
+        if (
+            wp is not None
+            and not isinstance(wp, (list, tuple, ArgoVar))
+            and not (isinstance(wp, str) and "{{" in wp)
         ):
             raise WorkflowDefinitionError(
                 f"{self._describe()}: with_param expects a list, a list parameter or an Argo "
@@ -207,8 +213,13 @@ class Step:
         for value in (*self.parameters.values(), *self.artifacts.values(), self.with_param):
             found.extend(referenced_steps(value))
         self._referenced_names = set()
-        for value in (*self.parameters.values(), self.when, self.with_param, self.key,
-                      *(vars(self.with_sequence).values() if self.with_sequence else ())):
+        for value in (
+            *self.parameters.values(),
+            self.when,
+            self.with_param,
+            self.key,
+            *(vars(self.with_sequence).values() if self.with_sequence else ()),
+        ):
             self._referenced_names.update(referenced_names(value))
         return found
 

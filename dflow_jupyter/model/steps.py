@@ -35,7 +35,7 @@ class Steps(OPTemplate):
 
     def add(self, step: Step | Sequence[Step]) -> None:
         """Append a step, or a list of steps that run in parallel."""
-        group = list(step) if isinstance(step, (list, tuple)) else [step]
+        group: list[Step] = list(step) if isinstance(step, (list, tuple)) else [step]  # type: ignore[list-item]
         for item in group:
             if not isinstance(item, Step):
                 raise TypeError(
@@ -53,8 +53,14 @@ class Steps(OPTemplate):
     def all_steps(self) -> list[Step]:
         return [step for group in self.steps for step in group]
 
-    def _add_call(self, name: str, template: Any, parameters: Mapping[str, Any],
-                  artifacts: Mapping[str, Any], task_kwargs: Mapping[str, Any]) -> Step:
+    def _add_call(
+        self,
+        name: str,
+        template: Any,
+        parameters: Mapping[str, Any],
+        artifacts: Mapping[str, Any],
+        task_kwargs: Mapping[str, Any],
+    ) -> Step:
         step = Step(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
         self.add(step)
         return step

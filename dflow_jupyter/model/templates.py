@@ -32,9 +32,7 @@ class RetryStrategy:
         if not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 0:
             raise ValueError(f"retry limit must be a non-negative int, got {self.limit!r}")
         if self.policy not in RETRY_POLICIES:
-            raise ValueError(
-                f"retry policy must be one of {', '.join(RETRY_POLICIES)}, got {self.policy!r}"
-            )
+            raise ValueError(f"retry policy must be one of {', '.join(RETRY_POLICIES)}, got {self.policy!r}")
 
     @classmethod
     def from_argo(cls, spec: Mapping[str, Any] | RetryStrategy | None) -> RetryStrategy | None:
@@ -166,20 +164,32 @@ class ScriptOPTemplate(OPTemplate):
 class ShellOPTemplate(ScriptOPTemplate):
     """A shell script OP (default command ``sh``)."""
 
-    def __init__(self, name: str | None = None, inputs: Inputs | None = None,
-                 outputs: Outputs | None = None, image: str | None = None,
-                 command: str | list[str] | None = None, script: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        inputs: Inputs | None = None,
+        outputs: Outputs | None = None,
+        image: str | None = None,
+        command: str | list[str] | None = None,
+        script: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name, inputs, outputs, image, command or ["sh"], script, **kwargs)
 
 
 class PythonScriptOPTemplate(ScriptOPTemplate):
     """A raw Python script OP (default command ``python3``, run with this interpreter locally)."""
 
-    def __init__(self, name: str | None = None, inputs: Inputs | None = None,
-                 outputs: Outputs | None = None, image: str | None = None,
-                 command: str | list[str] | None = None, script: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        inputs: Inputs | None = None,
+        outputs: Outputs | None = None,
+        image: str | None = None,
+        command: str | list[str] | None = None,
+        script: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name, inputs, outputs, image, command or ["python3"], script, **kwargs)
 
 
@@ -194,7 +204,7 @@ def parse_timeout(timeout: Any, owner: str) -> float | None:
     else:
         text = str(timeout).strip()
         units = {"s": 1.0, "m": 60.0, "h": 3600.0}
-        factor = units.get(text[-1:], None)
+        factor = units.get(text[-1:])
         try:
             seconds = float(text[:-1]) * factor if factor else float(text)
         except ValueError:

@@ -11,7 +11,13 @@ from dflow_jupyter.model.refs import referenced_names, referenced_steps
 
 
 def _step_values(step: Any) -> list[Any]:
-    values = [*step.parameters.values(), *step.artifacts.values(), step.when, step.with_param, step.key]
+    values = [
+        *step.parameters.values(),
+        *step.artifacts.values(),
+        step.when,
+        step.with_param,
+        step.key,
+    ]
     if step.with_sequence is not None:
         values.extend(vars(step.with_sequence).values())
     return values
@@ -68,9 +74,7 @@ def _check_steps(template: Any) -> None:
     for index, group in enumerate(template.steps):
         for step in group:
             if step.name in seen:
-                raise WorkflowDefinitionError(
-                    f"Steps {template.name!r}: duplicate step name {step.name!r}"
-                )
+                raise WorkflowDefinitionError(f"Steps {template.name!r}: duplicate step name {step.name!r}")
             seen[step.name] = index
     members = {id(step): seen[step.name] for group in template.steps for step in group}
     for index, group in enumerate(template.steps):

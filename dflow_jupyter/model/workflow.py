@@ -61,7 +61,9 @@ class Workflow:
         self.annotations = dict(annotations or {})
         self.labels = dict(labels or {})
         if parallelism is not None and (not isinstance(parallelism, int) or parallelism < 1):
-            raise WorkflowDefinitionError(f"workflow {name!r}: parallelism must be a positive int, got {parallelism!r}")
+            raise WorkflowDefinitionError(
+                f"workflow {name!r}: parallelism must be a positive int, got {parallelism!r}"
+            )
         self.parallelism = parallelism
         self.pod_gc_strategy = pod_gc_strategy
         self.image_pull_secrets = image_pull_secrets
@@ -86,8 +88,14 @@ class Workflow:
         else:
             self.entrypoint.add(step)  # type: ignore[arg-type]
 
-    def _add_call(self, name: str, template: Any, parameters: Mapping[str, Any],
-                  artifacts: Mapping[str, Any], task_kwargs: Mapping[str, Any]) -> Any:
+    def _add_call(
+        self,
+        name: str,
+        template: Any,
+        parameters: Mapping[str, Any],
+        artifacts: Mapping[str, Any],
+        task_kwargs: Mapping[str, Any],
+    ) -> Any:
         if isinstance(self.entrypoint, Steps):
             step = Step(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
             self.entrypoint.add(step)
@@ -126,21 +134,27 @@ class Workflow:
         if self.id is None:
             self.id = new_workflow_id(self.name)
         reuse = list(reuse_step or [])
+        workflow_id: str = self.id
         if config.get("detach"):
             # Detached runs go on while the caller's code runs, so Python OPs must not change
             # this process's working directory: they run in the worker pool.
             def target() -> None:
                 try:
-                    self._status = run_workflow(self, self.id, reuse, restart,  # type: ignore[arg-type]
-                                                isolation="process")
-                except BaseException as exc:  # noqa: BLE001 - surfaced by wait()
+                    self._status = run_workflow(
+                        self,
+                        workflow_id,
+                        reuse,
+                        restart,
+                        isolation="process",
+                    )
+                except BaseException as exc:
                     self._error = exc
 
             self._thread = threading.Thread(target=target, name=f"dflow-{self.id}", daemon=True)
             self._thread.start()
             time.sleep(0)  # let it record the Running phase promptly
             return self.query_status_object()
-        self._status = run_workflow(self, self.id, reuse, restart)
+        self._status = run_workflow(self, workflow_id, reuse, restart)
         return self.query()
 
     def wait(self, interval: float = 1) -> None:
@@ -180,7 +194,11 @@ class Workflow:
         live = active_runs.get(self.id)  # type: ignore[arg-type]
         if live is not None:
             return live.recorder.status
-        if self._status is not None and self._status.name == self.id and self._status.phase not in ("Pending", "Running"):
+        if (
+            self._status is not None
+            and self._status.name == self.id
+            and self._status.phase not in ("Pending", "Running")
+        ):
             return self._status
         directory = workflow_root() / str(self.id)
         if not (directory / "status.json").exists():
@@ -218,15 +236,24 @@ class Workflow:
                 return "Pending"
             raise
 
-    def query_step(self, name: Any = None, key: Any = None, phase: Any = None, id: Any = None,
-                   type: Any = None, parent_id: str | None = None, sort_by_generation: bool = False) -> list[Any]:
+    def query_step(
+        self,
+        name: Any = None,
+        key: Any = None,
+        phase: Any = None,
+        id: Any = None,
+        type: Any = None,
+        parent_id: str | None = None,
+        sort_by_generation: bool = False,
+    ) -> list[Any]:
         """Steps by display name (exact, ``name(`` prefix or regex), key, phase, id and type."""
         from dflow_jupyter.status.query import select_steps
 
         return select_steps(self._load(), name, key, phase, id, type, parent_id, sort_by_generation)
 
-    def query_step_by_key(self, key: Any, name: Any = None, phase: Any = None, id: Any = None,
-                          type: Any = None) -> list[Any]:
+    def query_step_by_key(
+        self, key: Any, name: Any = None, phase: Any = None, id: Any = None, type: Any = None
+    ) -> list[Any]:
         return self.query_step(name=name, key=key, phase=phase, id=id, type=type)
 
     def query_keys_of_steps(self) -> list[str]:
@@ -240,8 +267,12 @@ class Workflow:
         from dflow_jupyter.status.query import ArgoObjectDict, ArgoParameter, _artifact
 
         outputs = self._load().outputs or {}
-        params = {p["name"]: ArgoParameter({**p, "value": decode_parameter({**p, "description": '{"type": "any"}'})})
-                  for p in outputs.get("parameters") or []}
+        params = {
+            p["name"]: ArgoParameter(
+                {**p, "value": decode_parameter({**p, "description": '{"type": "any"}'})}
+            )
+            for p in outputs.get("parameters") or []
+        }
         arts = {a["name"]: _artifact(a) for a in outputs.get("artifacts") or []}
         result = ArgoObjectDict({})
         result.data["parameters"], result.data["artifacts"] = params, arts

@@ -6,7 +6,13 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dflow_jupyter.model.io import UNSET, InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.io import (
+    UNSET,
+    InputArtifact,
+    InputParameter,
+    OutputArtifact,
+    OutputParameter,
+)
 from dflow_jupyter.model.names import template_name_from
 from dflow_jupyter.model.templates import OPTemplate, RetryStrategy, parse_timeout
 
@@ -54,7 +60,9 @@ class Slices:
             self.slices = "{{item}}"
         if group_size is not None and (not isinstance(group_size, int) or group_size < 1):
             raise ValueError(f"Slices: group_size must be a positive int, got {group_size!r}")
-        if pool_size is not None and (not isinstance(pool_size, int) or pool_size == 0 or pool_size < -1):
+        if pool_size is not None and (
+            not isinstance(pool_size, int) or pool_size == 0 or pool_size < -1
+        ):
             raise ValueError(f"Slices: pool_size must be a positive int or -1, got {pool_size!r}")
         self.group_size = group_size
         self.shuffle = shuffle
@@ -135,6 +143,7 @@ class PythonOPTemplate(OPTemplate):
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
+        self.op_class: Any
         if isinstance(op_class, type):
             self.op_class, self.op = op_class, None
         else:
@@ -160,8 +169,11 @@ class PythonOPTemplate(OPTemplate):
         self.timeout = parse_timeout(timeout, f"PythonOPTemplate({self.op_class.__name__})")
         self.timeout_as_transient_error = timeout_as_transient_error
         self.retry_strategy = _retry_strategy(
-            retry_on_transient_error, retry_on_failure, retry_on_error,
-            retry_on_failure_and_error, timeout_as_transient_error,
+            retry_on_transient_error,
+            retry_on_failure,
+            retry_on_error,
+            retry_on_failure_and_error,
+            timeout_as_transient_error,
         )
         self.retry_on_transient_error = retry_on_transient_error
         self.retry_on_failure = retry_on_failure
@@ -184,8 +196,10 @@ class PythonOPTemplate(OPTemplate):
         self.output_artifact_slices = dict(output_artifact_slices or {})
         self.output_parameter_slices = dict(output_parameter_slices or {})
         self._declare_signature(
-            output_artifact_save or {}, output_artifact_archive or {},
-            output_parameter_default or {}, output_artifact_global_name or {},
+            output_artifact_save or {},
+            output_artifact_archive or {},
+            output_parameter_default or {},
+            output_artifact_global_name or {},
             output_parameter_global_name or {},
         )
 
@@ -210,10 +224,14 @@ class PythonOPTemplate(OPTemplate):
         for name, sign in self.input_sign.items():
             if isinstance(sign, Artifact):
                 self.inputs.artifacts[name] = InputArtifact(
-                    path=f"{root}/inputs/artifacts/{name}", optional=sign.optional,
-                    type=sign.type, archive=sign.archive,
+                    path=f"{root}/inputs/artifacts/{name}",
+                    optional=sign.optional,
+                    type=sign.type,
+                    archive=sign.archive,
                 )
-            elif isinstance(sign, Parameter) or hasattr(sign, "type") and not isinstance(sign, type):
+            elif (
+                isinstance(sign, Parameter) or (hasattr(sign, "type") and not isinstance(sign, type))
+            ):
                 value = sign.default if _has_default(sign) else UNSET
                 self.inputs.parameters[name] = InputParameter(type=sign.type, value=value)
             else:
@@ -225,7 +243,8 @@ class PythonOPTemplate(OPTemplate):
                     archive=artifact_archive.get(name, sign.archive),
                     save=artifact_save.get(name, sign.save),
                     global_name=artifact_global_name.get(name, sign.global_name),
-                    type=sign.type, optional=sign.optional,
+                    type=sign.type,
+                    optional=sign.optional,
                 )
             else:
                 is_param = isinstance(sign, Parameter) or (
@@ -237,8 +256,10 @@ class PythonOPTemplate(OPTemplate):
                     default = sign.default
                 global_name = parameter_global_name.get(name, getattr(sign, "global_name", None))
                 self.outputs.parameters[name] = OutputParameter(
-                    value_from_path=f"{root}/outputs/parameters/{name}", type=kind,
-                    default=default, global_name=global_name,
+                    value_from_path=f"{root}/outputs/parameters/{name}",
+                    type=kind,
+                    default=default,
+                    global_name=global_name,
                 )
 
 

@@ -46,7 +46,9 @@ class EventBus:
 
         return unsubscribe
 
-    def subscribe_queue(self, workflow: str | None = None) -> tuple[queue.SimpleQueue[NodeEvent], Callable[[], None]]:
+    def subscribe_queue(
+        self, workflow: str | None = None
+    ) -> tuple[queue.SimpleQueue[NodeEvent], Callable[[], None]]:
         """A queue that receives the events, for consumers on another thread."""
         q: queue.SimpleQueue[NodeEvent] = queue.SimpleQueue()
         return q, self.subscribe(q.put, workflow)
@@ -73,7 +75,7 @@ class EventBus:
                 continue
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001 - a broken display must not break a run
+            except Exception:
                 import logging
 
                 logging.getLogger("dflow_jupyter").exception("event listener failed")

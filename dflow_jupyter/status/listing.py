@@ -13,7 +13,7 @@ def list_statuses() -> list[WorkflowStatus]:
     from dflow_jupyter.engine.run import workflow_root
 
     root = workflow_root()
-    found = []
+    found: list[WorkflowStatus] = []
     if not root.is_dir():
         return found
     for entry in root.iterdir():

@@ -15,8 +15,19 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-NODE_TYPES = ("Pod", "Container", "Steps", "StepGroup", "DAG", "TaskGroup", "Retry", "Skipped",
-              "Suspend", "HTTP", "Plugin")
+NODE_TYPES = (
+    "Pod",
+    "Container",
+    "Steps",
+    "StepGroup",
+    "DAG",
+    "TaskGroup",
+    "Retry",
+    "Skipped",
+    "Suspend",
+    "HTTP",
+    "Plugin",
+)
 NODE_PHASES = ("Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted")
 WORKFLOW_PHASES = ("", "Pending", "Running", "Succeeded", "Failed", "Error")
 FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
@@ -126,13 +137,20 @@ class Node:
 
     def to_argo(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "id": self.id, "name": self.name, "displayName": self.display_name,
-            "type": self.type, "phase": self.phase,
+            "id": self.id,
+            "name": self.name,
+            "displayName": self.display_name,
+            "type": self.type,
+            "phase": self.phase,
         }
         optional = {
-            "templateName": self.template_name, "boundaryID": self.boundary_id,
-            "startedAt": format_time(self.started_at), "finishedAt": format_time(self.finished_at),
-            "progress": self.progress, "message": self.message, "inputs": self.inputs,
+            "templateName": self.template_name,
+            "boundaryID": self.boundary_id,
+            "startedAt": format_time(self.started_at),
+            "finishedAt": format_time(self.finished_at),
+            "progress": self.progress,
+            "message": self.message,
+            "inputs": self.inputs,
             "outputs": self.outputs,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
@@ -166,16 +184,23 @@ class Node:
                 if param.get("name") == "dflow_key":
                     key = param.get("value")
         return cls(
-            id=data["id"], name=data.get("name", data["id"]),
+            id=data["id"],
+            name=data.get("name", data["id"]),
             display_name=data.get("displayName", data.get("name", data["id"])),
-            type=data.get("type", "Pod"), template_name=data.get("templateName"),
-            phase=data.get("phase") or "Pending", boundary_id=data.get("boundaryID"),
+            type=data.get("type", "Pod"),
+            template_name=data.get("templateName"),
+            phase=data.get("phase") or "Pending",
+            boundary_id=data.get("boundaryID"),
             children=list(data.get("children") or []),
             outbound_nodes=list(data.get("outboundNodes") or []),
             started_at=parse_time(data.get("startedAt")),
             finished_at=parse_time(data.get("finishedAt")),
-            progress=data.get("progress"), message=data.get("message"),
-            inputs=data.get("inputs"), outputs=outputs, exit_code=exit_code, key=key,
+            progress=data.get("progress"),
+            message=data.get("message"),
+            inputs=data.get("inputs"),
+            outputs=outputs,
+            exit_code=exit_code,
+            key=key,
             step_dir=ours.get("stepDir"),
             memoized=bool((data.get("memoizationStatus") or {}).get("hit")),
         )
@@ -199,10 +224,16 @@ class WorkflowStatus:
     backend: str = "debug"
 
     def to_argo(self) -> dict[str, Any]:
-        status: dict[str, Any] = {"phase": self.phase, "nodes": {k: n.to_argo() for k, n in self.nodes.items()}}
+        status: dict[str, Any] = {
+            "phase": self.phase,
+            "nodes": {k: n.to_argo() for k, n in self.nodes.items()},
+        }
         optional = {
-            "startedAt": format_time(self.started_at), "finishedAt": format_time(self.finished_at),
-            "message": self.message, "progress": self.progress, "outputs": self.outputs,
+            "startedAt": format_time(self.started_at),
+            "finishedAt": format_time(self.finished_at),
+            "message": self.message,
+            "progress": self.progress,
+            "outputs": self.outputs,
         }
         status.update({k: v for k, v in optional.items() if v is not None})
         metadata: dict[str, Any] = {"name": self.name, "uid": self.uid, "labels": dict(self.labels)}
@@ -210,8 +241,13 @@ class WorkflowStatus:
             metadata["annotations"] = dict(self.annotations)
         if self.started_at is not None:
             metadata["creationTimestamp"] = format_time(self.started_at)
-        return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": metadata,
-                "status": status, "dflowJupyter": {"backend": self.backend}}
+        return {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": metadata,
+            "status": status,
+            "dflowJupyter": {"backend": self.backend},
+        }
 
     @classmethod
     def from_argo(cls, obj: dict[str, Any]) -> WorkflowStatus:
@@ -220,12 +256,16 @@ class WorkflowStatus:
         status = obj.get("status") or {}
         nodes = {nid: Node.from_argo({"id": nid, **raw}) for nid, raw in (status.get("nodes") or {}).items()}
         return cls(
-            name=metadata.get("name", ""), uid=metadata.get("uid", ""),
+            name=metadata.get("name", ""),
+            uid=metadata.get("uid", ""),
             phase=status.get("phase") or "Pending",
             started_at=parse_time(status.get("startedAt")),
             finished_at=parse_time(status.get("finishedAt")),
-            message=status.get("message"), progress=status.get("progress"), nodes=nodes,
-            outputs=status.get("outputs"), labels=dict(metadata.get("labels") or {}),
+            message=status.get("message"),
+            progress=status.get("progress"),
+            nodes=nodes,
+            outputs=status.get("outputs"),
+            labels=dict(metadata.get("labels") or {}),
             annotations=dict(metadata.get("annotations") or {}),
             backend=(obj.get("dflowJupyter") or {}).get("backend", "argo"),
         )

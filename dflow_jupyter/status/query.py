@@ -61,7 +61,8 @@ class ArgoStep(ArgoObjectDict):
             raw = data.get(side) or {}
             params = {
                 p["name"]: ArgoParameter({**p, "value": decode_parameter(p), "type": _type_of(p)})
-                for p in raw.get("parameters") or [] if p.get("name") != "dflow_key" or side == "inputs"
+                for p in raw.get("parameters") or []
+                if p.get("name") != "dflow_key" or side == "inputs"
             }
             arts = {a["name"]: _artifact(a) for a in raw.get("artifacts") or []}
             view = ArgoObjectDict({k: v for k, v in raw.items() if k not in ("parameters", "artifacts")})
@@ -102,7 +103,9 @@ class ArgoStep(ArgoObjectDict):
             self.data[key] = value
 
     def __repr__(self) -> str:
-        return f"ArgoStep({self.get('displayName')!r}, type={self.get('type')!r}, phase={self.get('phase')!r})"
+        return (
+            f"ArgoStep({self.get('displayName')!r}, type={self.get('type')!r}, phase={self.get('phase')!r})"
+        )
 
 
 def _type_of(entry: dict[str, Any]) -> str:
@@ -140,10 +143,16 @@ class ArgoWorkflow(ArgoObjectDict):
         else:
             self.data[key] = value
 
-    def get_step(self, name: str | list[str] | None = None, key: str | list[str] | None = None,
-                 phase: str | list[str] | None = None, id: str | list[str] | None = None,
-                 type: str | list[str] | None = None, parent_id: str | None = None,
-                 sort_by_generation: bool = False) -> list[ArgoStep]:
+    def get_step(
+        self,
+        name: str | list[str] | None = None,
+        key: str | list[str] | None = None,
+        phase: str | list[str] | None = None,
+        id: str | list[str] | None = None,
+        type: str | list[str] | None = None,
+        parent_id: str | None = None,
+        sort_by_generation: bool = False,
+    ) -> list[ArgoStep]:
         return select_steps(self._status, name, key, phase, id, type, parent_id, sort_by_generation)
 
     def get_duration(self) -> float | None:
@@ -171,9 +180,16 @@ def _name_matches(display: str, names: list[str]) -> bool:
     return False
 
 
-def select_steps(status: WorkflowStatus, name: Any = None, key: Any = None, phase: Any = None,
-                 id: Any = None, type: Any = None, parent_id: str | None = None,
-                 sort_by_generation: bool = False) -> list[ArgoStep]:
+def select_steps(
+    status: WorkflowStatus,
+    name: Any = None,
+    key: Any = None,
+    phase: Any = None,
+    id: Any = None,
+    type: Any = None,
+    parent_id: str | None = None,
+    sort_by_generation: bool = False,
+) -> list[ArgoStep]:
     """dflow's ``get_step`` filters over the status model, sorted by start time."""
     names, keys, phases, ids, types = map(_as_list, (name, key, phase, id, type))
     parent_children: set[str] | None = None
@@ -197,7 +213,7 @@ def select_steps(status: WorkflowStatus, name: Any = None, key: Any = None, phas
         if parent_children is not None and node.id not in parent_children:
             continue
         found.append(node)
-    found.sort(key=lambda n: (n.started_at or 0.0))
+    found.sort(key=lambda n: n.started_at or 0.0)
     return [ArgoStep(n, status.name) for n in found]
 
 

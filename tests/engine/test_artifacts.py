@@ -12,8 +12,11 @@ from dflow_jupyter.python import OP, Artifact, NestedDict, PythonOPTemplate
 
 @OP.function
 def make_files() -> {  # type: ignore[valid-type]
-    "single": Artifact(Path), "many": Artifact(List[Path]), "named": Artifact(Dict[str, Path]),
-    "nested": Artifact(NestedDict[Path]), "text": Artifact(str),
+    "single": Artifact(Path),
+    "many": Artifact(List[Path]),
+    "named": Artifact(Dict[str, Path]),
+    "nested": Artifact(NestedDict[Path]),
+    "text": Artifact(str),
 }:
     for name in ("a", "b", "c"):
         Path(f"{name}.txt").write_text(name * 3)
@@ -30,8 +33,11 @@ def make_files() -> {  # type: ignore[valid-type]
 
 @OP.function
 def read_files(
-    single: Artifact(Path), many: Artifact(List[Path]), named: Artifact(Dict[str, Path]),  # type: ignore[valid-type]
-    nested: Artifact(NestedDict[Path]), text: Artifact(str),  # type: ignore[valid-type]
+    single: Artifact(Path),
+    many: Artifact(List[Path]),
+    named: Artifact(Dict[str, Path]),  # type: ignore[valid-type]
+    nested: Artifact(NestedDict[Path]),
+    text: Artifact(str),  # type: ignore[valid-type]
 ) -> {"summary": str}:  # type: ignore[valid-type]
     parts = [
         Path(single).read_text(),
@@ -45,8 +51,11 @@ def read_files(
 
 def test_every_artifact_type_round_trips() -> None:
     make = Step("make", PythonOPTemplate(make_files))
-    read = Step("read", PythonOPTemplate(read_files),
-                artifacts={k: make.outputs.artifacts[k] for k in ("single", "many", "named", "nested", "text")})
+    read = Step(
+        "read",
+        PythonOPTemplate(read_files),
+        artifacts={k: make.outputs.artifacts[k] for k in ("single", "many", "named", "nested", "text")},
+    )
     wf = Workflow("artifacts")
     wf.add(make)
     wf.add(read)
@@ -67,7 +76,9 @@ def test_artifacts_are_not_copied_between_steps(tmp_path: Path) -> None:
         return {"ino": os.stat(data).st_ino}
 
     producer = Step("producer", PythonOPTemplate(big))
-    consumer = Step("consumer", PythonOPTemplate(inode), artifacts={"data": producer.outputs.artifacts["data"]})
+    consumer = Step(
+        "consumer", PythonOPTemplate(inode), artifacts={"data": producer.outputs.artifacts["data"]}
+    )
     wf = Workflow("zero-copy")
     wf.add(producer)
     wf.add(consumer)

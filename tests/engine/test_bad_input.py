@@ -152,7 +152,11 @@ def test_runtime_type_error_from_another_step() -> None:
         return {"value": "abc"}
 
     producer = Step("producer", PythonOPTemplate(make_text))
-    consumer = Step("consumer", PythonOPTemplate(add), parameters={"a": producer.outputs.parameters["value"], "b": 1})
+    consumer = Step(
+        "consumer",
+        PythonOPTemplate(add),
+        parameters={"a": producer.outputs.parameters["value"], "b": 1},
+    )
     wf = Workflow("runtime-type")
     wf.add(producer)
     wf.add(consumer)
@@ -164,5 +168,5 @@ def test_runtime_type_error_from_another_step() -> None:
 
 
 def test_uploaded_file_missing() -> None:
-    with pytest.raises(Exception, match="nope.txt"):
+    with pytest.raises(Exception, match=r"nope\.txt"):
         upload_artifact("nope.txt")

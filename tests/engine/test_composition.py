@@ -57,10 +57,16 @@ def test_nested_steps_with_outputs() -> None:
     second = Step("second", PythonOPTemplate(add), parameters={"a": first.outputs.parameters["sum"], "b": 1})
     inner.add(first)
     inner.add(second)
-    inner.outputs.parameters["result"] = OutputParameter(value_from_parameter=second.outputs.parameters["sum"])
+    inner.outputs.parameters["result"] = OutputParameter(
+        value_from_parameter=second.outputs.parameters["sum"]
+    )
 
     outer = Step("outer", inner, parameters={"x": 5})
-    after = Step("after", PythonOPTemplate(add), parameters={"a": outer.outputs.parameters["result"], "b": 100})
+    after = Step(
+        "after",
+        PythonOPTemplate(add),
+        parameters={"a": outer.outputs.parameters["result"], "b": 100},
+    )
     wf = Workflow("nested")
     wf.add(outer)
     wf.add(after)
@@ -80,8 +86,11 @@ def test_dag_dependencies_inferred_from_data() -> None:
     top = Task("top", PythonOPTemplate(add), parameters={"a": 1, "b": 1})
     left = Task("left", PythonOPTemplate(add), parameters={"a": top.outputs.parameters["sum"], "b": 10})
     right = Task("right", PythonOPTemplate(add), parameters={"a": top.outputs.parameters["sum"], "b": 20})
-    bottom = Task("bottom", PythonOPTemplate(add),
-                  parameters={"a": left.outputs.parameters["sum"], "b": right.outputs.parameters["sum"]})
+    bottom = Task(
+        "bottom",
+        PythonOPTemplate(add),
+        parameters={"a": left.outputs.parameters["sum"], "b": right.outputs.parameters["sum"]},
+    )
     # Added in a scrambled order: the order of add() must not matter in a DAG.
     dag.add([bottom, right, left, top])
     wf = Workflow("dag", dag=dag)
@@ -120,8 +129,11 @@ def test_with_workflow_context_and_function_calls() -> None:
     names = [step.displayName for step in wf.query_step(type="Pod")]
     assert len(names) == 3
     assert any(n.startswith("add-") for n in names)
-    results = sorted(step.outputs.parameters["sum"].value for step in wf.query_step(type="Pod")
-                     if "sum" in step.outputs.parameters)
+    results = sorted(
+        step.outputs.parameters["sum"].value
+        for step in wf.query_step(type="Pod")
+        if "sum" in step.outputs.parameters
+    )
     assert results == [3, 6]
     assert t is not None
 

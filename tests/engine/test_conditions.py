@@ -51,10 +51,18 @@ def test_when_with_several_operators_and_skipped_node() -> None:
 
 def test_when_on_outputs_and_argovar_comparison() -> None:
     first = Step("first", PythonOPTemplate(plus_one), parameters={"iter": 4})
-    bigger = Step("bigger", PythonOPTemplate(echo), parameters={"msg": "big"},
-                  when="%s > 3" % first.outputs.parameters["iter"])
-    smaller = Step("smaller", PythonOPTemplate(echo), parameters={"msg": "small"},
-                   when=first.outputs.parameters["iter"] < 3)
+    bigger = Step(
+        "bigger",
+        PythonOPTemplate(echo),
+        parameters={"msg": "big"},
+        when="%s > 3" % first.outputs.parameters["iter"],
+    )
+    smaller = Step(
+        "smaller",
+        PythonOPTemplate(echo),
+        parameters={"msg": "small"},
+        when=first.outputs.parameters["iter"] < 3,
+    )
     wf = Workflow("when-outputs")
     wf.add(first)
     wf.add([bigger, smaller])
@@ -76,12 +84,22 @@ def loop_template() -> Steps:
     loop.outputs.parameters["iter"] = OutputParameter(type=int)
     loop.inputs.parameters["iter"] = InputParameter(value=0, type=int)
     loop.inputs.parameters["limit"] = InputParameter(value=3, type=int)
-    plus = Step("plus1", PythonOPTemplate(plus_one), parameters={"iter": loop.inputs.parameters["iter"]},
-                key="iter-%s" % loop.inputs.parameters["iter"])
+    plus = Step(
+        "plus1",
+        PythonOPTemplate(plus_one),
+        parameters={"iter": loop.inputs.parameters["iter"]},
+        key="iter-%s" % loop.inputs.parameters["iter"],
+    )
     loop.add(plus)
-    again = Step("loop", loop, parameters={"iter": plus.outputs.parameters["iter"],
-                                          "limit": loop.inputs.parameters["limit"]},
-                 when="%s < %s" % (plus.outputs.parameters["iter"], loop.inputs.parameters["limit"]))
+    again = Step(
+        "loop",
+        loop,
+        parameters={
+            "iter": plus.outputs.parameters["iter"],
+            "limit": loop.inputs.parameters["limit"],
+        },
+        when="%s < %s" % (plus.outputs.parameters["iter"], loop.inputs.parameters["limit"]),
+    )
     loop.add(again)
     loop.outputs.parameters["iter"].value_from_expression = if_expression(
         _if=plus.outputs.parameters["iter"] < loop.inputs.parameters["limit"],
@@ -130,8 +148,9 @@ def test_output_default_used_when_step_is_skipped() -> None:
     body = Steps("body")
     maybe = Step("maybe", PythonOPTemplate(echo), parameters={"msg": "ran"}, when="false")
     body.add(maybe)
-    body.outputs.parameters["msg"] = OutputParameter(value_from_parameter=maybe.outputs.parameters["msg"],
-                                                     default="default-value")
+    body.outputs.parameters["msg"] = OutputParameter(
+        value_from_parameter=maybe.outputs.parameters["msg"], default="default-value"
+    )
     wf = Workflow("defaults")
     outer = Step("outer", body)
     after = Step("after", PythonOPTemplate(echo), parameters={"msg": outer.outputs.parameters["msg"]})
@@ -164,8 +183,13 @@ def test_if_expression_on_artifacts() -> None:
     a = Step("a", PythonOPTemplate(make), parameters={"tag": "A"})
     b = Step("b", PythonOPTemplate(make), parameters={"tag": "B"})
     body.add([a, b])
-    body.outputs.artifacts["chosen"] = OutputArtifact(from_expression=if_expression(
-        _if=body.inputs.parameters["pick_a"], _then=a.outputs.artifacts["f"], _else=b.outputs.artifacts["f"]))
+    body.outputs.artifacts["chosen"] = OutputArtifact(
+        from_expression=if_expression(
+            _if=body.inputs.parameters["pick_a"],
+            _then=a.outputs.artifacts["f"],
+            _else=b.outputs.artifacts["f"],
+        )
+    )
     wf = Workflow("art-expr")
     pick = Step("pick", body, parameters={"pick_a": False})
     use = Step("use", PythonOPTemplate(read), artifacts={"f": pick.outputs.artifacts["chosen"]})

@@ -98,14 +98,21 @@ def test_timeout_stops_a_hanging_op() -> None:
 
 
 def test_timeout_as_transient_error_is_retried() -> None:
-    template = PythonOPTemplate(sleepy, timeout=0.5, retry_on_transient_error=1, timeout_as_transient_error=True)
+    template = PythonOPTemplate(
+        sleepy, timeout=0.5, retry_on_transient_error=1, timeout_as_transient_error=True
+    )
     wf = Workflow("timeout-retry")
     wf.add(Step("hang", template, parameters={"seconds": 30}))
     wf.submit()
     assert len(wf.query_step(name="hang", type="Pod")) == 2
     plain = Workflow("timeout-fatal")
-    plain.add(Step("hang", PythonOPTemplate(sleepy, timeout=0.5, retry_on_transient_error=1),
-                   parameters={"seconds": 30}))
+    plain.add(
+        Step(
+            "hang",
+            PythonOPTemplate(sleepy, timeout=0.5, retry_on_transient_error=1),
+            parameters={"seconds": 30},
+        )
+    )
     plain.submit()
     assert len(plain.query_step(name="hang", type="Pod")) == 1
 
@@ -134,20 +141,33 @@ def test_continue_on_failed_lets_the_workflow_go_on() -> None:
     assert wf.query_step(name="after")[0].phase == "Succeeded"
 
 
-@pytest.mark.parametrize(("option", "value", "phase"), [
-    ("continue_on_num_success", 2, "Succeeded"),
-    ("continue_on_num_success", 3, "Failed"),
-    ("continue_on_success_ratio", 0.5, "Succeeded"),
-    ("continue_on_success_ratio", 0.6, "Failed"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "phase"),
+    [
+        ("continue_on_num_success", 2, "Succeeded"),
+        ("continue_on_num_success", 3, "Failed"),
+        ("continue_on_success_ratio", 0.5, "Succeeded"),
+        ("continue_on_success_ratio", 0.6, "Failed"),
+    ],
+)
 def test_continue_on_success_counts(option: str, value: float, phase: str) -> None:
-    step = Step("items", PythonOPTemplate(fail_odd), parameters={"x": "{{item}}"},
-                with_param=argo_range(4), **{option: value})
+    step = Step(
+        "items",
+        PythonOPTemplate(fail_odd),
+        parameters={"x": "{{item}}"},
+        with_param=argo_range(4),
+        **{option: value},
+    )
     wf = Workflow("success-count")
     wf.add(step)
     wf.submit()
     assert wf.query_status() == phase
-    assert sorted(s.phase for s in wf.query_step(name="items")) == ["Failed", "Failed", "Succeeded", "Succeeded"]
+    assert sorted(s.phase for s in wf.query_step(name="items")) == [
+        "Failed",
+        "Failed",
+        "Succeeded",
+        "Succeeded",
+    ]
 
 
 def test_success_ratio_out_of_range() -> None:
@@ -173,8 +193,12 @@ def test_parallelism_bounds_concurrent_pods(tmp_path: Path) -> None:
 
     log = tmp_path / "concurrency.log"
     # The path goes in through the environment: scripts' literal /tmp paths mean the step's own.
-    t = ShellOPTemplate(name="probe", image="alpine", envs={"LOG": str(log)},
-                        script='echo start >> "$LOG"; sleep 0.3; echo end >> "$LOG"')
+    t = ShellOPTemplate(
+        name="probe",
+        image="alpine",
+        envs={"LOG": str(log)},
+        script='echo start >> "$LOG"; sleep 0.3; echo end >> "$LOG"',
+    )
     body = Steps("limited", parallelism=2)
     body.add([Step(f"p{i}", t) for i in range(5)])
     wf = Workflow("parallelism")
@@ -203,8 +227,12 @@ def test_crashing_interpreter_fails_only_its_step() -> None:
         return {"y": x}
 
     wf = Workflow("crash")
-    wf.add([Step("crash", PythonOPTemplate(crash), parameters={"code": 3}, continue_on_failed=True),
-            Step("fine", PythonOPTemplate(fine), parameters={"x": 1})])
+    wf.add(
+        [
+            Step("crash", PythonOPTemplate(crash), parameters={"code": 3}, continue_on_failed=True),
+            Step("fine", PythonOPTemplate(fine), parameters={"x": 1}),
+        ]
+    )
     wf.add(Step("later", PythonOPTemplate(fine), parameters={"x": 2}))
     wf.submit()
     [node] = wf.query_step(name="crash")

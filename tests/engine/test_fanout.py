@@ -54,13 +54,21 @@ def test_with_param_literal_list_in_steps() -> None:
     # As on Argo: the expanded steps sit directly in the step group, named (index:item).
     assert [n.displayName for n in items] == ["square(0:1)", "square(1:2)", "square(2:3)"]
     assert all(n.type == "Pod" and n.name == f"{wf.id}[0].{n.displayName}" for n in items)
-    assert sorted(s.outputs.parameters["y"].value for s in wf.query_step(name="square")) == [1, 4, 9]
+    assert sorted(s.outputs.parameters["y"].value for s in wf.query_step(name="square")) == [
+        1,
+        4,
+        9,
+    ]
 
 
 def test_with_param_from_output_and_aggregated_outputs() -> None:
     make = Step("make", PythonOPTemplate(make_list), parameters={"n": 4})
-    sq = Step("sq", PythonOPTemplate(square), parameters={"x": "{{item}}"},
-              with_param=make.outputs.parameters["items"])
+    sq = Step(
+        "sq",
+        PythonOPTemplate(square),
+        parameters={"x": "{{item}}"},
+        with_param=make.outputs.parameters["items"],
+    )
     # Argo aggregates the outputs of a fan-out into a JSON list, in item order.
     add = Step("add", PythonOPTemplate(total), parameters={"values": sq.outputs.parameters["y"]})
     wf = Workflow("from-output")
@@ -80,17 +88,30 @@ def test_dag_fanout_is_a_taskgroup_with_argo_range() -> None:
     status = wf.query().status
     group = next(n for n in status.nodes.values() if n.displayName == "fan")
     assert group.type == "TaskGroup" and group.phase == "Succeeded"
-    assert [status.nodes[c].displayName for c in group.children] == ["fan(0:0)", "fan(1:1)", "fan(2:2)"]
+    assert [status.nodes[c].displayName for c in group.children] == [
+        "fan(0:0)",
+        "fan(1:1)",
+        "fan(2:2)",
+    ]
     assert status.nodes[wf.id].children == [group.id]
 
 
 def test_argo_range_with_parameter_and_sequence_with_format() -> None:
     make = Step("make", PythonOPTemplate(make_list), parameters={"n": 3})
-    seq = Step("seq", PythonOPTemplate(describe), parameters={"name": "{{item}}", "size": 1},
-               with_sequence=argo_sequence(count=argo_len(make.outputs.parameters["items"]), start=1,
-                                           format="id-%02d"))
-    rng = Step("rng", PythonOPTemplate(square), parameters={"x": "{{item}}"},
-               with_param=argo_range(argo_len(make.outputs.parameters["items"])))
+    seq = Step(
+        "seq",
+        PythonOPTemplate(describe),
+        parameters={"name": "{{item}}", "size": 1},
+        with_sequence=argo_sequence(
+            count=argo_len(make.outputs.parameters["items"]), start=1, format="id-%02d"
+        ),
+    )
+    rng = Step(
+        "rng",
+        PythonOPTemplate(square),
+        parameters={"x": "{{item}}"},
+        with_param=argo_range(argo_len(make.outputs.parameters["items"])),
+    )
     wf = Workflow("sequence")
     wf.add(make)
     wf.add([seq, rng])
@@ -102,19 +123,29 @@ def test_argo_range_with_parameter_and_sequence_with_format() -> None:
 
 
 def test_argo_enumerate_items_with_keys() -> None:
-    step = Step("enum", PythonOPTemplate(describe),
-                parameters={"name": "{{item.value}}", "size": "{{item.order}}"},
-                with_param=argo_enumerate(["a", "b"]))
+    step = Step(
+        "enum",
+        PythonOPTemplate(describe),
+        parameters={"name": "{{item.value}}", "size": "{{item.order}}"},
+        with_param=argo_enumerate(["a", "b"]),
+    )
     wf = Workflow("enumerate")
     wf.add(step)
     wf.submit()
     assert wf.query_status() == "Succeeded", [s.message for s in wf.query_step()]
-    assert sorted(s.outputs.parameters["text"].value for s in wf.query_step(name="enum")) == ["a:0", "b:1"]
+    assert sorted(s.outputs.parameters["text"].value for s in wf.query_step(name="enum")) == [
+        "a:0",
+        "b:1",
+    ]
 
 
 def test_dict_items() -> None:
-    step = Step("dict", PythonOPTemplate(describe), parameters={"name": "{{item.name}}", "size": "{{item.size}}"},
-                with_param=[{"name": "x", "size": 1}, {"name": "y", "size": 2}])
+    step = Step(
+        "dict",
+        PythonOPTemplate(describe),
+        parameters={"name": "{{item.name}}", "size": "{{item.size}}"},
+        with_param=[{"name": "x", "size": 1}, {"name": "y", "size": 2}],
+    )
     wf = Workflow("dict-items")
     wf.add(step)
     wf.submit()
@@ -151,7 +182,9 @@ def read_all(files: Artifact(List[Path])) -> {"joined": str}:  # type: ignore[va
 @pytest.mark.parametrize("create_dir", [False, True])
 def test_slices_stack_artifacts(create_dir: bool) -> None:
     template = PythonOPTemplate(
-        write_file, slices=Slices(input_parameter=["name"], output_artifact=["out"], create_dir=create_dir))
+        write_file,
+        slices=Slices(input_parameter=["name"], output_artifact=["out"], create_dir=create_dir),
+    )
     step = Step("write", template, parameters={"name": ["c", "a", "b"]}, with_param=argo_range(3))
     read = Step("read", PythonOPTemplate(read_all), artifacts={"files": step.outputs.artifacts["out"]})
     wf = Workflow("stack-art")
@@ -171,8 +204,10 @@ def test_slices_sub_path_over_input_artifacts(tmp_path: Path) -> None:
     def size(f: Artifact(Path), tag: str) -> {"n": int}:  # type: ignore[valid-type]
         return {"n": len(Path(f).read_text()) + len(tag)}
 
-    template = PythonOPTemplate(size, slices=Slices(sub_path=True, input_artifact=["f"],
-                                                    input_parameter=["tag"], output_parameter=["n"]))
+    template = PythonOPTemplate(
+        size,
+        slices=Slices(sub_path=True, input_artifact=["f"], input_parameter=["tag"], output_parameter=["n"]),
+    )
     step = Step("size", template, artifacts={"f": art}, parameters={"tag": ["", "a", "bb"]})
     wf = Workflow("subpath")
     wf.add(step)
@@ -183,7 +218,9 @@ def test_slices_sub_path_over_input_artifacts(tmp_path: Path) -> None:
 
 
 def test_slices_group_size_runs_several_slices_per_pod() -> None:
-    template = PythonOPTemplate(square, slices=Slices(input_parameter=["x"], output_parameter=["y"], group_size=2))
+    template = PythonOPTemplate(
+        square, slices=Slices(input_parameter=["x"], output_parameter=["y"], group_size=2)
+    )
     step = Step("grouped", template, parameters={"x": [1, 2, 3, 4, 5]}, with_param=argo_range(5))
     collect = Step("collect", PythonOPTemplate(total), parameters={"values": step.outputs.parameters["y"]})
     wf = Workflow("group-size")
@@ -196,8 +233,12 @@ def test_slices_group_size_runs_several_slices_per_pod() -> None:
 
 
 def test_slices_shuffle_keeps_output_order_by_slice() -> None:
-    template = PythonOPTemplate(square, slices=Slices(input_parameter=["x"], output_parameter=["y"],
-                                                      shuffle=True, random_seed=7, group_size=2))
+    template = PythonOPTemplate(
+        square,
+        slices=Slices(
+            input_parameter=["x"], output_parameter=["y"], shuffle=True, random_seed=7, group_size=2
+        ),
+    )
     step = Step("shuffled", template, parameters={"x": [1, 2, 3, 4]}, with_param=argo_range(4))
     wf = Workflow("shuffle")
     wf.add(step)
@@ -226,7 +267,12 @@ def test_item_list_that_is_not_a_list() -> None:
         return {"items": "oops"}
 
     make = Step("make", PythonOPTemplate(not_a_list))
-    fan = Step("fan", PythonOPTemplate(square), parameters={"x": "{{item}}"}, with_param=make.outputs.parameters["items"])
+    fan = Step(
+        "fan",
+        PythonOPTemplate(square),
+        parameters={"x": "{{item}}"},
+        with_param=make.outputs.parameters["items"],
+    )
     wf = Workflow("not-a-list")
     wf.add(make)
     wf.add(fan)
@@ -243,7 +289,9 @@ def test_slices_over_unequal_lengths() -> None:
     def pair(a: int, b: int) -> {"c": int}:  # type: ignore[valid-type]
         return {"c": a + b}
 
-    template = PythonOPTemplate(pair, slices=Slices(sub_path=True, input_parameter=["a", "b"], output_parameter=["c"]))
+    template = PythonOPTemplate(
+        pair, slices=Slices(sub_path=True, input_parameter=["a", "b"], output_parameter=["c"])
+    )
     wf = Workflow("unequal")
     wf.add(Step("pair", template, parameters={"a": [1, 2, 3], "b": [1, 2]}))
     wf.submit()

@@ -59,8 +59,13 @@ class Slow(OP):
 
 
 def test_keys_templated_and_queried() -> None:
-    step = Step("fan", PythonOPTemplate(plus), parameters={"x": "{{item}}", "y": 1},
-                with_param=[0, 1, 2], key="fan-{{item}}")
+    step = Step(
+        "fan",
+        PythonOPTemplate(plus),
+        parameters={"x": "{{item}}", "y": 1},
+        with_param=[0, 1, 2],
+        key="fan-{{item}}",
+    )
     wf = Workflow("keys")
     wf.add(step)
     wf.submit()
@@ -86,8 +91,13 @@ def test_key_collision_and_invalid_rendered_key() -> None:
     wf.submit()
     [node] = wf.query_step(name="b")
     assert node.phase == "Error" and "key 'same' is already used" in node.message
-    bad = Step("c", PythonOPTemplate(plus), parameters={"x": "{{item}}", "y": 1}, with_param=["A_B"],
-               key="k-{{item}}")
+    bad = Step(
+        "c",
+        PythonOPTemplate(plus),
+        parameters={"x": "{{item}}", "y": 1},
+        with_param=["A_B"],
+        key="k-{{item}}",
+    )
     wf2 = Workflow("badkey")
     wf2.add(bad)
     wf2.submit()
@@ -100,8 +110,12 @@ def test_key_collision_and_invalid_rendered_key() -> None:
 def test_reuse_step_with_modified_output(tmp_path: Path) -> None:
     log = tmp_path / "runs.log"
     first = Step("first", PythonOPTemplate(count_runs), parameters={"x": 1, "log": str(log)}, key="first")
-    second = Step("second", PythonOPTemplate(plus), parameters={"x": first.outputs.parameters["z"], "y": 100},
-                  key="second")
+    second = Step(
+        "second",
+        PythonOPTemplate(plus),
+        parameters={"x": first.outputs.parameters["z"], "y": 100},
+        key="second",
+    )
     wf = Workflow("reuse")
     wf.add(first)
     wf.add(second)
@@ -111,8 +125,12 @@ def test_reuse_step_with_modified_output(tmp_path: Path) -> None:
     old.modify_output_parameter("z", 50)
 
     first2 = Step("first", PythonOPTemplate(count_runs), parameters={"x": 1, "log": str(log)}, key="first")
-    second2 = Step("second", PythonOPTemplate(plus), parameters={"x": first2.outputs.parameters["z"], "y": 100},
-                   key="second")
+    second2 = Step(
+        "second",
+        PythonOPTemplate(plus),
+        parameters={"x": first2.outputs.parameters["z"], "y": 100},
+        key="second",
+    )
     wf2 = Workflow("reuse")
     wf2.add(first2)
     wf2.add(second2)
@@ -200,7 +218,7 @@ def test_progress_is_live_in_events_and_queries() -> None:
         wf.submit()
     finally:
         unsubscribe()
-    assert ["1/4", "2/4", "3/4", "4/4"] == [p for p in dict.fromkeys(seen) if p and p.endswith("/4")]
+    assert [p for p in dict.fromkeys(seen) if p and p.endswith("/4")] == ["1/4", "2/4", "3/4", "4/4"]
     assert wf.query_step(name="slow")[0].progress == "4/4"
     assert wf.query().status.progress == "4/4"
 
@@ -228,8 +246,9 @@ def test_global_outputs() -> None:
     body = Steps("body")
     s = Step("s", PythonOPTemplate(plus), parameters={"x": 2, "y": 3})
     body.add(s)
-    body.outputs.parameters["total"] = OutputParameter(value_from_parameter=s.outputs.parameters["z"],
-                                                       global_name="grand-total")
+    body.outputs.parameters["total"] = OutputParameter(
+        value_from_parameter=s.outputs.parameters["z"], global_name="grand-total"
+    )
     wf = Workflow("globals")
     wf.add(Step("b", body))
     wf.submit()
@@ -241,6 +260,7 @@ def test_status_is_readable_from_another_process_while_running(tmp_path: Path) -
 
     config["detach"] = True
     try:
+
         @OP.function
         def nap(x: int) -> {"y": int}:  # type: ignore[valid-type]
             time.sleep(0.3)

@@ -24,9 +24,9 @@ def shell_template() -> ShellOPTemplate:
         # As in dflow, an uploaded file arrives as a directory that holds it (plus a catalog);
         # a file written by another script step arrives as the file itself.
         script="mkdir -p /tmp/out && tr a-z A-Z < /tmp/in.txt/in.txt > /tmp/out/loud.txt\n"
-               "echo {{inputs.parameters.msg}} > /tmp/msg.txt\n"
-               "printf 'two\\n\\n' > /tmp/blank.txt\n"
-               "pwd > cwd.txt\n",
+        "echo {{inputs.parameters.msg}} > /tmp/msg.txt\n"
+        "printf 'two\\n\\n' > /tmp/blank.txt\n"
+        "pwd > cwd.txt\n",
     )
     t.inputs.parameters = {"msg": InputParameter()}
     t.inputs.artifacts = {"src": InputArtifact(path="/tmp/in.txt")}
@@ -40,13 +40,18 @@ def shell_template() -> ShellOPTemplate:
 
 def test_shell_template_with_parameters_and_artifacts(tmp_path: Path) -> None:
     Path("in.txt").write_text("hello")
-    shout = Step("shout", shell_template(), parameters={"msg": "hi there"},
-                 artifacts={"src": upload_artifact("in.txt")})
+    shout = Step(
+        "shout",
+        shell_template(),
+        parameters={"msg": "hi there"},
+        artifacts={"src": upload_artifact("in.txt")},
+    )
     reader = PythonScriptOPTemplate(
-        name="reader", image="python:3.11",
+        name="reader",
+        image="python:3.11",
         script="import pathlib\n"
-               "text = pathlib.Path('/tmp/loud.txt').read_text()\n"
-               "pathlib.Path('/tmp/result.txt').write_text(text + '!')\n",
+        "text = pathlib.Path('/tmp/loud.txt').read_text()\n"
+        "pathlib.Path('/tmp/result.txt').write_text(text + '!')\n",
     )
     reader.inputs.artifacts = {"loud": InputArtifact(path="/tmp/loud.txt")}
     reader.outputs.parameters = {"result": OutputParameter(value_from_path="/tmp/result.txt")}

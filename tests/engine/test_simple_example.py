@@ -41,8 +41,12 @@ def test_simple_example_chain(op: object, tmp_path: Path) -> None:
     foo = upload_artifact("foo.txt")
     template = PythonOPTemplate(op, image="python:3.11")
     step0 = Step("step0", template, parameters={"msg": "HelloWorld!"}, artifacts={"foo": foo})
-    step1 = Step("step1", template, parameters={"msg": step0.outputs.parameters["msg"]},
-                 artifacts={"foo": step0.outputs.artifacts["bar"]})
+    step1 = Step(
+        "step1",
+        template,
+        parameters={"msg": step0.outputs.parameters["msg"]},
+        artifacts={"foo": step0.outputs.artifacts["bar"]},
+    )
     wf = Workflow(name="hello-world")
     wf.add(step0)
     wf.add(step1)
@@ -61,8 +65,14 @@ def test_simple_example_chain(op: object, tmp_path: Path) -> None:
 def test_relative_paths_land_in_the_step_workdir(tmp_path: Path) -> None:
     Path("foo.txt").write_text("x")
     wf = Workflow("relative")
-    wf.add(Step("s", PythonOPTemplate(SimpleExample), parameters={"msg": "m"},
-                artifacts={"foo": upload_artifact("foo.txt")}))
+    wf.add(
+        Step(
+            "s",
+            PythonOPTemplate(SimpleExample),
+            parameters={"msg": "m"},
+            artifacts={"foo": upload_artifact("foo.txt")},
+        )
+    )
     wf.submit()
     # bar.txt was written into the step's own workdir, never into the caller's directory.
     assert not (tmp_path / "bar.txt").exists()

@@ -1,5 +1,5 @@
 """Tests of OP: class OPs, @OP.exec_sign_check, progress, set_output and function OPs."""
-# ruff: noqa: F821, UP006, UP035, UP037 - dflow-style dict return annotations
+
 
 from __future__ import annotations
 

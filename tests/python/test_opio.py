@@ -1,5 +1,5 @@
 """Tests of OPIO, OPIOSign, Artifact, Parameter, BigParameter and NestedDict."""
-# ruff: noqa: UP006, UP013, UP014, UP035, UP045 - dflow code spells types with typing
+# ruff: noqa: UP013, UP014, UP045 - dflow code spells types with typing
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Tests of sign_from_function: signs from annotations, and the return converters."""
-# ruff: noqa: UP006, UP035, UP045 - dflow code spells types with typing
+# ruff: noqa: UP045 - dflow code spells types with typing
 
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ class TestOutputs:
             sign_from_return_type("f", {1: int})
 
     def test_unresolvable_return_annotation(self) -> None:
-        def f() -> Missing:  # type: ignore[name-defined]  # noqa: F821
+        def f() -> Missing:  # type: ignore[name-defined]
             pass
 
         with pytest.raises(OPSignatureError, match="annotation of the return value"):

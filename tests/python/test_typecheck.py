@@ -1,5 +1,5 @@
 """Tests of check_opio / check_keys / fill_defaults: dflow's rules and our messages."""
-# ruff: noqa: UP006, UP007, UP035, UP045 - dflow code spells types with typing
+# ruff: noqa: UP007, UP045 - dflow code spells types with typing
 
 from __future__ import annotations
 

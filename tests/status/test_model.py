@@ -31,7 +31,16 @@ def test_round_trip_of_real_argo_objects(path: Path) -> None:
         assert node.children == src.get("children", [])
         assert node.boundary_id == src.get("boundaryID")
         again = node.to_argo()
-        for key in ("id", "name", "displayName", "type", "phase", "templateName", "boundaryID", "message"):
+        for key in (
+            "id",
+            "name",
+            "displayName",
+            "type",
+            "phase",
+            "templateName",
+            "boundaryID",
+            "message",
+        ):
             assert again.get(key) == src.get(key), (nid, key)
         assert again.get("children", []) == src.get("children", [])
     back = WorkflowStatus.from_argo(status.to_argo())
@@ -45,12 +54,18 @@ def test_node_ids_follow_argo(path: Path) -> None:
     roots = [n["name"] for n in raw["status"]["nodes"].values() if n["id"] == n["name"]]
     name = roots[0] if roots else raw["metadata"]["name"]
     # Some fixtures were edited by hand (a renamed workflow); check the ids that carry its name.
-    new_format = [n for n in raw["status"]["nodes"].values()
-                  if n["id"].startswith(name + "-") and n["id"].rsplit("-", 1)[-1].isdigit()]
+    new_format = [
+        n
+        for n in raw["status"]["nodes"].values()
+        if n["id"].startswith(name + "-") and n["id"].rsplit("-", 1)[-1].isdigit()
+    ]
     for node in new_format:
         assert node["id"] == node_id(name, node["name"])
 
 
 def test_pod_name_v2() -> None:
-    assert pod_name("steps-4k5vn", "whalesay", "steps-4k5vn[0].hello1") == f"steps-4k5vn-whalesay-{fnv32a('steps-4k5vn[0].hello1')}"
+    assert (
+        pod_name("steps-4k5vn", "whalesay", "steps-4k5vn[0].hello1")
+        == f"steps-4k5vn-whalesay-{fnv32a('steps-4k5vn[0].hello1')}"
+    )
     assert pod_name("wf", "t", "wf") == "wf"

@@ -87,10 +87,10 @@ def test_get_slices() -> None:
     [
         (Path, "single", Path),
         (str, "single", str),
-        (typing.List[Path], "list", Path),  # noqa: UP006 - dflow's spelling
+        (typing.List[Path], "list", Path),
         (list[str], "list", str),
-        (typing.Set[str], "set", str),  # noqa: UP006
-        (typing.Dict[str, Path], "dict", Path),  # noqa: UP006
+        (typing.Set[str], "set", str),
+        (typing.Dict[str, Path], "dict", Path),
         (NestedDictPath, "dict", Path),
         (NestedDictStr, "dict", str),
         (None, "any", Path),
