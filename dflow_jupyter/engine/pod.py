@@ -94,11 +94,10 @@ def argo_artifacts(values: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _write_text_files(directory: Path, values: dict[str, Any]) -> None:
-    if not values:
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, value in values.items():
-        (directory / name).write_text(to_argo_string(value))
+    """dflow's ``inputs|outputs/parameters/<name>`` files (written in the background)."""
+    from dflow_jupyter.engine.writer import writer
+
+    writer.write_many(directory, {name: to_argo_string(value) for name, value in values.items()})
 
 
 # -- Python OPs ----------------------------------------------------------------------------------

@@ -206,7 +206,6 @@ class PoolPythonJob:
             return
         self._inputs = [op_in for op_in, _ in prepared]
         self._fingerprints = [p for _, prints in prepared for p in prints]
-        (spec.step_dir / "workdir").mkdir(parents=True, exist_ok=True)
         self.pool.submit(self)
 
     def assigned(self, worker: _Worker) -> None:

@@ -64,6 +64,30 @@ class _Tee(io.TextIOBase):
         return "utf-8"
 
 
+class _LazyLog:
+    """The step's log file, created on the first write (most OPs print nothing)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._handle: TextIO | None = None
+
+    def write(self, text: str) -> int:
+        if self._handle is None:
+            self._handle = open(self._path, "a", encoding="utf-8")  # noqa: SIM115
+        return self._handle.write(text)
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+
+    def __enter__(self) -> _LazyLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
 @contextlib.contextmanager
 def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
     out, err = sys.stdout, sys.stderr
@@ -137,8 +161,9 @@ def run_op(
     from dflow_jupyter.python.errors import FatalError, TransientError
     from dflow_jupyter.python.opio import OPIO
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a", encoding="utf-8") as log, captured_output(log, echo):
+    if not workdir.is_dir():  # the recorder normally made it with the step directory
+        workdir.mkdir(parents=True, exist_ok=True)
+    with _LazyLog(log_path) as log, captured_output(log, echo):  # type: ignore[arg-type]
         try:
             with working_directory(workdir), deadline(timeout):
                 if check is not None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.status.events import EventBus, events
+from dflow_jupyter.engine.writer import writer
 from dflow_jupyter.status.model import Node, WorkflowStatus, node_id
 
 SNAPSHOT_INTERVAL = 0.25
@@ -144,19 +145,26 @@ class Recorder:
             short = _UNSAFE.sub("-", node.display_name).strip("-")[:80]
             base = f"{short}-{node.id.rsplit('-', 1)[-1]}"
         path = self.directory / base
-        path.mkdir(parents=True, exist_ok=True)
+        # Exactly two mkdir calls (the step and its working directory): mkdir is slow on some disks.
+        try:
+            os.mkdir(path)
+            os.mkdir(path / "workdir")
+        except FileExistsError:  # a restarted run revisits its step
+            (path / "workdir").mkdir(parents=True, exist_ok=True)
         node.step_dir = base
-        (path / "type").write_text(node.type)
-        (path / "phase").write_text(node.phase)
+        writer.write_many(path, {"type": node.type, "phase": node.phase})
         return path
 
     def _write_step_record(self, node: Node) -> None:
         path = self.directory / str(node.step_dir)
+        # The commit record, written before the run moves on; the rest mirrors it.
         write_atomic(path / "node.json", json.dumps(node.to_argo()))
-        write_atomic(path / "phase", node.phase)
+        writer.write(path / "phase", node.phase)
 
     # -- workflow -----------------------------------------------------------------------------
     def set_phase(self, phase: str, message: str | None = None) -> None:
+        if phase in ("Succeeded", "Failed", "Error"):
+            writer.flush()
         with self._lock:
             self.status.phase = phase
             if message is not None:

@@ -221,6 +221,7 @@ def run_workflow(
 
     entry = workflow.entrypoint
     validate(entry)
+    entry_params = _entry_parameters(entry, workflow)
     registry.remember(entry)
     directory = workflow_root() / workflow_id
     previous = None
@@ -254,17 +255,7 @@ def run_workflow(
     status.started_at = status.started_at or time.time()
     try:
         result: StepResult = scheduler.run(
-            invoke_template(
-                ctx,
-                entry,
-                workflow_id,
-                workflow_id,
-                None,
-                None,
-                {k: v for k, v in (workflow.parameters or {}).items()},
-                {},
-                limits,
-            )
+            invoke_template(ctx, entry, workflow_id, workflow_id, None, None, entry_params, {}, limits)
         )
         _settle_globals(ctx, status)
         if result.phase == "Succeeded":
@@ -290,6 +281,23 @@ def run_workflow(
         scheduler.close()
         workflow._last_exception = ctx.last_exception
     return status
+
+
+def _entry_parameters(entry: Any, workflow: Any) -> dict[str, Any]:
+    """The entrypoint's inputs: workflow parameters of the same name, else declared defaults."""
+    given = dict(workflow.parameters or {})
+    params = {}
+    for name, decl in entry.inputs.parameters.items():
+        if name in given:
+            params[name] = given[name]
+        elif decl.has_value:
+            params[name] = decl.value
+        else:
+            raise StepRuntimeError(
+                f"workflow {workflow.name!r}: the entrypoint {entry.name!r} needs input parameter "
+                f"{name!r}; give it a default or pass Workflow(parameters={{{name!r}: ...}})"
+            )
+    return params
 
 
 def _abandon(recorder: Recorder, reason: str) -> None:

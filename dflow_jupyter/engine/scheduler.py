@@ -84,6 +84,8 @@ class Handle:
     result: Any = None
     error: BaseException | None = None
     waiters: list[Any] = field(default_factory=list)
+    #: The handles of the ``WaitAny`` this coroutine is blocked in, if any.
+    waiting_on: list[Handle] | None = None
 
 
 class Terminated(Exception):
@@ -174,9 +176,10 @@ class Scheduler:
             elif not request.handles:
                 self.ready.append((handle, None, None))
             else:
-                waiter = ("any", handle, request.handles)
-                for child in request.handles:
-                    child.waiters.append(waiter)
+                group = request.handles
+                handle.waiting_on = group
+                for child in group:
+                    child.waiters.append(("any", handle, group))
         elif isinstance(request, WaitAll):
             pending = [h for h in request.handles if not h.done]
             if not pending:
@@ -232,9 +235,10 @@ class Scheduler:
         handle.done, handle.result, handle.error = True, result, error
         for kind, parent, group in handle.waiters:
             if kind == "any":
-                if getattr(parent, "_woken", None) is group:
+                # Only the group the parent waits on now: older groups' waiters are stale.
+                if parent.waiting_on is not group:
                     continue
-                parent._woken = group  # type: ignore[attr-defined]
+                parent.waiting_on = None
                 self.ready.append((parent, handle, None))
             elif all(h.done for h in group):
                 self.ready.append((parent, [h.result for h in group], None))
