@@ -17,18 +17,18 @@ def build() -> Any:
     from dflow_jupyter.python import OP, Artifact, PythonOPTemplate, Slices
 
     @OP.function
-    def make_lattices(start: float, stop: float, count: int) -> {"lattices": list}:  # type: ignore[valid-type]
+    def make_lattices(start: float, stop: float, count: int) -> {"lattices": list}:  # type: ignore[valid-type,misc]
         step = (stop - start) / (count - 1)
         return {"lattices": [round(start + i * step, 4) for i in range(count)]}
 
     @OP.function
-    def energy(lattice: float) -> {"energy": float}:  # type: ignore[valid-type]
+    def energy(lattice: float) -> {"energy": float}:  # type: ignore[valid-type,misc]
         # A Lennard-Jones-like toy model with its minimum near a = 3.9.
         r = lattice / 3.9
         return {"energy": round(4.0 * ((1 / r) ** 12 - (1 / r) ** 6), 6)}
 
     @OP.function
-    def pick_minimum(lattices: list, energies: list) -> {"best": float, "report": Artifact(Path)}:  # type: ignore[valid-type]
+    def pick_minimum(lattices: list, energies: list) -> {"best": float, "report": Artifact(Path)}:  # type: ignore[valid-type,misc]
         best = min(range(len(lattices)), key=lambda i: energies[i])
         report = Path("report.txt")
         lines = [f"{a:8.4f}  {e:12.6f}" for a, e in zip(lattices, energies, strict=True)]

@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dflow_jupyter.status.events import EventBus, events
 from dflow_jupyter.engine.writer import writer
+from dflow_jupyter.status.events import EventBus, events
 from dflow_jupyter.status.model import Node, WorkflowStatus, node_id
 
 SNAPSHOT_INTERVAL = 0.25
