@@ -432,7 +432,7 @@ def _run_pod(
     runs: list[dict[str, Any]] | None,
     limits: tuple[Semaphore, ...],
 ) -> Co:
-    template = step.template
+    template = ctx.rendered_template(step)
     strategy = getattr(template, "retry_strategy", None)
     retry_node = None
     if strategy is not None:

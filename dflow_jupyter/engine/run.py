@@ -57,6 +57,8 @@ class RunContext:
         self.last_exception: BaseException | None = None
         self.global_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self._pool: Any = None
+        self.context: Any = None
+        self._rendered: dict[tuple[int, int], Any] = {}
 
     # -- keys, reuse and restart --------------------------------------------------------------
     def claim_key(self, key: str, node_name: str, step: Any) -> None:
@@ -96,6 +98,21 @@ class RunContext:
 
     def leave_recursion(self) -> None:
         self.depth -= 1
+
+    # -- templates ----------------------------------------------------------------------------
+    def rendered_template(self, step: Any) -> Any:
+        """The template a leaf step runs: rewritten by its ``executor`` and the workflow ``context``."""
+        template = step.template
+        key = (id(step), id(template))
+        cached = self._rendered.get(key)
+        if cached is not None:
+            return cached
+        if step.executor is not None:
+            template = step.executor.render(template)
+        if self.context is not None:
+            template = self.context.render(template)
+        self._rendered[key] = template
+        return template
 
     # -- outputs ------------------------------------------------------------------------------
     def publish_globals(self, template: Any, params: dict[str, Any], arts: dict[str, Any]) -> None:
@@ -247,6 +264,7 @@ def run_workflow(
     ctx = RunContext(
         workflow_id, recorder, store, scheduler, reuse, previous, dict(workflow.parameters or {})
     )
+    ctx.context = workflow.context
     if isolation is not None:
         ctx.isolation = isolation
     limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()

@@ -16,8 +16,6 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, is_typeddict
 
-from typeguard import CollectionCheckStrategy, ForwardRefPolicy, TypeCheckError, check_type
-
 from dflow_jupyter.python.errors import short_repr, type_name
 from dflow_jupyter.python.opio import Artifact, BigParameter, NestedDictBase, Parameter
 
@@ -94,6 +92,9 @@ def _union_checker(options: list[Checker], name: str) -> Checker:
 
 
 def _typeguard_checker(tp: Any) -> Checker:
+    # Imported here: typeguard costs ~60 ms to import, and most signs never need it.
+    from typeguard import CollectionCheckStrategy, ForwardRefPolicy, TypeCheckError, check_type
+
     def check(value: Any) -> Mismatch | None:
         try:
             check_type(

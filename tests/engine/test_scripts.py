@@ -95,3 +95,29 @@ def test_missing_output_file_is_an_error() -> None:
     assert wf.query_step(name="withdefault")[0].outputs.parameters["x"].value == "fallback"
     [node] = wf.query_step(name="nofile")
     assert node.phase == "Error" and "/tmp/none.txt" in node.message
+
+
+def test_executor_and_context_rewrite_templates() -> None:
+    import copy
+
+    from dflow_jupyter import Context, Executor
+
+    class Loud(Executor):
+        def render(self, template):  # type: ignore[no-untyped-def]
+            new = copy.copy(template)
+            new.script = template.script.replace("hello", "HELLO")
+            return new
+
+    class Tagged(Context):
+        def render(self, template):  # type: ignore[no-untyped-def]
+            new = copy.copy(template)
+            new.envs = {**template.envs, "TAG": "ctx"}
+            return new
+
+    t = ShellOPTemplate(name="greet", image="alpine", script='echo "hello $TAG" > /tmp/out.txt')
+    t.outputs.parameters = {"out": OutputParameter(value_from_path="/tmp/out.txt")}
+    wf = Workflow("executors", context=Tagged())
+    wf.add([Step("plain", t), Step("loud", t, executor=Loud())])
+    wf.submit()
+    assert wf.query_step(name="plain")[0].outputs.parameters["out"].value == "hello ctx"
+    assert wf.query_step(name="loud")[0].outputs.parameters["out"].value == "HELLO ctx"
