@@ -230,5 +230,6 @@ def aggregate(step: Any, children: list[StepResult], store: Any, dest: Any) -> S
             else:
                 items.append(art)
         create_dir = bool(slices and slices.create_dir)
-        arts[name] = stack_artifacts(items, dest / name, create_dir) if items else None
+        # An empty fan-out still yields an (empty) list artifact, as dflow's merged key does.
+        arts[name] = stack_artifacts(items, dest / name, create_dir)
     return StepResult("Succeeded", parameters=params, artifacts=arts)

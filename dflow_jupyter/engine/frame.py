@@ -177,8 +177,7 @@ class _Scope(Mapping[str, Any]):
             return _ResultsView(frame.results, self._objects)
         if key == "workflow":
             given = getattr(frame, "workflow_parameters", None) or {}
-            return {"name": frame.workflow,
-                    "parameters": {k: to_argo_string(v) for k, v in given.items()}}
+            return {"name": frame.workflow, "parameters": {k: to_argo_string(v) for k, v in given.items()}}
         if key == "item" and self._item is not NO_ITEM:
             from dflow_jupyter.expr import item_scope_value
 

@@ -24,13 +24,14 @@ class Task(Step):
         dependencies: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(name, template, **kwargs)
+        # Set first: joining an open ``with`` block happens inside Step.__init__.
         self.dependencies: list[Any] = list(dependencies or [])
         for dep in self.dependencies:
             if not isinstance(dep, (Task, str)):
                 raise WorkflowDefinitionError(
                     f"task {name!r}: dependencies must be Task objects or task names, got {dep!r}"
                 )
+        super().__init__(name, template, **kwargs)
 
 
 class DAG(OPTemplate):
@@ -62,6 +63,8 @@ class DAG(OPTemplate):
                     f"DAG {self.name!r}: add() takes Task objects, got {type(item).__name__} "
                     f"({item!r}); use Task(...) instead of Step(...) inside a DAG"
                 )
+            if any(existing is item for existing in self.tasks):
+                continue  # already joined (a task made inside ``with`` adds itself)
             if any(existing.name == item.name for existing in self.tasks):
                 raise WorkflowDefinitionError(f"DAG {self.name!r}: duplicate task name {item.name!r}")
             if item.parallelism is not None:
@@ -79,9 +82,8 @@ class DAG(OPTemplate):
         artifacts: Mapping[str, Any],
         task_kwargs: Mapping[str, Any],
     ) -> Task:
-        task = Task(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
-        self.add(task)
-        return task
+        # The new task adds itself to this open block.
+        return Task(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
 
     def __enter__(self) -> DAG:
         _context.push(self)

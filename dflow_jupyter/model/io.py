@@ -331,6 +331,15 @@ class OutputArtifact(_IOBase):
         self.optional = optional
         self._sub_path: str | None = None
 
+    def pvc(
+        self, size: str = "1Gi", storage_class: str | None = None, access_modes: list[str] | None = None
+    ) -> OutputArtifact:
+        """dflow's PVC-backed artifact (streamed between running steps): Kubernetes only."""
+        raise NotImplementedError(
+            f"output artifact {self.name!r}: PVC-backed artifacts need a Kubernetes cluster; the debug "
+            "backend passes artifacts when the producing step has finished: drop .pvc()"
+        )
+
     def sub_path(self, path: str) -> OutputArtifact:
         clone = copy.copy(self)
         clone._sub_path = path if self._sub_path is None else f"{self._sub_path}/{path}"

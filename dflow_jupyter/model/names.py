@@ -43,7 +43,8 @@ def check_workflow_name(name: object, what: str = "workflow name") -> str:
 
 
 def check_template_name(name: object) -> str:
-    return check_workflow_name(name, "OP template name")
+    """Argo's rule for template names (as for steps: ``Hello`` is fine, ``a_b`` is not)."""
+    return check_step_name(name, "OP template name")
 
 
 def check_step_name(name: object, what: str = "step name") -> str:

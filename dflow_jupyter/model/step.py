@@ -81,6 +81,12 @@ class Step:
         self.set_parameters(parameters or {})
         self.set_artifacts(artifacts or {})
         self._check_required()
+        # As in dflow, a step made inside ``with Workflow(...)`` (or Steps/DAG) joins it.
+        from dflow_jupyter import _context
+
+        container = _context.active()
+        if container is not None:
+            container.add(self)
 
     # -- wiring -------------------------------------------------------------------------------
     @property

@@ -36,6 +36,11 @@ class Steps(OPTemplate):
     def add(self, step: Step | Sequence[Step]) -> None:
         """Append a step, or a list of steps that run in parallel."""
         group: list[Step] = list(step) if isinstance(step, (list, tuple)) else [step]  # type: ignore[list-item]
+        present = {id(s) for g in self.steps for s in g}
+        # A step made inside ``with`` has added itself already.
+        group = [item for item in group if id(item) not in present]
+        if not group:
+            return
         for item in group:
             if not isinstance(item, Step):
                 raise TypeError(
@@ -61,9 +66,8 @@ class Steps(OPTemplate):
         artifacts: Mapping[str, Any],
         task_kwargs: Mapping[str, Any],
     ) -> Step:
-        step = Step(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
-        self.add(step)
-        return step
+        # The new step adds itself to this open block.
+        return Step(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
 
     def __enter__(self) -> Steps:
         _context.push(self)

@@ -96,13 +96,9 @@ class Workflow:
         artifacts: Mapping[str, Any],
         task_kwargs: Mapping[str, Any],
     ) -> Any:
-        if isinstance(self.entrypoint, Steps):
-            step = Step(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
-            self.entrypoint.add(step)
-            return step
-        task = Task(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
-        self.add(task)
-        return task
+        # The new step or task adds itself to this open workflow (see Step.__init__).
+        kind = Step if isinstance(self.entrypoint, Steps) else Task
+        return kind(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
 
     def __enter__(self) -> Workflow:
         _context.push(self)

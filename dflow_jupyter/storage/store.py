@@ -181,14 +181,13 @@ class LocalStore:
         what = f"input artifact '{name or os.path.basename(dest_s)}'"
         kind = sign_kind(sign_type)
         linker = Linker(self.method, protect=True)
-        po = stage(
-            artifact, dest_s, linker, what=what, store_root=str(self.root), with_catalog=False
-        )
+        po = stage(artifact, dest_s, linker, what=what, store_root=str(self.root), with_catalog=False)
+        if po == [] and kind.kind in ("list", "set") and _has_empty_catalog(artifact):
+            # An empty stacked list (a fan-out over no items) is an empty list, as in dflow.
+            return ([] if kind.kind == "list" else set()), linker.fingerprints
         return convert_for_sign(po, dest_s, kind, what=what), linker.fingerprints
 
-    def stage_at(
-        self, artifact: Any, path: Path, *, unwrap_single_file: bool = False
-    ) -> Fingerprints:
+    def stage_at(self, artifact: Any, path: Path, *, unwrap_single_file: bool = False) -> Fingerprints:
         """Place ``artifact`` at exactly ``path`` (a shell template's ``InputArtifact(path=...)``).
 
         A directory artifact becomes the directory ``path`` (catalog included, so that a script
@@ -233,3 +232,14 @@ class LocalStore:
                 linker.place(src, os.path.join(tmp, base))
                 write_catalog(tmp, [{"dflow_list_item": base, "order": 0}], single_file=True)
         return S3Artifact(key=dest_s, local_path=dest_s)
+
+
+def _has_empty_catalog(artifact: Any) -> bool:
+    """Whether ``artifact`` is a whole store directory whose catalog lists nothing."""
+    from dflow_jupyter.storage.catalog import read_catalog
+
+    root = getattr(artifact, "local_path", None) or getattr(artifact, "key", None)
+    if not isinstance(root, str) or getattr(artifact, "slice", None) is not None:
+        return False
+    catalog = read_catalog(root)
+    return catalog.present and not catalog.items
