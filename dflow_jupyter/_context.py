@@ -14,6 +14,8 @@ from typing import Any, Protocol
 class Container(Protocol):
     """What a ``with`` block must offer: something steps or tasks can be added to."""
 
+    def add(self, step: Any) -> None: ...
+
     def _add_call(
         self,
         name: str,
