@@ -202,12 +202,16 @@ class OP(ABC):
 
     @classmethod
     def superfunction(cls, func: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
-        """Not supported yet (dflow turns the function body into a DAG template)."""
-        raise NotImplementedError(
-            "OP.superfunction is not supported by dflow_jupyter yet; build the sub-workflow "
-            "explicitly instead: `with DAG(name=...) as dag:` declare dag.inputs/dag.outputs and "
-            "call function OPs inside it, then use the DAG as a template (Task(template=dag))"
-        )
+        """Turn a function that calls function OPs into a DAG template (as dflow does).
+
+        Its parameters become the DAG's inputs and its returned references the DAG's outputs;
+        calling the result inside ``with Workflow(...)`` adds the DAG as one task.
+        """
+        from dflow_jupyter.python.superfunction import superfunction
+
+        if func is None:
+            return lambda f: superfunction(f, **kwargs)
+        return superfunction(func, **kwargs)
 
 
 def is_sign_checked(op: Any) -> bool:

@@ -140,3 +140,20 @@ def test_with_workflow_context_and_function_calls() -> None:
 
 def test_function_op_runs_directly_outside_a_workflow() -> None:
     assert add(a=2, b=3) == {"sum": 5}
+
+
+def test_superfunction_builds_a_reusable_dag() -> None:
+    @OP.superfunction
+    def add_three(a: int, b: int, c: int) -> {"total": int}:  # type: ignore[valid-type]
+        first = add(a=a, b=b)
+        second = add(a=first["sum"], b=c)
+        return {"total": second["sum"]}
+
+    with Workflow("super") as wf:
+        out = add_three(a=1, b=2, c=3)
+        add(a=out["total"], b=10)
+    assert wf.query_status() == "Succeeded"
+    sums = sorted(s.outputs.parameters["sum"].value for s in wf.query_step(type="Pod"))
+    assert sums == [3, 6, 16]
+    [dag_node] = [s for s in wf.query_step(type="DAG") if s.displayName.startswith("add-three")]
+    assert dag_node.outputs.parameters["total"].value == 6
