@@ -136,6 +136,18 @@ def set_s3_config(**kwargs: Any) -> None:
     _update(s3_config, _S3_SCHEMA, "set_s3_config", kwargs)
 
 
+def config_keys() -> list[str]:
+    """The keys ``config`` knows (dflow's plus ours)."""
+    return sorted(_CONFIG_SCHEMA)
+
+
+def convert_config_value(key: str, text: str) -> Any:
+    """``text`` converted as ``key``'s ``DFLOW_*`` environment variable would be."""
+    if key not in _CONFIG_SCHEMA:
+        raise KeyError(f"unknown config key {key!r}; known keys are {', '.join(sorted(_CONFIG_SCHEMA))}")
+    return _CONFIG_SCHEMA[key][1](text)
+
+
 def is_debug_mode() -> bool:
     """True when workflows run on the in-process debug backend."""
     return str(config["mode"]).lower() == "debug"

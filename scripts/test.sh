@@ -8,5 +8,7 @@ echo "== types"
 mypy dflow_jupyter
 echo "== tests"
 python -m pytest -q -p no:cacheprovider "$@"
+echo "== notebooks (nbval)"
+python -m pytest -q -p no:cacheprovider --nbval notebooks/
 
 

@@ -469,7 +469,9 @@ def _run_pod(
                 parent=parent,
                 key=key,
             )
-        node.inputs = _argo_inputs(params, arts, template, key)
+        # A one-slice item records the slice it got, so it can be replayed on its own.
+        recorded = {**params, **runs[0]["parameters"]} if runs and len(runs) == 1 else params
+        node.inputs = _argo_inputs(recorded, arts, template, key)
         for semaphore in limits:
             yield Acquire(semaphore)
         try:

@@ -103,6 +103,7 @@ def _write_text_files(directory: Path, values: dict[str, Any]) -> None:
 # -- Python OPs ----------------------------------------------------------------------------------
 def prepare_python_inputs(spec: PodSpec) -> list[tuple[dict[str, Any], list[Any]]]:
     """Coerce parameters and stage artifacts; one ``(op_in, fingerprints)`` per slice."""
+    _write_text_files(spec.step_dir / "inputs" / "parameters", spec.parameters)
     template = spec.template
     input_sign = template.input_sign
     runs = spec.slices if spec.slices is not None else [{}]

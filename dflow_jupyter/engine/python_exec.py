@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+_SIGN_CHECK_FILE = str(Path(__file__).resolve().parents[1] / "python" / "op.py")
 TIMEOUT_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
 
@@ -192,6 +193,15 @@ def run_op(
         except Exception as exc:
             traceback.print_exc()
             return _failed(op, 1, exc)
+
+
+def _print_traceback(exc: BaseException) -> None:
+    """The OP's traceback without the engine's own frames (run_op and the sign-check wrapper)."""
+    tb = exc.__traceback__
+    engine_files = (__file__, _SIGN_CHECK_FILE)
+    while tb is not None and tb.tb_frame.f_code.co_filename in engine_files:
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
 
 
 def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:

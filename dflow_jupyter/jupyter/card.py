@@ -97,9 +97,7 @@ class OPCard:
         rows = [f"<tr><th>image</th><td>{esc(self._image_text())}</td></tr>"]
         for label, ports in (("inputs", self.inputs), ("outputs", self.outputs)):
             cells = (
-                "<br>".join(
-                    f"<code>{esc(p.name)}</code>: {esc(p.type)}{esc(p.note)}" for p in ports
-                )
+                "<br>".join(f"<code>{esc(p.name)}</code>: {esc(p.type)}{esc(p.note)}" for p in ports)
                 or "(none)"
             )
             rows.append(f"<tr><th>{label}</th><td>{cells}</td></tr>")
@@ -107,9 +105,7 @@ class OPCard:
             rows.append(f"<tr><th>{esc(key)}</th><td>{esc(value)}</td></tr>")
         if self.unresolved:
             names = ", ".join(f"<code>{esc(n)}</code>" for n in self.unresolved)
-            rows.append(
-                f'<tr><th>warning</th><td style="color:#b45309">not shipped: {names}</td></tr>'
-            )
+            rows.append(f'<tr><th>warning</th><td style="color:#b45309">not shipped: {names}</td></tr>')
         return (
             '<table class="dflow-op-card" style="border-collapse:collapse;text-align:left">'
             f'<caption style="text-align:left;font-weight:bold">{esc(self.kind)} '

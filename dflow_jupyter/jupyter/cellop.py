@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import keyword
 import warnings
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -18,78 +17,17 @@ from typing import Any
 from dflow_jupyter.jupyter.card import OPCard
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.jupyter.freenames import describe_names, free_names, resolve
+from dflow_jupyter.jupyter.options import OpOptions, check_identifier
 from dflow_jupyter.jupyter.source import CellSource
 
 __all__ = ["DefinedOP", "OpOptions", "UnresolvedNamesWarning", "define_op"]
+
 
 _MAGIC = "%%dflow_op"
 
 
 class UnresolvedNamesWarning(UserWarning):
     """A ``%%dflow_op`` cell uses names that its shipped source will not provide."""
-
-
-def check_identifier(value: str, option: str, purpose: str) -> str:
-    """``value`` if it is a usable Python variable name, else a ``CommandError``."""
-    if not value.isidentifier() or keyword.iskeyword(value):
-        suggestion = "".join(c if c.isalnum() or c == "_" else "_" for c in value) or "name"
-        if suggestion[0].isdigit() or keyword.iskeyword(suggestion):
-            suggestion = "_" + suggestion
-        raise CommandError(
-            f"{option} must be a Python identifier ({purpose}), got {value!r}; "
-            f"try {option} {suggestion}"
-        )
-    return value
-
-
-@dataclass
-class OpOptions:
-    """The options of ``%%dflow_op`` (see ``%%dflow_op?``)."""
-
-    image: str | None = None
-    name: str | None = None
-    python_packages: list[str] | None = None
-    retries: int | None = None
-    timeout: str | float | None = None
-    template: str | None = None
-
-    def template_kwargs(self) -> dict[str, Any]:
-        """``PythonOPTemplate`` keyword arguments (``--retries N`` is ``retry_on_transient_error``).
-
-        ``--retries N`` retries a failed step up to N times when its OP raised
-        ``TransientError`` or any other ordinary exception (exit code 1), never after a
-        ``FatalError`` (exit code 2): dflow's ``retry_on_transient_error``.
-        """
-        from dflow_jupyter.model.templates import parse_timeout
-
-        kwargs: dict[str, Any] = {}
-        if self.image is not None:
-            kwargs["image"] = self.image
-        if self.python_packages:
-            kwargs["python_packages"] = list(self.python_packages)
-        if self.retries is not None:
-            if self.retries < 0:
-                raise CommandError(f"{_MAGIC}: --retries must be 0 or more, got {self.retries}")
-            kwargs["retry_on_transient_error"] = self.retries
-        if self.timeout is not None:
-            try:
-                kwargs["timeout"] = parse_timeout(self.timeout, f"{_MAGIC} --timeout")
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
-        return kwargs
-
-    def settings(self) -> dict[str, str]:
-        """What the card shows besides the image."""
-        shown: dict[str, str] = {}
-        if self.python_packages:
-            shown["packages"] = ", ".join(self.python_packages)
-        if self.retries is not None:
-            shown["retries"] = f"{self.retries} (on TransientError or any exception but FatalError)"
-        if self.timeout is not None:
-            shown["timeout"] = f"{self.template_kwargs()['timeout']:g} s"
-        if self.template:
-            shown["template"] = self.template
-        return shown
 
 
 @dataclass
@@ -124,9 +62,7 @@ class _Candidate:
 def _has_annotations(node: ast.FunctionDef) -> bool:
     args = node.args
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return node.returns is not None or any(
-        a is not None and a.annotation is not None for a in every
-    )
+    return node.returns is not None or any(a is not None and a.annotation is not None for a in every)
 
 
 def _find_candidates(tree: ast.Module, namespace: MutableMapping[str, Any]) -> list[_Candidate]:
@@ -223,9 +159,7 @@ def warn_unresolved(
             "notebook but not by this cell or an import"
         )
     if dead:
-        parts.append(
-            f"{describe_names(dead)} {'is' if len(dead) == 1 else 'are'} not defined at all"
-        )
+        parts.append(f"{describe_names(dead)} {'is' if len(dead) == 1 else 'are'} not defined at all")
     message = (
         f"OP {op_name!r} uses names its shipped source will not have: {'; '.join(parts)}. "
         "It runs here, but fails with NameError where it runs outside this notebook: define "
@@ -233,9 +167,7 @@ def warn_unresolved(
     )
     # warn_explicit with a fresh registry shows the warning on every run of the cell, pointing at
     # the first use in the cell rather than at this module.
-    warnings.warn_explicit(
-        message, UnresolvedNamesWarning, filename, min(unresolved.values()), registry={}
-    )
+    warnings.warn_explicit(message, UnresolvedNamesWarning, filename, min(unresolved.values()), registry={})
 
 
 def define_op(

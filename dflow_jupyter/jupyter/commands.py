@@ -18,7 +18,6 @@ are printed as text and ``replay`` needs ``--op module:Name``, as no notebook de
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 import time
 import traceback
@@ -116,68 +115,17 @@ def _say(text: str) -> None:
 
 
 def _config(args: argparse.Namespace, session: Session) -> None:
-    from dflow_jupyter.config import _CONFIG_SCHEMA, config
+    from dflow_jupyter.jupyter.settings import config_command
 
-    if not args.assignments:
-        for key in sorted(config):
-            _say(f"{key} = {config[key]!r}")
-        return
-    if not session.notebook:
-        examples = " ".join(
-            f"DFLOW_{a.split('=', 1)[0].upper()}={a.split('=', 1)[-1]}" for a in args.assignments
-        )
-        raise CommandError(
-            f"{session.prog} config: a setting made here would end with this "
-            f"command; set environment variables instead: {examples}"
-        )
-    updates: dict[str, Any] = {}
-    for text in args.assignments:
-        key, sep, raw = text.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise CommandError(
-                f"{session.prog} config: {text!r} is not KEY=VALUE; write e.g. "
-                f"{session.prog} config debug_workdir=runs"
-            )
-        if key not in _CONFIG_SCHEMA:
-            close = difflib.get_close_matches(key, list(_CONFIG_SCHEMA), n=1)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else f"known keys: {', '.join(sorted(_CONFIG_SCHEMA))}"
-            )
-            raise CommandError(f"{session.prog} config: unknown key {key!r}; {hint}")
-        try:
-            updates[key] = _CONFIG_SCHEMA[key][1](raw)
-        except (TypeError, ValueError) as exc:
-            raise CommandError(f"{session.prog} config: {key}={raw!r}: {exc}") from None
-        if key == "mode":
-            _check_mode(str(updates[key]), session)
-    config.update(updates)
-    for key, value in updates.items():
-        _say(f"{key} = {value!r}")
-
-
-def _check_mode(mode: str, session: Session) -> None:
-    from dflow_jupyter.jupyter.workflow_cell import check_backend
-
-    check_backend(mode, f"{session.prog} mode {mode}")
+    for line in config_command(args.assignments, session.prog, session.notebook):
+        _say(line)
 
 
 def _mode(args: argparse.Namespace, session: Session) -> None:
-    from dflow_jupyter.config import config
+    from dflow_jupyter.jupyter.settings import mode_command
 
-    if args.mode is None:
-        _say(f"mode = {config['mode']!r}")
-        return
-    _check_mode(args.mode, session)
-    if not session.notebook:
-        raise CommandError(
-            f"{session.prog} mode: a setting made here would end with this "
-            f"command; set the environment variable DFLOW_MODE={args.mode}"
-        )
-    config["mode"] = args.mode.lower()
-    _say(f"mode = {config['mode']!r}")
+    for line in mode_command(args.mode, session.prog, session.notebook):
+        _say(line)
 
 
 def _list(args: argparse.Namespace, session: Session) -> Any:

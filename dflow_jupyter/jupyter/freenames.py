@@ -116,9 +116,7 @@ def _cell_magic_body(stmt: ast.stmt) -> str | None:
     if not (isinstance(func, ast.Attribute) and func.attr == "run_cell_magic"):
         return None
     args = call.args
-    if len(args) != 3 or not all(
-        isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args
-    ):
+    if len(args) != 3 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
         return None
     name, body = args[0].value, args[2].value  # type: ignore[attr-defined]
     return body if name in _PYTHON_CELL_MAGICS else None
@@ -135,9 +133,7 @@ def _imports_of(source: str, cell_index: int) -> Iterator[ImportSource]:
         if body is not None:
             for found in _imports_of(body, cell_index):
                 position += 1
-                yield ImportSource(
-                    found.name, found.statement, (cell_index, position), found.module
-                )
+                yield ImportSource(found.name, found.statement, (cell_index, position), found.module)
             continue
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -149,9 +145,7 @@ def _imports_of(source: str, cell_index: int) -> Iterator[ImportSource]:
             module = "." * stmt.level + (stmt.module or "")
             for alias in stmt.names:
                 position += 1
-                text = ast.unparse(
-                    ast.ImportFrom(module=stmt.module, names=[alias], level=stmt.level)
-                )
+                text = ast.unparse(ast.ImportFrom(module=stmt.module, names=[alias], level=stmt.level))
                 if alias.name == "*":
                     yield ImportSource("*", text, (cell_index, position), module)
                 else:

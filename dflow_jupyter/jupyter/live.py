@@ -95,6 +95,8 @@ class LiveStatus:
                 table = None
         if table is not None:
             self._show(table)
+        else:  # submit() failed before the run started
+            self._show(StatusTable(WorkflowStatus(name=self.workflow.name, phase="not submitted")))
         with self._lock:
             self._handle = None
         return table

@@ -99,9 +99,7 @@ def find_pods(status: WorkflowStatus, ref: str) -> list[Node]:
     if exact:
         return exact
     pattern = re.compile(re.escape(ref) + r"(-[a-z0-9]{5})?")
-    named = [
-        n for n in pods if _base(n.display_name) == ref or pattern.fullmatch(_base(n.display_name))
-    ]
+    named = [n for n in pods if _base(n.display_name) == ref or pattern.fullmatch(_base(n.display_name))]
     return named
 
 

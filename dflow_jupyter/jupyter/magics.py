@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -46,9 +47,55 @@ def _parse(magic: Callable[..., Any], line: str, prog: str) -> Any:
         return None
 
 
+class CellLog:
+    """The code of every cell the kernel ran since the extension was loaded, oldest first.
+
+    ``In`` holds only cells run with ``store_history=True``; some front ends (nbval, some
+    tools) run cells without it, and ``%%dflow_op`` still has to find their imports.
+    """
+
+    limit = 5000
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.cells: list[str] = []
+
+    def __call__(self, info: Any) -> None:  # IPython's pre_run_cell event
+        raw = getattr(info, "raw_cell", None)
+        if not raw:
+            return
+        try:
+            self.cells.append(self.shell.transform_cell(raw))
+        except Exception:  # a cell IPython cannot transform has no imports to offer
+            return
+        del self.cells[: -self.limit]
+
+    def history(self) -> list[str]:
+        """``In`` followed by the logged cells that ``In`` lacks, in the order they ran."""
+        stored = list(self.shell.history_manager.input_hist_parsed) if self.shell.history_manager else []
+        known = set(stored)
+        return stored + [cell for cell in self.cells if cell not in known]
+
+
+#: One log per shell, kept across %reload_ext (this module is not reloaded with the package).
+_CELL_LOGS: weakref.WeakKeyDictionary[Any, CellLog] = weakref.WeakKeyDictionary()
+
+
+def cell_log(shell: Any) -> CellLog:
+    """The :class:`CellLog` of ``shell`` (created on first use)."""
+    log = _CELL_LOGS.get(shell)
+    if log is None:
+        log = _CELL_LOGS[shell] = CellLog(shell)
+    return log
+
+
 @magics_class
 class DflowMagics(Magics):
     """``%%dflow_op``, ``%%dflow_workflow`` and ``%dflow``."""
+
+    @property
+    def cell_log(self) -> CellLog:
+        return cell_log(self.shell)
 
     @magic_arguments()
     @argument("--image", metavar="IMAGE", help="container image of the OP's steps")
@@ -83,7 +130,8 @@ class DflowMagics(Magics):
         reported as a warning. The cell shows the OP's card: name, inputs, outputs, image.
         """
         __tracebackhide__ = True
-        from dflow_jupyter.jupyter.cellop import OpOptions, define_op
+        from dflow_jupyter.jupyter.cellop import define_op
+        from dflow_jupyter.jupyter.options import OpOptions
 
         args = _parse(self.dflow_op, line, "%%dflow_op")
         if args is None:
@@ -99,7 +147,7 @@ class DflowMagics(Magics):
         shell = self.shell
         assert shell is not None
         filename = shell.compile.cache(cell, shell.execution_count, raw_code=cell)
-        history = list(shell.history_manager.input_hist_parsed) if shell.history_manager else []
+        history = self.cell_log.history()
         with _usage_errors():
             defined = define_op(cell, shell.user_ns, history, options, filename)
         return defined.card()
@@ -111,9 +159,7 @@ class DflowMagics(Magics):
         metavar="VAR",
         help="variable to bind the workflow to (default: NAME as an identifier)",
     )
-    @argument(
-        "--no-submit", action="store_true", help="compose only; submit later with VAR.submit()"
-    )
+    @argument("--no-submit", action="store_true", help="compose only; submit later with VAR.submit()")
     @argument("--backend", metavar="debug|argo", help="where to run it (default: config['mode'])")
     @cell_magic
     def dflow_workflow(self, line: str, cell: str) -> None:
@@ -162,8 +208,11 @@ class DflowMagics(Magics):
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext dflow_jupyter``: register the magics."""
+    """``%load_ext dflow_jupyter``: register the magics (and the log of cells run)."""
     ipython.register_magics(DflowMagics)
+    log = cell_log(ipython)
+    if log not in ipython.events.callbacks["pre_run_cell"]:
+        ipython.events.register("pre_run_cell", log)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -172,6 +221,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     if live is not None:
         live.stop_all()
     manager = ipython.magics_manager
+    log = cell_log(ipython)
+    if log in ipython.events.callbacks["pre_run_cell"]:
+        ipython.events.unregister("pre_run_cell", log)
     for kind, names in _MAGIC_NAMES.items():
         for name in names:
             manager.magics[kind].pop(name, None)

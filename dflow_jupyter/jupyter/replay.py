@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import copy
 import html
-import importlib
-import importlib.util
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.jupyter.errors import CommandError
+from dflow_jupyter.jupyter.findop import find_op
 from dflow_jupyter.jupyter.lookup import current_status, one_pod, workflow_dir
 from dflow_jupyter.status.model import Node
 
-__all__ = ["Replay", "find_op", "replay_step"]
+__all__ = ["Replay", "replay_step"]
 
 
 @dataclass
@@ -50,9 +49,7 @@ class Replay:
 
     def text(self) -> str:
         verdict = (
-            "succeeded"
-            if self.succeeded
-            else (f"raised {type(self.exception).__name__}: {self.exception}")
+            "succeeded" if self.succeeded else (f"raised {type(self.exception).__name__}: {self.exception}")
         )
         lines = [
             f"replay of step {self.step} of workflow {self.workflow}: {verdict}",
@@ -81,117 +78,6 @@ def _short(value: Any) -> str:
     return str(short_repr(value))
 
 
-def _is_op(value: Any) -> bool:
-    from dflow_jupyter.python.op import OP
-
-    if isinstance(value, OP):
-        return True
-    return isinstance(value, type) and issubclass(value, OP) and value is not OP
-
-
-def _import_op(spec: str) -> Any:
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise CommandError(f"--op {spec!r}: write it as module:Name (e.g. --op mypkg.ops:Energy)")
-    try:
-        if module_name.endswith(".py"):
-            path = Path(module_name)
-            loader_spec = importlib.util.spec_from_file_location(path.stem, path)
-            if loader_spec is None or loader_spec.loader is None or not path.is_file():
-                raise CommandError(f"--op {spec!r}: no Python file {module_name}")
-            module = importlib.util.module_from_spec(loader_spec)
-            loader_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CommandError(f"--op {spec!r}: cannot import {module_name}: {exc}") from None
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise CommandError(f"--op {spec!r}: module {module_name} has no {attr!r}") from None
-
-
-def _op_of(value: Any) -> Any:
-    """The OP inside ``value``: itself, or the OP of a ``PythonOPTemplate``."""
-    if _is_op(value):
-        return value
-    op = getattr(value, "op", None) or getattr(value, "op_class", None)
-    return op if op is not None and _is_op(op) else None
-
-
-def _namespace_ops(
-    namespace: Mapping[str, Any], template_name: str, templates: bool
-) -> dict[str, Any]:
-    """Notebook variables holding an OP of ``template_name`` (and templates of it, if asked)."""
-    from dflow_jupyter.model.names import template_name_from
-
-    found: dict[str, Any] = {}
-    for var, value in list(namespace.items()):
-        if var.startswith("_"):
-            continue
-        op = value if _is_op(value) else (_op_of(value) if templates else None)
-        if op is None:
-            continue
-        cls = op if isinstance(op, type) else type(op)
-        names = {template_name_from(cls.__name__), getattr(value, "name", None)}
-        if template_name in names:
-            found[var] = op
-    return found
-
-
-def _distinct(found: Mapping[str, Any]) -> dict[int, tuple[str, Any]]:
-    return {id(value): (var, value) for var, value in sorted(found.items(), reverse=True)}
-
-
-def find_op(
-    template_name: str, namespace: Mapping[str, Any] | None, op: str | None
-) -> tuple[Any, str]:
-    """``(op, origin)``: the OP to replay for a step of template ``template_name``."""
-    from dflow_jupyter.engine import registry
-
-    if op is not None:
-        if ":" in op:
-            value, origin = _import_op(op), f"from {op}"
-        elif namespace is not None and op in namespace:
-            value, origin = namespace[op], f"the notebook's {op}"
-        else:
-            raise CommandError(
-                f"--op {op!r}: no such notebook variable; give a variable name or module:Name"
-            )
-        found = _op_of(value)
-        if found is None:
-            raise CommandError(
-                f"--op {op!r} is {type(value).__name__}, not an OP class, a "
-                "function OP or a PythonOPTemplate"
-            )
-        return found, origin
-    template = registry.lookup(template_name)
-    ran = _op_of(template) if template is not None else None
-    current = _distinct(_namespace_ops(namespace or {}, template_name, templates=ran is None))
-    if ran is not None:
-        current.pop(id(ran), None)
-    if len(current) == 1:
-        [(var, value)] = current.values()
-        when = "redefined since the run" if ran is not None else "from the notebook"
-        return value, f"{var} as currently defined in the notebook ({when})"
-    if len(current) > 1:
-        names = ", ".join(sorted(var for var, _ in current.values()))
-        raise CommandError(
-            f"several notebook variables hold an OP of template {template_name!r} ({names}); "
-            "choose one with --op NAME"
-        )
-    if ran is not None:
-        return ran, "the OP the step ran with"
-    where = (
-        "define it in the notebook (run its %%dflow_op cell) or pass --op NAME"
-        if namespace is not None
-        else "pass --op module:Name (the OP must be importable)"
-    )
-    raise CommandError(
-        f"cannot find the OP of template {template_name!r}: it did not run in this process; {where}"
-    )
-
-
 def _decode_parameters(node: Node, sign: Mapping[str, Any], where: str) -> dict[str, Any]:
     from dflow_jupyter.engine.run import decode_parameter
     from dflow_jupyter.engine.values import ParameterTypeError, coerce_parameter
@@ -209,9 +95,7 @@ def _decode_parameters(node: Node, sign: Mapping[str, Any], where: str) -> dict[
             )
         kind = getattr(sign[name], "type", sign[name])
         try:
-            values[name] = coerce_parameter(
-                decode_parameter(entry), kind, where=f"{where}: input {name!r}"
-            )
+            values[name] = coerce_parameter(decode_parameter(entry), kind, where=f"{where}: input {name!r}")
         except ParameterTypeError as exc:
             raise CommandError(str(exc)) from None
     return values
@@ -228,15 +112,11 @@ def _artifact_of(entry: Mapping[str, Any]) -> Any:
     return S3Artifact(key=key)
 
 
-def _stage_artifacts(
-    node: Node, sign: Mapping[str, Any], scratch: Path, where: str
-) -> dict[str, Any]:
+def _stage_artifacts(node: Node, sign: Mapping[str, Any], scratch: Path, where: str) -> dict[str, Any]:
     from dflow_jupyter.config import config
     from dflow_jupyter.storage import LocalStore
 
-    store = LocalStore(
-        Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"])
-    )
+    store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     values: dict[str, Any] = {}
     for entry in (node.inputs or {}).get("artifacts") or []:
         name = entry.get("name")
@@ -257,9 +137,7 @@ def _stage_artifacts(
                 name=name,
             )
         except (OSError, ValueError) as exc:
-            raise CommandError(
-                f"{where}: cannot stage input artifact {name!r} again: {exc}"
-            ) from None
+            raise CommandError(f"{where}: cannot stage input artifact {name!r} again: {exc}") from None
     return values
 
 

@@ -68,8 +68,7 @@ class CellSource:
         parts = []
         if self.imports:
             parts.append(
-                "# Imports from earlier notebook cells, for names the cell uses.\n"
-                + "\n".join(self.imports)
+                "# Imports from earlier notebook cells, for names the cell uses.\n" + "\n".join(self.imports)
             )
         parts.append("# The %%dflow_op cell.\n" + self.cell.strip("\n"))
         epilogue = self.epilogue()

@@ -114,16 +114,19 @@ def step_rows(status: WorkflowStatus) -> list[StepRow]:
     return [StepRow.of(n) for n in nodes]
 
 
+def _used_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """Indexes of the columns with a value in some row (the first column always)."""
+    used = [i for i in range(len(headers)) if i == 0 or any(r[i] for r in rows)]
+    return used if rows else list(range(len(headers)))
+
+
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces; empty trailing columns are dropped."""
-    used = [i for i in range(len(headers)) if any(r[i] for r in rows)] or list(range(len(headers)))
-    if headers and 0 not in used:
-        used.insert(0, 0)
+    """Left-aligned columns separated by two spaces; columns empty in every row are dropped."""
+    used = _used_columns(headers, rows)
     table = [[headers[i] for i in used], *[[r[i] for i in used] for r in rows]]
     widths = [max(len(line[c]) for line in table) for c in range(len(used))]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in table
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table
     )
 
 
@@ -134,8 +137,13 @@ def html_table(
     phase_column: int | None = None,
     footer: str = "",
 ) -> str:
-    """A compact HTML table (phases coloured) for notebook output."""
+    """A compact HTML table (phases coloured) for notebook output; empty columns are dropped."""
     esc = html.escape
+    used = _used_columns(headers, rows)
+    if phase_column is not None:
+        phase_column = used.index(phase_column) if phase_column in used else None
+    headers = [headers[i] for i in used]
+    rows = [[row[i] for i in used] for row in rows]
     head = "".join(f"<th style='text-align:left'>{esc(h)}</th>" for h in headers)
     body = []
     for row in rows:
@@ -159,8 +167,7 @@ def _failure_hint(status: WorkflowStatus) -> str:
     failed = [
         n
         for n in status.pods()
-        if n.phase in ("Failed", "Error")
-        and not (n.message or "").startswith("Stopped with strategy")
+        if n.phase in ("Failed", "Error") and not (n.message or "").startswith("Stopped with strategy")
     ]
     if not failed:
         return ""
@@ -210,9 +217,7 @@ class StatusTable:
     def footer(self) -> str:
         notes = []
         if self.hidden:
-            notes.append(
-                f"{self.hidden} earlier rows hidden; %dflow steps {self.status.name} lists them all"
-            )
+            notes.append(f"{self.hidden} earlier rows hidden; %dflow steps {self.status.name} lists them all")
         hint = _failure_hint(self.status)
         if hint:
             notes.append(hint)

@@ -15,8 +15,8 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from dflow_jupyter.jupyter.cellop import check_identifier
 from dflow_jupyter.jupyter.errors import CommandError
+from dflow_jupyter.jupyter.options import check_identifier
 from dflow_jupyter.jupyter.table import html_table, text_table
 
 __all__ = [
@@ -42,6 +42,12 @@ def check_backend(backend: str, what: str) -> None:
         )
     if backend.lower() not in AVAILABLE_BACKENDS:
         raise CommandError(f"{what}: unknown backend {backend!r}; choose debug (or, later, argo)")
+
+
+def _holds_op(value: Any) -> bool:
+    from dflow_jupyter.python.op import OP
+
+    return isinstance(value, OP) or (isinstance(value, type) and issubclass(value, OP))
 
 
 def variable_for(name: str) -> str:
@@ -128,12 +134,15 @@ def run_workflow_cell(
     backend = options.backend or str(config["mode"])
     check_backend(
         backend,
-        f"{_MAGIC} --backend {backend}"
-        if options.backend
-        else f"{_MAGIC}: config['mode'] is {backend!r}",
+        f"{_MAGIC} --backend {backend}" if options.backend else f"{_MAGIC}: config['mode'] is {backend!r}",
     )
     var = options.var or variable_for(options.name)
     check_identifier(var, "--var", "the workflow is bound to it")
+    if _holds_op(namespace.get(var)):
+        raise CommandError(
+            f"{_MAGIC} {options.name}: {var!r} holds an OP, which binding the workflow to it "
+            f"would replace; give the workflow another variable with --var (e.g. --var {var}_wf)"
+        )
     try:
         workflow = Workflow(options.name)
     except (InvalidNameError, WorkflowDefinitionError) as exc:

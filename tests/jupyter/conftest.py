@@ -10,6 +10,8 @@ from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.testing import globalipapp
 
+from dflow_jupyter.jupyter.magics import cell_log
+
 
 @pytest.fixture
 def ip(isolated_workdir: Path) -> Iterator[InteractiveShell]:
@@ -22,6 +24,7 @@ def ip(isolated_workdir: Path) -> Iterator[InteractiveShell]:
     shell.display_formatter.active_types = list(shell.display_formatter.format_types)
     if "dflow_jupyter" not in shell.extension_manager.loaded:
         shell.run_line_magic("load_ext", "dflow_jupyter")
+    cell_log(shell).cells.clear()  # the extension's own record of the cells run
     yield shell
     shell.display_formatter.active_types = saved_types
     shell.reset(new_session=True)

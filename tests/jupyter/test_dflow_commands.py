@@ -13,12 +13,7 @@ from dflow_jupyter.config import config
 from dflow_jupyter.jupyter.table import format_duration, text_table
 from dflow_jupyter.status.model import Node, WorkflowStatus
 
-GREET = (
-    "%%dflow_op\n"
-    "def greet(name: str) -> str:\n"
-    "    print(f'hello {name}')\n"
-    "    return 'hi ' + name\n"
-)
+GREET = "%%dflow_op\ndef greet(name: str) -> str:\n    print(f'hello {name}')\n    return 'hi ' + name\n"
 
 
 def _greeted(ip: InteractiveShell, workflow: str = "greeting") -> None:
@@ -91,14 +86,10 @@ def test_steps_by_name_picks_the_newest_run(ip: InteractiveShell) -> None:
     names = run(ip, "%dflow steps greeting").result["name"]
     assert names[0] == first  # 'greeting' is a variable, bound to the first run...
     del ip.user_ns["greeting"]
-    assert (
-        run(ip, "%dflow steps greeting").result["name"][0] == newest
-    )  # ...then a name: the newest run
+    assert run(ip, "%dflow steps greeting").result["name"][0] == newest  # ...then a name: the newest run
 
 
-def test_logs_of_one_step_and_of_several(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_logs_of_one_step_and_of_several(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     _greeted(ip)
     capsys.readouterr()
     workflow = ip.user_ns["greeting"]
@@ -111,9 +102,7 @@ def test_logs_of_one_step_and_of_several(
     )
 
 
-def test_terminate_a_running_workflow(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_terminate_a_running_workflow(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     config["detach"] = True  # the workflow runs in the background; the cell returns at once
     run(ip, "import time")
     run(
@@ -143,9 +132,7 @@ def test_text_tables_and_durations() -> None:
     assert format_duration(1.5) == "1.50 s"
     assert format_duration(125) == "2m 05s"
     assert format_duration(3725) == "1h 02m"
-    table = text_table(
-        ("name", "key", "phase"), [["a", "", "Succeeded"], ["long-name", "", "Failed"]]
-    )
+    table = text_table(("name", "key", "phase"), [["a", "", "Succeeded"], ["long-name", "", "Failed"]])
     assert table == "name       phase\na          Succeeded\nlong-name  Failed"
 
 

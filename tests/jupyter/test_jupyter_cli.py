@@ -45,9 +45,7 @@ print(json.dumps(ids))
 """
 
 
-def _cli(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PYTHON, "-m", "dflow_jupyter", *args],
         cwd=cwd,
@@ -167,7 +165,7 @@ def test_terminate_of_an_ended_workflow(recorded: tuple[Path, dict[str, dict[str
             ["config", "debug_workdir=runs"],
             "set environment variables instead: DFLOW_DEBUG_WORKDIR=runs",
         ),
-        (["mode", "debug"], "set the environment variable DFLOW_MODE=debug"),
+        (["mode", "debug"], "set environment variables instead: DFLOW_MODE=debug"),
         (["mode", "argo"], "the argo backend is not available yet"),
         (["logs", "good", "nothing"], "has no step 'nothing'"),
     ],

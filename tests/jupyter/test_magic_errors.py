@@ -106,9 +106,7 @@ def test_bad_op_options(
     assert "f" not in ip.user_ns  # bad options are rejected before the cell runs
 
 
-def test_bad_op_cell_binds_nothing(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_op_cell_binds_nothing(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     _usage_error(
         ip,
         capsys,
@@ -132,14 +130,22 @@ WORKFLOW_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(WORKFLOW_CASES))
-def test_bad_workflow_cells(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str], case: str
-) -> None:
+def test_bad_workflow_cells(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], case: str) -> None:
     cell, expected = WORKFLOW_CASES[case]
     message = _usage_error(ip, capsys, cell)
     for fragment in expected:
         assert fragment in message
     assert _context.active() is None
+
+
+def test_workflow_variable_must_not_replace_an_op(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(ip, "%%dflow_op\ndef energy(x: float) -> float:\n    return x\n")
+    message = _usage_error(ip, capsys, "%%dflow_workflow energy\ne = energy(x=1.0)\n")
+    assert "'energy' holds an OP" in message and "--var energy_wf" in message
+    run(ip, "%%dflow_workflow energy --var energy_wf\ne = energy(x=1.0)\n")
+    assert ip.user_ns["energy_wf"].query_status() == "Succeeded"
 
 
 def test_argo_mode_is_refused_by_the_workflow_magic(
@@ -170,9 +176,7 @@ LINE_CASES = {
 
 
 @pytest.mark.parametrize("line", sorted(LINE_CASES))
-def test_bad_dflow_subcommands(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str
-) -> None:
+def test_bad_dflow_subcommands(ip: InteractiveShell, capsys: pytest.CaptureFixture[str], line: str) -> None:
     expected = LINE_CASES[line]
     if expected is None:
         run(ip, "%dflow")
@@ -183,9 +187,7 @@ def test_bad_dflow_subcommands(
         assert fragment in message
 
 
-def test_unsubmitted_workflow_variable(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_unsubmitted_workflow_variable(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     run(ip, "from dflow_jupyter import Workflow\nw = Workflow('later')")
     message = _usage_error(ip, capsys, "%dflow steps w")
     assert "has not been submitted" in message and "w.submit()" in message

@@ -150,9 +150,7 @@ def test_class_op_renamed_is_a_subclass(ip: InteractiveShell, tmp_path: Path) ->
     twice = ip.user_ns["Twice"]
     assert twice.__name__ == "Twice" and issubclass(twice, ip.user_ns["Double"])
     assert cell_source(ip.user_ns["Double"]) is None  # only the OP carries the cell
-    out = _run_fresh(
-        shippable_source(twice), "print(Twice.__name__, Twice().execute({'x': 4}))", tmp_path
-    )
+    out = _run_fresh(shippable_source(twice), "print(Twice.__name__, Twice().execute({'x': 4}))", tmp_path)
     assert out.strip() == "Twice {'y': 8}"
 
 
@@ -160,10 +158,7 @@ def test_decorated_function_keeps_its_template_kwargs(ip: InteractiveShell, tmp_
     run(ip, "from dflow_jupyter.python import OP")
     run(
         ip,
-        "%%dflow_op --retries 1\n"
-        "@OP.function(image='base:1')\n"
-        "def inc(x: int) -> int:\n"
-        "    return x + 1\n",
+        "%%dflow_op --retries 1\n@OP.function(image='base:1')\ndef inc(x: int) -> int:\n    return x + 1\n",
     )
     inc = ip.user_ns["inc"]
     assert inc.template_kwargs == {"image": "base:1", "retry_on_transient_error": 1}
@@ -173,8 +168,7 @@ def test_decorated_function_keeps_its_template_kwargs(ip: InteractiveShell, tmp_
 def test_shipped_source_runs_without_the_notebook(ip: InteractiveShell, tmp_path: Path) -> None:
     run(
         ip,
-        "import math\nimport json\nfrom pathlib import Path\n"
-        "from dflow_jupyter.python import Artifact",
+        "import math\nimport json\nfrom pathlib import Path\nfrom dflow_jupyter.python import Artifact",
     )
     run(ip, "SCALE = 3.0")  # a notebook variable: not shipped (and warned about, see below)
     cell = (
@@ -208,6 +202,16 @@ def test_imports_inside_earlier_op_cells_are_found(ip: InteractiveShell) -> None
     run(ip, "%%dflow_op\nimport math\ndef root(x: float) -> float:\n    return math.sqrt(x)\n")
     run(ip, "%%dflow_op\ndef cosine(x: float) -> float:\n    return math.cos(x)\n")
     assert cell_source(ip.user_ns["cosine"]).imports == ("import math",)  # type: ignore[union-attr]
+
+
+def test_imports_of_cells_run_without_history_are_found(ip: InteractiveShell) -> None:
+    # Some front ends (nbval, for one) run cells with store_history=False: In stays empty.
+    assert not ip.run_cell("import math", store_history=False).error_in_exec
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnresolvedNamesWarning)
+        assert not ip.run_cell("%%dflow_op\n" + ENERGY, store_history=False).error_in_exec
+    assert cell_source(ip.user_ns["energy"]).imports == ("import math",)  # type: ignore[union-attr]
+    assert ip.history_manager.input_hist_parsed == [""]  # type: ignore[union-attr]
 
 
 def test_unresolved_names_are_warned_about_by_name(ip: InteractiveShell) -> None:

@@ -35,8 +35,7 @@ def _run_pipeline(ip: InteractiveShell, by: float, name: str = "pipe") -> Any:
     run(ip, RATIO)
     run(
         ip,
-        f"%%dflow_workflow {name}\n"
-        f"w = write(text='ab', times=3)\nr = ratio(file=w['file'], by={by})\n",
+        f"%%dflow_workflow {name}\nw = write(text='ab', times=3)\nr = ratio(file=w['file'], by={by})\n",
     )
     return ip.user_ns[name]
 
@@ -46,7 +45,7 @@ def test_replay_a_succeeded_step(ip: InteractiveShell) -> None:
     replay = run(ip, "%dflow replay pipe ratio").result
     assert isinstance(replay, Replay) and replay.succeeded
     assert replay.outputs == {"dflow_output": 3.0}
-    assert replay.origin == "the OP the step ran with"
+    assert replay.origin == "as the step ran it"
     assert replay.inputs["by"] == 2.0
     staged = replay.inputs["file"]
     assert isinstance(staged, Path) and staged.read_text() == "ababab"
@@ -57,10 +56,7 @@ def test_replay_a_succeeded_step(ip: InteractiveShell) -> None:
     again = run(ip, "%dflow replay pipe ratio").result
     assert again.directory.name == "replay-2"
     text = replay.text()
-    assert (
-        text.splitlines()[0]
-        == f"replay of step {node.displayName} of workflow {workflow.id}: succeeded"
-    )
+    assert text.splitlines()[0] == f"replay of step {node.displayName} of workflow {workflow.id}: succeeded"
     assert "  outputs  dflow_output = 3.0" in text
 
 
@@ -84,9 +80,7 @@ def test_replay_of_a_failed_step_raises_its_error(
     assert "replay_step" not in shown  # the replay machinery is hidden
 
 
-def test_replay_with_pdb_opens_post_mortem(
-    ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_replay_with_pdb_opens_post_mortem(ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
     import pdb
 
     _run_pipeline(ip, 0.0)
@@ -104,7 +98,7 @@ def test_replay_uses_the_fixed_definition(ip: InteractiveShell) -> None:
     run(ip, RATIO.replace("/ by", "/ (by or 1.0)"))
     replay = run(ip, "%dflow replay pipe ratio").result
     assert replay.succeeded and replay.outputs == {"dflow_output": 6.0}
-    assert replay.origin == "ratio as currently defined in the notebook (redefined since the run)"
+    assert replay.origin == "the notebook's current ratio, redefined since the run"
 
 
 def test_replay_with_an_explicit_op(ip: InteractiveShell) -> None:

@@ -56,8 +56,7 @@ def test_calls_become_tasks_wired_by_data(ip: InteractiveShell) -> None:
     assert max(size.finishedAt, twice.finishedAt) <= result.startedAt
     tasks = {t.name.rsplit("-", 1)[0]: t for t in workflow.entrypoint.tasks}
     deps = {
-        name: sorted(ref.name.rsplit("-", 1)[0] for ref in task.references())
-        for name, task in tasks.items()
+        name: sorted(ref.name.rsplit("-", 1)[0] for ref in task.references()) for name, task in tasks.items()
     }
     assert deps == {
         "make": [],
@@ -115,9 +114,7 @@ def test_live_table_updates_while_running(ip: InteractiveShell) -> None:
     first, updates = shown[0], shown[1:]
     display_id = first["transient"]["display_id"]
     assert not first["update"] and first["data"]["text/plain"] == "workflow live: Pending"
-    assert updates and all(
-        u["update"] and u["transient"]["display_id"] == display_id for u in updates
-    )
+    assert updates and all(u["update"] and u["transient"]["display_id"] == display_id for u in updates)
     texts = [u["data"]["text/plain"] for u in updates]
     assert any(": Running" in t and "Running" in t.splitlines()[-1] for t in texts[:-1])
     final = texts[-1].splitlines()
@@ -143,9 +140,7 @@ def test_failed_workflow_shows_where_to_look(ip: InteractiveShell) -> None:
     assert f"%dflow replay {workflow.id} {step.displayName} --pdb" in final
 
 
-def test_error_in_the_body_submits_nothing(
-    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_error_in_the_body_submits_nothing(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     _define_ops(ip)
     error = fails(ip, "%%dflow_workflow oops\nx = total(a=1, b=2)\ny = 1 / 0\n")
     assert isinstance(error, ZeroDivisionError)
