@@ -16,14 +16,7 @@ class Container(Protocol):
 
     def add(self, step: Any) -> None: ...
 
-    def _add_call(
-        self,
-        name: str,
-        template: Any,
-        parameters: Mapping[str, Any],
-        artifacts: Mapping[str, Any],
-        task_kwargs: Mapping[str, Any],
-    ) -> Any: ...
+    def node_class(self) -> type: ...
 
 
 _stack: list[Container] = []
@@ -71,5 +64,8 @@ def call_op(
         raise RuntimeError("call_op() outside a workflow context")
     name = func_name.lower().replace("_", "-") + "-" + random_suffix()
     template = PythonOPTemplate(op, **dict(template_kwargs))
-    node = container._add_call(name, template, parameters, artifacts, task_kwargs)
+    # The new step or task adds itself to the open container (see Step.__init__).
+    node = container.node_class()(
+        name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs)
+    )
     return {**node.outputs.parameters, **node.outputs.artifacts}

@@ -74,16 +74,9 @@ class DAG(OPTemplate):
     def all_steps(self) -> list[Task]:
         return list(self.tasks)
 
-    def _add_call(
-        self,
-        name: str,
-        template: Any,
-        parameters: Mapping[str, Any],
-        artifacts: Mapping[str, Any],
-        task_kwargs: Mapping[str, Any],
-    ) -> Task:
-        # The new task adds itself to this open block.
-        return Task(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
+    def node_class(self) -> type[Task]:
+        """What a function-OP call inside ``with`` this DAG creates."""
+        return Task
 
     def __enter__(self) -> DAG:
         _context.push(self)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
@@ -58,16 +57,9 @@ class Steps(OPTemplate):
     def all_steps(self) -> list[Step]:
         return [step for group in self.steps for step in group]
 
-    def _add_call(
-        self,
-        name: str,
-        template: Any,
-        parameters: Mapping[str, Any],
-        artifacts: Mapping[str, Any],
-        task_kwargs: Mapping[str, Any],
-    ) -> Step:
-        # The new step adds itself to this open block.
-        return Step(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
+    def node_class(self) -> type[Step]:
+        """What a function-OP call inside ``with`` these Steps creates."""
+        return Step
 
     def __enter__(self) -> Steps:
         _context.push(self)

@@ -112,6 +112,8 @@ class OPTemplate:
 class ScriptOPTemplate(OPTemplate):
     """A script run by ``command`` in its own working directory (Argo's ``script`` template)."""
 
+    default_command: tuple[str, ...] = ("sh",)
+
     def __init__(
         self,
         name: str | None = None,
@@ -142,7 +144,7 @@ class ScriptOPTemplate(OPTemplate):
     ) -> None:
         super().__init__(name, inputs, outputs, memoize_key, pvcs, annotations, labels)
         self.image = image
-        self.command = [command] if isinstance(command, str) else list(command or ["sh"])
+        self.command = [command] if isinstance(command, str) else list(command or self.default_command)
         self.script = script or ""
         self.volumes = volumes or []
         self.mounts = mounts or []
@@ -164,33 +166,13 @@ class ScriptOPTemplate(OPTemplate):
 class ShellOPTemplate(ScriptOPTemplate):
     """A shell script OP (default command ``sh``)."""
 
-    def __init__(
-        self,
-        name: str | None = None,
-        inputs: Inputs | None = None,
-        outputs: Outputs | None = None,
-        image: str | None = None,
-        command: str | list[str] | None = None,
-        script: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(name, inputs, outputs, image, command or ["sh"], script, **kwargs)
+    default_command = ("sh",)
 
 
 class PythonScriptOPTemplate(ScriptOPTemplate):
     """A raw Python script OP (default command ``python3``, run with this interpreter locally)."""
 
-    def __init__(
-        self,
-        name: str | None = None,
-        inputs: Inputs | None = None,
-        outputs: Outputs | None = None,
-        image: str | None = None,
-        command: str | list[str] | None = None,
-        script: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(name, inputs, outputs, image, command or ["python3"], script, **kwargs)
+    default_command = ("python3",)
 
 
 def parse_timeout(timeout: Any, owner: str) -> float | None:

@@ -88,17 +88,9 @@ class Workflow:
         else:
             self.entrypoint.add(step)  # type: ignore[arg-type]
 
-    def _add_call(
-        self,
-        name: str,
-        template: Any,
-        parameters: Mapping[str, Any],
-        artifacts: Mapping[str, Any],
-        task_kwargs: Mapping[str, Any],
-    ) -> Any:
-        # The new step or task adds itself to this open workflow (see Step.__init__).
-        kind = Step if isinstance(self.entrypoint, Steps) else Task
-        return kind(name, template, parameters=parameters, artifacts=artifacts, **dict(task_kwargs))
+    def node_class(self) -> type[Step]:
+        """What a function-OP call inside ``with`` this workflow creates (dflow: a task)."""
+        return Step if isinstance(self.entrypoint, Steps) else Task
 
     def __enter__(self) -> Workflow:
         _context.push(self)

@@ -423,22 +423,28 @@ class _Node:
 
 
 class _FakeContainer:
+    """A ``with`` block: ``node_class()`` is what a call inside it constructs."""
+
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    def _add_call(
-        self, name: str, template: Any, parameters: Any, artifacts: Any, task_kwargs: Any
-    ) -> _Node:
-        self.calls.append(
-            dict(
-                name=name,
-                template=template,
-                parameters=dict(parameters),
-                artifacts=dict(artifacts),
-                task_kwargs=dict(task_kwargs),
+    def add(self, step: Any) -> None:
+        pass
+
+    def node_class(self) -> Any:
+        def make(name: str, template: Any, parameters: Any, artifacts: Any, **task_kwargs: Any) -> _Node:
+            self.calls.append(
+                dict(
+                    name=name,
+                    template=template,
+                    parameters=dict(parameters),
+                    artifacts=dict(artifacts),
+                    task_kwargs=dict(task_kwargs),
+                )
             )
-        )
-        return _Node(name, template)
+            return _Node(name, template)
+
+        return make
 
 
 class _FakeTemplate:
