@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,6 @@ from dflow_jupyter.engine.pod import (
     PodOutcome,
     PodSpec,
     finish_python,
-    new_op,
     prepare_python_inputs,
 )
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome
@@ -51,6 +51,8 @@ class _Worker:
         self.fd = self.process.stdout.fileno()
         self.buffer = b""
         self.job: PoolPythonJob | None = None
+        #: Keys of the OPs this worker has been sent already.
+        self.known_ops: set[str] = set()
         self.send({"type": "setup", "sys_path": list(sys.path)})
 
     def send(self, message: Any) -> None:
@@ -91,6 +93,7 @@ class WorkerPool:
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
+        self.capacity = self.size
         self.workers: list[_Worker] = []
         self.queue: deque[PoolPythonJob] = deque()
         self.lock = threading.RLock()
@@ -192,6 +195,8 @@ class PoolPythonJob:
     def __init__(self, spec: PodSpec, pool: WorkerPool) -> None:
         self.spec = spec
         self.pool = pool
+        #: The scheduler starts no more of these than the pool has workers.
+        self.resource = pool
         self.worker: _Worker | None = None
         self.result: PodOutcome | None = None
         self._deadline: float | None = None
@@ -211,11 +216,17 @@ class PoolPythonJob:
     def assigned(self, worker: _Worker) -> None:
         self.worker = worker
         spec = self.spec
-        op = new_op(spec)
-        object.__setattr__(op, "_progress_hook", None)
+        template = spec.template
+        # A token, not id(): a template of a later run may reuse a freed id in a warm worker.
+        key = template.__dict__.setdefault("_pool_token", uuid.uuid4().hex)
+        first = key not in worker.known_ops
+        if first:
+            worker.known_ops.add(key)
         worker.send(
             {
-                "op": op,
+                "op_key": key,
+                "op": (template.op if template.op is not None else template.op_class) if first else None,
+                "op_is_class": template.op is None,
                 "inputs": self._inputs,
                 "key": spec.key,
                 "workflow": spec.workflow,

@@ -162,8 +162,6 @@ def run_op(
     from dflow_jupyter.python.errors import FatalError, TransientError
     from dflow_jupyter.python.opio import OPIO
 
-    if not workdir.is_dir():  # the recorder normally made it with the step directory
-        workdir.mkdir(parents=True, exist_ok=True)
     with _LazyLog(log_path) as log, captured_output(log, echo):  # type: ignore[arg-type]
         try:
             with working_directory(workdir), deadline(timeout):

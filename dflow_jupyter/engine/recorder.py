@@ -79,6 +79,7 @@ class Recorder:
         with self._lock:
             node = self.status.nodes.get(nid)
             now = time.time()
+            fresh = node is None
             if node is None:
                 node = Node(
                     id=nid,
@@ -99,7 +100,8 @@ class Recorder:
                 node.children = []
             if phase in ("Skipped", "Omitted", "Succeeded", "Failed", "Error"):
                 node.finished_at = now
-            if parent is not None and nid not in parent.children:
+            # A fresh node cannot be a child yet: skip the scan (groups have 10,000 children).
+            if parent is not None and (fresh or nid not in parent.children):
                 parent.children.append(nid)
             self._changed(node)
         return node

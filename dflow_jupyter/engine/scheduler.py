@@ -84,6 +84,8 @@ class Handle:
     result: Any = None
     error: BaseException | None = None
     waiters: list[Any] = field(default_factory=list)
+    #: How many children of the ``WaitAll`` this coroutine is blocked in are still running.
+    pending: int = 0
     #: The handles of the ``WaitAny`` this coroutine is blocked in, if any.
     waiting_on: list[Handle] | None = None
 
@@ -101,6 +103,7 @@ class Scheduler:
         self.queued_jobs: deque[tuple[Job, Handle]] = deque()
         self.max_jobs = max_jobs
         self.terminate_reason: str | None = None
+        self._in_use: dict[int, int] = {}
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
 
@@ -185,6 +188,8 @@ class Scheduler:
             if not pending:
                 self.ready.append((handle, [h.result for h in request.handles], None))
             else:
+                # A countdown, not a scan per finished child: fan-outs have 10,000 children.
+                handle.pending = len(pending)
                 waiter = ("all", handle, request.handles)
                 for child in pending:
                     child.waiters.append(waiter)
@@ -199,7 +204,7 @@ class Scheduler:
             job = request.job
             if not job.is_async:
                 self._run_sync(handle, job)
-            elif self.max_jobs is not None and len(self.running) >= self.max_jobs:
+            elif not self._has_room(job):
                 self.queued_jobs.append((job, handle))
             else:
                 self._start(job, handle)
@@ -223,6 +228,19 @@ class Scheduler:
             return
         self.ready.append((handle, result, None))
 
+    def _has_room(self, job: Job) -> bool:
+        """Whether ``job`` may start now: under ``max_jobs`` and under its resource's capacity.
+
+        A job may name a shared resource (``job.resource`` with a ``capacity``, e.g. the worker
+        pool): starting more jobs than it can serve would only make every wake-up poll them all.
+        """
+        if self.max_jobs is not None and len(self.running) >= self.max_jobs:
+            return False
+        resource = getattr(job, "resource", None)
+        if resource is None:
+            return True
+        return self._in_use.get(id(resource), 0) < resource.capacity
+
     def _start(self, job: Job, handle: Handle) -> None:
         try:
             job.start()
@@ -230,6 +248,9 @@ class Scheduler:
             self.ready.append((handle, None, exc))
             return
         self.running[id(job)] = (job, handle)
+        resource = getattr(job, "resource", None)
+        if resource is not None:
+            self._in_use[id(resource)] = self._in_use.get(id(resource), 0) + 1
 
     def _finish(self, handle: Handle, result: Any, error: BaseException | None) -> None:
         handle.done, handle.result, handle.error = True, result, error
@@ -240,8 +261,10 @@ class Scheduler:
                     continue
                 parent.waiting_on = None
                 self.ready.append((parent, handle, None))
-            elif all(h.done for h in group):
-                self.ready.append((parent, [h.result for h in group], None))
+            else:
+                parent.pending -= 1
+                if parent.pending == 0:
+                    self.ready.append((parent, [h.result for h in group], None))
         handle.waiters.clear()
 
     def _wait_jobs(self) -> None:
@@ -264,6 +287,15 @@ class Scheduler:
             finished, result = job.poll()
             if finished:
                 del self.running[id(job)]
+                resource = getattr(job, "resource", None)
+                if resource is not None:
+                    self._in_use[id(resource)] -= 1
                 self.ready.append((handle, result, None))
-        while self.queued_jobs and (self.max_jobs is None or len(self.running) < self.max_jobs):
-            self._start(*self.queued_jobs.popleft())
+        still_waiting: deque[tuple[Job, Handle]] = deque()
+        while self.queued_jobs:
+            job, handle = self.queued_jobs.popleft()
+            if self._has_room(job):
+                self._start(job, handle)
+            else:
+                still_waiting.append((job, handle))
+        self.queued_jobs = still_waiting

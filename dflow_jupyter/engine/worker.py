@@ -32,11 +32,24 @@ def write_frame(stream: BinaryIO, message: Any) -> None:
     stream.flush()
 
 
+#: OP prototypes by the engine's key: an OP is sent once per worker, not once per step.
+_known_ops: dict[Any, tuple[Any, bool]] = {}
+
+
+def _new_op(job: dict[str, Any]) -> Any:
+    import copy
+
+    if job.get("op") is not None:
+        _known_ops[job["op_key"]] = (job["op"], job["op_is_class"])
+    prototype, is_class = _known_ops[job["op_key"]]
+    return prototype() if is_class else copy.copy(prototype)
+
+
 def _run_job(job: dict[str, Any], channel: BinaryIO) -> dict[str, Any]:
     from dflow_jupyter.engine.python_exec import run_op
     from dflow_jupyter.python.typecheck import check_opio
 
-    op = job["op"]
+    op = _new_op(job)
     op_class = type(op)
 
     def check(values: dict[str, Any], direction: str) -> None:
@@ -50,6 +63,7 @@ def _run_job(job: dict[str, Any], channel: BinaryIO) -> dict[str, Any]:
     op.key, op.workflow_name = job["key"], job["workflow"]
     outcomes = []
     log_path = Path(job["log_path"])
+    Path(job["workdir"]).mkdir(parents=True, exist_ok=True)
     for op_in in job["inputs"]:
         if hasattr(op, "_early_outputs"):
             op._early_outputs = {}
@@ -69,12 +83,30 @@ def _run_job(job: dict[str, Any], channel: BinaryIO) -> dict[str, Any]:
     return {"type": "done", "outcomes": outcomes}
 
 
+def _append_captured(scratch: int, log_path: str) -> None:
+    """Move what the OP wrote to fd 1/2 (C code, subprocesses) into the step's log, if anything."""
+    size = os.lseek(scratch, 0, os.SEEK_END)
+    if size:
+        os.lseek(scratch, 0, os.SEEK_SET)
+        data = os.read(scratch, size)
+        with open(log_path, "ab") as log:
+            log.write(data)
+    os.ftruncate(scratch, 0)
+    os.lseek(scratch, 0, os.SEEK_SET)
+
+
 def main() -> None:
-    # Keep the frame channel private: fd 1 and 2 are pointed at each step's log while it runs.
+    import tempfile
+
+    # Keep the frame channel private: fd 1 and 2 point at a scratch file while an OP runs,
+    # and what lands there is appended to the step's log (most steps write nothing to it, so
+    # no log file is created for them).
     channel = os.fdopen(os.dup(1), "wb")
     commands = sys.stdin.buffer
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
+    scratch = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+    scratch_fd = scratch.fileno()
+    saved_err = os.dup(2)
+    os.dup2(scratch_fd, 1)
     while True:
         job = read_frame(commands)
         if job is None:
@@ -82,10 +114,7 @@ def main() -> None:
         if job.get("type") == "setup":
             sys.path[:] = job["sys_path"]
             continue
-        log_fd = os.open(job["log_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        saved_err = os.dup(2)
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
+        os.dup2(scratch_fd, 2)
         try:
             result = _run_job(job, channel)
         except BaseException as exc:
@@ -93,10 +122,8 @@ def main() -> None:
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
-            os.dup2(devnull, 1)
             os.dup2(saved_err, 2)
-            os.close(saved_err)
-            os.close(log_fd)
+            _append_captured(scratch_fd, job["log_path"])
         write_frame(channel, result)
 
 

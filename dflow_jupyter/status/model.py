@@ -85,7 +85,9 @@ def format_time(ts: float | None) -> str | None:
     """RFC 3339 UTC (microseconds kept; Argo's own objects carry whole seconds)."""
     if ts is None:
         return None
-    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and status snapshots format every node.
+    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).replace(tzinfo=None).isoformat(
+        timespec="microseconds") + "Z"
 
 
 def parse_time(text: str | None) -> float | None:
