@@ -7,6 +7,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# The engine, the expression language and the artifact store are loaded with Workflow, not at
+# the first submit(): a notebook pays the import once, when it imports the name.
+import dflow_jupyter.engine.run
+import dflow_jupyter.expr
+import dflow_jupyter.model.validate
+import dflow_jupyter.storage  # noqa: F401
 from dflow_jupyter import _context
 from dflow_jupyter.config import config
 from dflow_jupyter.errors import WorkflowDefinitionError, WorkflowNotFound
