@@ -231,6 +231,8 @@ class InProcessPythonJob:
             return PodOutcome("Failed", 1, str(exc))
         check = _sign_checker(spec.template, spec.node)
         outcomes, prints = [], []
+        # getcwd() is measurable on deep paths: ask once per job, not per slice.
+        caller_cwd = os.getcwd()
         for op_in, fingerprints in prepared:
             op = new_op(spec)
             outcome = run_op(
@@ -241,6 +243,7 @@ class InProcessPythonJob:
                 timeout=spec.timeout,
                 echo=spec.echo,
                 check=check,
+                caller_cwd=caller_cwd,
             )
             outcomes.append(outcome)
             prints.extend(fingerprints)

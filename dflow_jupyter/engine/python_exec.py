@@ -101,8 +101,9 @@ def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def working_directory(path: Path) -> Iterator[None]:
-    previous = os.getcwd()
+def working_directory(path: Path, previous: str | None = None) -> Iterator[None]:
+    """Run in ``path``, then return to ``previous`` (default: the current directory)."""
+    previous = previous or os.getcwd()
     os.chdir(path)
     try:
         yield
@@ -157,6 +158,7 @@ def run_op(
     timeout: float | None,
     echo: bool,
     check: Callable[[dict[str, Any], str], None] | None = None,
+    caller_cwd: str | None = None,
 ) -> ExecOutcome:
     """Execute ``op`` on ``op_in`` in ``workdir``; never raises for errors of the OP itself."""
     from dflow_jupyter.python.errors import FatalError, TransientError
@@ -164,7 +166,7 @@ def run_op(
 
     with _LazyLog(log_path) as log, captured_output(log, echo):  # type: ignore[arg-type]
         try:
-            with working_directory(workdir), deadline(timeout):
+            with working_directory(workdir, caller_cwd), deadline(timeout):
                 if check is not None:
                     check(op_in, "input")
                 result = op.execute(OPIO(op_in))

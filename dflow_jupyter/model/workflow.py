@@ -147,9 +147,10 @@ class Workflow:
             self._thread = threading.Thread(target=target, name=f"dflow-{self.id}", daemon=True)
             self._thread.start()
             time.sleep(0)  # let it record the Running phase promptly
-            return self.query_status_object()
+            return self._handle()
         self._status = run_workflow(self, workflow_id, reuse, restart)
-        return self.query()
+        # As dflow's debug mode: a light handle with the id (query() builds the full view).
+        return self._handle()
 
     def wait(self, interval: float = 1) -> None:
         """Block until the workflow has finished."""
@@ -205,15 +206,10 @@ class Workflow:
             )
         return load_status(directory)
 
-    def query_status_object(self) -> Any:
-        from dflow_jupyter.status.query import ArgoWorkflow
+    def _handle(self) -> Any:
+        from dflow_jupyter.status.query import ArgoObjectDict
 
-        try:
-            return ArgoWorkflow(self._load())
-        except WorkflowNotFound:
-            from dflow_jupyter.status.model import WorkflowStatus
-
-            return ArgoWorkflow(WorkflowStatus(name=str(self.id), phase="Pending"))
+        return ArgoObjectDict({"id": self.id, "metadata": {"name": self.id}})
 
     def query(self, fields: Sequence[str] | None = None) -> Any:
         """The workflow's status (an ``ArgoWorkflow``)."""
