@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ class Measurement:
         The last non-empty line the child wrote to stderr.
     leftover
         Processes of the child's session still alive after it exited (killed by the runner).
+    over_memory
+        True when the runner killed the child's process group because the tree's RSS passed
+        the memory limit (a runaway run must not take the machine down with it).
     """
 
     exit_code: int | None
@@ -49,14 +53,22 @@ class Measurement:
     record: dict[str, Any] | None
     stderr_tail: str
     leftover: int
+    over_memory: bool = False
+
+    @property
+    def killed(self) -> bool:
+        """Whether the runner killed the run (timeout or memory limit) before it finished."""
+        return self.timed_out or self.over_memory
 
 
 class _TreeSampler(threading.Thread):
     """Samples the summed RSS of a process and its descendants until stopped."""
 
-    def __init__(self, pid: int, interval: float) -> None:
+    def __init__(self, pid: int, interval: float, limit: int | None, on_limit: Callable[[], None]) -> None:
         super().__init__(daemon=True)
         self.interval = interval
+        self.limit = limit
+        self.on_limit = on_limit
         self.peak = 0
         self._stop_event = threading.Event()
         try:
@@ -68,9 +80,7 @@ class _TreeSampler(threading.Thread):
         total = 0
         for proc in [root, *root.children(recursive=True)]:
             # A process that exited between listing and reading took its memory with it.
-            with contextlib.suppress(
-                psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied
-            ):
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
                 total += proc.memory_info().rss
         return total
 
@@ -81,6 +91,9 @@ class _TreeSampler(threading.Thread):
             try:
                 self.peak = max(self.peak, self._sample(self._root))
             except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                return
+            if self.limit is not None and self.peak > self.limit:
+                self.on_limit()
                 return
             self._stop_event.wait(self.interval)
 
@@ -135,12 +148,14 @@ def measure(
     stdout_path: Path,
     stderr_path: Path,
     sample_interval: float = 0.01,
+    memory_limit: int | None = None,
 ) -> Measurement:
     """Run ``cmd`` in ``cwd`` with ``env`` in its own session and measure it.
 
     stdout and stderr go to files (a pipe could fill and block a chatty child). After
     ``timeout`` seconds the child's whole process group is killed and the run is marked
-    ``timed_out``. Processes the child leaves behind are killed and counted.
+    ``timed_out``; likewise when the tree's sampled RSS passes ``memory_limit`` bytes
+    (``over_memory``). Processes the child leaves behind are killed and counted.
     """
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         start = time.perf_counter()
@@ -153,7 +168,13 @@ def measure(
             stderr=err,
             start_new_session=True,
         )
-        sampler = _TreeSampler(child.pid, sample_interval)
+        over_memory = threading.Event()
+
+        def on_limit() -> None:
+            over_memory.set()
+            _kill_group(child.pid)
+
+        sampler = _TreeSampler(child.pid, sample_interval, memory_limit, on_limit)
         sampler.start()
         timed_out = threading.Event()
 
@@ -169,13 +190,15 @@ def measure(
         timer.cancel()
         sampler.stop()
         child.returncode = os.waitstatus_to_exitcode(wait_status)
-    leftover = _session_members(child.pid)
+    # After a kill the group's members may still be dying: only a clean exit can leave orphans.
+    killed = timed_out.is_set() or over_memory.is_set()
+    leftover = [] if killed else _session_members(child.pid)
     if leftover:
         _kill_group(child.pid)
     stdout = stdout_path.read_text(encoding="utf-8", errors="replace")
     stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
     return Measurement(
-        exit_code=None if timed_out.is_set() else child.returncode,
+        exit_code=None if timed_out.is_set() or over_memory.is_set() else child.returncode,
         timed_out=timed_out.is_set(),
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
@@ -183,4 +206,5 @@ def measure(
         record=last_json_line(stdout),
         stderr_tail=last_line(stderr),
         leftover=len(leftover),
+        over_memory=over_memory.is_set(),
     )

@@ -51,6 +51,8 @@ class RunResult:
             return f"not run: {self.skipped}"
         if m.timed_out:
             return f"did not finish within the timeout ({m.wall:.0f} s)"
+        if m.over_memory:
+            return f"killed after {m.wall:.0f} s: process tree RSS over the limit ({m.peak_rss / 1e6:.0f} MB)"
         status = self.record.get("status", "no JSON record on stdout")
         error = self.record.get("error")
         if m.exit_code == 0 and status == "Succeeded":
@@ -169,7 +171,7 @@ def _ratios(ref: Sequence[RunResult], ours: Sequence[RunResult]) -> tuple[str, s
     ref_med, our_med = median_of(ref, wall), median_of(ours, wall)
     if ref_med is None and our_med:
         # A reference that never finished still bounds the ratio from below.
-        limits = [r.measurement.wall for r in ref if r.measurement and r.measurement.timed_out]
+        limits = [r.measurement.wall for r in ref if r.measurement and r.measurement.killed]
         return (f"> {fmt_ratio(max(limits) / our_med)}" if limits else "-"), ""
     of_medians = ref_med / our_med if ref_med is not None and our_med else None
     per_run = []
@@ -187,7 +189,18 @@ def wall_cell(runs: Sequence[RunResult]) -> str:
     timeouts = [r.measurement.wall for r in runs if r.measurement and r.measurement.timed_out]
     if timeouts:
         return f"did not finish in {max(timeouts):.0f} s"
+    if any(r.measurement and r.measurement.over_memory for r in runs):
+        return "killed: RSS over the limit"
     return "not run" if all(r.measurement is None for r in runs) else "failed"
+
+
+def peak_cell(runs: Sequence[RunResult]) -> str:
+    """Median peak RSS of the successful runs, or a lower bound from runs that were killed."""
+    peak = median_of(runs, peak_mb)
+    if peak is not None:
+        return f"{peak:.0f}"
+    killed = [r.measurement.peak_rss / 1e6 for r in runs if r.measurement and r.measurement.killed]
+    return f">= {max(killed):.0f}" if killed else "-"
 
 
 def main_table(results: Sequence[RunResult], impls: Sequence[str]) -> list[str]:
@@ -205,7 +218,6 @@ def main_table(results: Sequence[RunResult], impls: Sequence[str]) -> list[str]:
             ratio, per_run = ("", "") if impl == REFERENCE or not ref else _ratios(ref, runs)
             proc_wall = median_of(runs, lambda r: r.measurement.wall if r.measurement else None)
             cpu = median_of(runs, lambda r: r.measurement.cpu if r.measurement else None)
-            peak = median_of(runs, peak_mb)
             ok = sum(r.ok for r in runs)
             row = [
                 f"{letter}. {WORKLOADS[letter][0]}",
@@ -215,7 +227,7 @@ def main_table(results: Sequence[RunResult], impls: Sequence[str]) -> list[str]:
                 per_run,
                 fmt_s(proc_wall),
                 fmt_s(cpu),
-                "-" if peak is None else f"{peak:.0f}",
+                peak_cell(runs),
                 f"{ok}/{len(runs)}",
                 "<br>".join(target_cells(letter, impl, runs)),
             ]
@@ -241,15 +253,12 @@ def detail_lines(results: Sequence[RunResult], impls: Sequence[str]) -> list[str
         if sizes:
             cells = []
             for size in sizes:
-                vals = [
-                    float(p[str(size)]) for p in points if isinstance(p, dict) and str(size) in p
-                ]
+                vals = [float(p[str(size)]) for p in points if isinstance(p, dict) and str(size) in p]
                 cells.append(f"{size}: {fmt_s(statistics.median(vals))} s")
             slope = median_of(f_runs, lambda r: r.number("slope"))
             slope_text = "-" if slope is None else f"{slope * 1000:.3g} ms/step"
             lines.append(
-                f"- f, {IMPL_LABELS[impl]}: slope {slope_text}; median wall by steps: "
-                + ", ".join(cells)
+                f"- f, {IMPL_LABELS[impl]}: slope {slope_text}; median wall by steps: " + ", ".join(cells)
             )
     for impl in impls:
         h_runs = [r for r in results if r.workload == "h" and r.impl == impl and r.ok]
@@ -298,9 +307,7 @@ def leftover_lines(results: Sequence[RunResult]) -> list[str]:
     ]
 
 
-def render(
-    results: Sequence[RunResult], impls: Sequence[str], header: list[str], notes: list[str]
-) -> str:
+def render(results: Sequence[RunResult], impls: Sequence[str], header: list[str], notes: list[str]) -> str:
     """The whole markdown report."""
     parts = [*header, "", "## Results", "", *main_table(results, impls), ""]
     details = detail_lines(results, impls)

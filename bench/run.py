@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
-import functools
+import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # run as a script: measure, report and workloads live beside it
 
 import psutil  # noqa: E402
+from impls import REF_SPEC, Impl, child_env, ensure_reference, scrub, version  # noqa: E402
 from measure import measure  # noqa: E402
 from report import IMPL_LABELS, REFERENCE, RunResult, render  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
-REF_SPEC = "pydflow==1.8.134"
-REF_VENV = BENCH / ".venv-ref"
 LOGS = BENCH / ".logs"
 RESULTS = BENCH / "results"
-
-
-@dataclass(frozen=True)
-class Impl:
-    """How to start a child for one implementation."""
-
-    key: str
-    python: str
-    package: str
-    isolation: str
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -47,20 +35,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     letters = ",".join(WORKLOADS)
     parser.add_argument("--only", help=f"comma-separated workloads out of {letters} (default all)")
     parser.add_argument("--runs", type=int, help="runs per implementation (default 3, --quick 1)")
-    parser.add_argument(
-        "--quick", action="store_true", help="1 run each and no reference on workload g"
-    )
+    parser.add_argument("--quick", action="store_true", help="1 run each and no reference on workload g")
     parser.add_argument(
         "--impl",
         default="all",
-        help="comma-separated out of ref, inprocess, process; 'ours' = inprocess,process; "
-        "'all' (default)",
+        help="comma-separated out of ref, inprocess, process; 'ours' = inprocess,process; 'all' (default)",
     )
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    parser.add_argument("--skip-ref-g", action="store_true", help="do not run the reference on workload g")
     parser.add_argument(
-        "--timeout", type=float, default=600.0, help="seconds per run (default 600)"
-    )
-    parser.add_argument(
-        "--skip-ref-g", action="store_true", help="do not run the reference on workload g"
+        "--max-rss-gb",
+        type=float,
+        default=round(psutil.virtual_memory().total / 2**30 / 2),
+        help="kill a run whose process tree RSS passes this (default: half the RAM)",
     )
     parser.add_argument("--sample-ms", type=float, default=10.0, help="RSS sampling period")
     parser.add_argument("--ref-spec", default=REF_SPEC, help=f"reference pip spec ({REF_SPEC})")
@@ -92,55 +79,6 @@ def _select(only: str | None, parser: argparse.ArgumentParser) -> list[str]:
     return [letter for letter in WORKLOADS if letter in chosen]
 
 
-def ensure_reference(spec: str) -> Path:
-    """The reference venv's python, creating the venv and installing ``spec`` if needed."""
-    python = REF_VENV / "bin" / "python"
-    marker = REF_VENV / "installed-spec"
-    if python.exists() and marker.exists() and marker.read_text().strip() == spec:
-        return python
-    print(f"bench: creating the reference environment with {spec} ...", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "venv", str(REF_VENV)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", spec], check=True)
-    subprocess.run([str(python), "-c", "import dflow"], check=True)
-    marker.write_text(spec + "\n")
-    return python
-
-
-def child_env(impl: Impl) -> dict[str, str]:
-    """The environment of a child: ours or the reference, with no inherited DFLOW_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DFLOW_", "BENCH_"))}
-    env.pop("PYTHONHOME", None)
-    env.pop("VIRTUAL_ENV", None)
-    paths = [str(BENCH)]
-    if impl.package == "dflow_jupyter" and not _importable(impl.python, "dflow_jupyter"):
-        paths.append(str(BENCH.parent))  # not installed: use the source tree
-    # The reference's step scripts run `python3` from PATH: it must be the venv's.
-    env["PATH"] = os.pathsep.join([str(Path(impl.python).parent), env.get("PATH", "")])
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env["BENCH_IMPL"] = impl.package
-    env["BENCH_ISOLATION"] = impl.isolation
-    if impl.key == REFERENCE:
-        env["VIRTUAL_ENV"] = str(REF_VENV)
-    elif impl.isolation == "process":
-        env["DFLOW_DEBUG_ISOLATION"] = "process"
-    return env
-
-
-@functools.cache
-def _importable(python: str, module: str) -> bool:
-    """Whether ``python`` can import ``module`` from anywhere, without our PYTHONPATH."""
-    code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([python, "-c", code], cwd=tempfile.gettempdir(), env=env)
-    return done.returncode == 0
-
-
-def _version(python: str, dist: str) -> str:
-    code = f"import importlib.metadata as m; print(m.version({dist!r}))"
-    done = subprocess.run([python, "-c", code], capture_output=True, text=True)
-    return done.stdout.strip() if done.returncode == 0 else "not installed as a distribution"
-
-
 def run_one(impl: Impl, letter: str, run: int, args: argparse.Namespace, logs: Path) -> RunResult:
     """One fresh child in a fresh temporary directory; logs are kept only for failed runs."""
     module = WORKLOADS[letter][0]
@@ -156,6 +94,7 @@ def run_one(impl: Impl, letter: str, run: int, args: argparse.Namespace, logs: P
             stdout_path=out,
             stderr_path=err,
             sample_interval=args.sample_ms / 1000,
+            memory_limit=int(args.max_rss_gb * 2**30),
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -192,9 +131,9 @@ def run_all(args: argparse.Namespace, impls: list[Impl], logs: Path) -> list[Run
                     r = RunResult(letter, impl.key, run, skipped=gave_up[impl.key])
                 else:
                     r = run_one(impl, letter, run, args, logs)
-                    if r.measurement and r.measurement.timed_out:
+                    if r.measurement and r.measurement.killed:
                         # A run that did not finish will not finish next time either.
-                        gave_up[impl.key] = "an earlier run did not finish within the timeout"
+                        gave_up[impl.key] = "an earlier run was killed (timeout or memory limit)"
                 results.append(r)
                 progress(r)
     return results
@@ -202,8 +141,8 @@ def run_all(args: argparse.Namespace, impls: list[Impl], logs: Path) -> list[Run
 
 def header(args: argparse.Namespace, ref_python: str | None, now: dt.datetime) -> list[str]:
     """Title, how the numbers were taken, and on what (no machine paths)."""
-    ours = _version(sys.executable, "dflow-jupyter")
-    ref = _version(ref_python, "pydflow") if ref_python else "not run"
+    ours = version(sys.executable, "dflow-jupyter")
+    ref = f"pydflow {version(ref_python, 'pydflow')} (debug mode)" if ref_python else "not run"
     model = next(
         (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
         platform.machine(),
@@ -212,13 +151,13 @@ def header(args: argparse.Namespace, ref_python: str | None, now: dt.datetime) -
     return [
         f"# dflow_jupyter vs dflow: {now:%Y-%m-%d %H:%M}",
         "",
-        f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(),
-        f"- reference: pydflow {ref} (debug mode); ours: dflow_jupyter {ours}",
+        "- command: `" + " ".join(["python bench/run.py", *sys.argv[1:]]) + "`",
+        f"- reference: {ref}; ours: dflow_jupyter {ours}",
         f"- machine: {os.cpu_count()} CPUs ({model}), {mem:.0f} GiB RAM, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
         f"- {args.runs} run(s) per implementation, alternating, each in a fresh process and "
-        f"temporary directory; timeout {args.timeout:.0f} s; RSS sampled every "
-        f"{args.sample_ms:g} ms",
+        f"temporary directory; timeout {args.timeout:.0f} s; memory limit {args.max_rss_gb:g} GiB "
+        f"of tree RSS; RSS sampled every {args.sample_ms:g} ms",
         "- wall: the workload timed inside the child (build the workflow, submit, wait); "
         "process wall: the child from spawn to exit; CPU tree: user+sys of the child and its "
         "reaped descendants; peak RSS tree: summed RSS of the process tree (at least the "
@@ -272,13 +211,16 @@ def main(argv: list[str]) -> int:
     notes = []
     if args.skip_ref_g and "g" in args.workloads and REFERENCE in args.impls:
         notes.append("- g: the reference was not run (--skip-ref-g or --quick).")
-    text = render(results, args.impls, header(args, ref_python, now), notes)
+    text = scrub(render(results, args.impls, header(args, ref_python, now), notes))
     print(text)
     if not args.no_write:
         path = results_path(args, now)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        print(f"bench: wrote {path.relative_to(BENCH.parent)}", file=sys.stderr)
+        # The raw runs beside the table, to compare runs or re-render without re-running.
+        raw = json.dumps([dataclasses.asdict(r) for r in results], indent=1)
+        path.with_suffix(".json").write_text(scrub(raw) + "\n", encoding="utf-8")
+        print(f"bench: wrote {path.relative_to(BENCH.parent)} and .json", file=sys.stderr)
     if not any(logs.iterdir()):
         logs.rmdir()
     return 0

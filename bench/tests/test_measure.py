@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import time
@@ -11,14 +12,15 @@ import psutil
 from measure import Measurement, last_json_line, last_line, measure
 
 
-def _run(tmp_path: Path, code: str, timeout: float = 30.0) -> Measurement:
+def _run(tmp_path: Path, code: str, timeout: float = 30.0, memory_limit: int | None = None) -> Measurement:
     return measure(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
+        env=dict(os.environ),
         timeout=timeout,
         stdout_path=tmp_path / "out",
         stderr_path=tmp_path / "err",
+        memory_limit=memory_limit,
     )
 
 
@@ -73,6 +75,22 @@ def test_timeout_kills_the_whole_group(tmp_path: Path) -> None:
     grandchild = int((tmp_path / "out").read_text().split()[0])
     time.sleep(0.2)
     assert not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == "zombie"
+
+
+def test_memory_limit_kills_a_runaway_tree(tmp_path: Path) -> None:
+    m = _run(
+        tmp_path,
+        """
+        import time
+        blocks = []
+        for _ in range(40):
+            blocks.append(bytearray(25 * 2**20))
+            time.sleep(0.05)
+        """,
+        memory_limit=200 * 2**20,
+    )
+    assert m.over_memory and m.killed and not m.timed_out and m.exit_code is None
+    assert 200 * 2**20 < m.peak_rss < 600 * 2**20
 
 
 def test_leftover_processes_are_counted_and_killed(tmp_path: Path) -> None:

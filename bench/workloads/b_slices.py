@@ -3,7 +3,7 @@
 # No ``from __future__ import annotations``: dflow reads OP signatures from evaluated annotations.
 import importlib
 import os
-from typing import Any, List, TypedDict  # noqa: UP035 (dflow's type checks predate list[int])
+from typing import Any, List, TypedDict  # List: dflow's type checks predate list[int]
 
 from workloads._common import as_int, check, result, submit_and_wait, timed
 
@@ -36,7 +36,7 @@ def square(x: int) -> Square:
 
 
 @OP.function
-def collect(ys: List[int]) -> Total:  # noqa: UP006
+def collect(ys: List[int]) -> Total:
     return {"total": sum(ys)}
 
 

@@ -59,9 +59,7 @@ def run() -> dict[str, Any]:
         )
         wf = Workflow(name="recurse", steps=loop)
         status = submit_and_wait(wf)
-    status = check(
-        status, "(loop bodies, last iter)", lambda: bodies_and_last(wf), (ITERATIONS, ITERATIONS)
-    )
+    status = check(status, "(loop bodies, last iter)", lambda: bodies_and_last(wf), (ITERATIONS, ITERATIONS))
     return result(span, status, wf)
 
 

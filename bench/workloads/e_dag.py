@@ -38,9 +38,7 @@ def inc(x: int) -> Value:
 
 
 @OP.function
-def join(
-    x0: int, x1: int, x2: int, x3: int, x4: int, x5: int, x6: int, x7: int, x8: int, x9: int
-) -> Value:
+def join(x0: int, x1: int, x2: int, x3: int, x4: int, x5: int, x6: int, x7: int, x8: int, x9: int) -> Value:
     # Every branch carries the same value + 1, so the mean is that value again.
     return {"y": (x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9) // WIDTH}
 

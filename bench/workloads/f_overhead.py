@@ -27,9 +27,7 @@ def run() -> dict[str, Any]:
         with timed() as span:
             wf = build_chain(f"overhead{size}", size)
             status = submit_and_wait(wf)
-        status = check(
-            status, f"last x of the {size}-step chain", partial(last_value, wf, size), size
-        )
+        status = check(status, f"last x of the {size}-step chain", partial(last_value, wf, size), size)
         points[str(size)] = span.wall
         total.wall += span.wall
         total.cpu += span.cpu

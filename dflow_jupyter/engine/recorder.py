@@ -154,14 +154,15 @@ class Recorder:
         except FileExistsError:  # a restarted run revisits its step
             (path / "workdir").mkdir(parents=True, exist_ok=True)
         node.step_dir = base
-        writer.write_many(path, {"type": node.type, "phase": node.phase})
+        # ``type`` and ``phase`` are written when the step ends (see _write_step_record): while it
+        # runs, status.json and the engine events say so, and every file costs on slow disks.
         return path
 
     def _write_step_record(self, node: Node) -> None:
         path = self.directory / str(node.step_dir)
         # The commit record, written before the run moves on; the rest mirrors it.
         write_atomic(path / "node.json", json.dumps(node.to_argo()))
-        writer.write(path / "phase", node.phase)
+        writer.write_many(path, {"phase": node.phase, "type": node.type})
 
     # -- workflow -----------------------------------------------------------------------------
     def set_phase(self, phase: str, message: str | None = None) -> None:

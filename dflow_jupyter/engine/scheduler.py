@@ -100,7 +100,9 @@ class Scheduler:
     def __init__(self, max_jobs: int | None = None) -> None:
         self.ready: deque[tuple[Handle, Any, BaseException | None]] = deque()
         self.running: dict[int, tuple[Job, Handle]] = {}
-        self.queued_jobs: deque[tuple[Job, Handle]] = deque()
+        #: Jobs waiting for room, one queue per resource (None: only ``max_jobs`` limits them),
+        #: so that a finished job wakes the head of one queue instead of a scan of all.
+        self.queued_jobs: dict[int | None, deque[tuple[Job, Handle]]] = {}
         self.max_jobs = max_jobs
         self.terminate_reason: str | None = None
         self._in_use: dict[int, int] = {}
@@ -205,7 +207,9 @@ class Scheduler:
             if not job.is_async:
                 self._run_sync(handle, job)
             elif not self._has_room(job):
-                self.queued_jobs.append((job, handle))
+                resource = getattr(job, "resource", None)
+                key = None if resource is None else id(resource)
+                self.queued_jobs.setdefault(key, deque()).append((job, handle))
             else:
                 self._start(job, handle)
         else:  # pragma: no cover - a bug in a template coroutine
@@ -291,11 +295,6 @@ class Scheduler:
                 if resource is not None:
                     self._in_use[id(resource)] -= 1
                 self.ready.append((handle, result, None))
-        still_waiting: deque[tuple[Job, Handle]] = deque()
-        while self.queued_jobs:
-            job, handle = self.queued_jobs.popleft()
-            if self._has_room(job):
-                self._start(job, handle)
-            else:
-                still_waiting.append((job, handle))
-        self.queued_jobs = still_waiting
+        for queue in self.queued_jobs.values():
+            while queue and self._has_room(queue[0][0]):
+                self._start(*queue.popleft())
