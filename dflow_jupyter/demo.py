@@ -81,15 +81,21 @@ def step_table(wf: Any) -> str:
 
 
 def main() -> int:
-    from dflow_jupyter import download_artifact
+    import os
 
+    from dflow_jupyter import config, download_artifact
+
+    # Keep the demo's records out of the current directory unless told where to put them.
+    if "DFLOW_DEBUG_WORKDIR" not in os.environ:
+        config["debug_workdir"] = config["debug_artifact_dir"] = "demo-runs"
     wf = build()
     wf.submit()
     print(f"\nworkflow {wf.id}: {wf.query_status()}\n")
     print(step_table(wf))
     pick = wf.query_step(name="pick-minimum")[0]
     best = pick.outputs.parameters["best"].value
-    paths = download_artifact(pick.outputs.artifacts["report"], path=f"{wf.id}-report")
+    paths = download_artifact(pick.outputs.artifacts["report"],
+                              path=str(Path(config["debug_workdir"], f"{wf.id}-report")))
     print(
         f"\nlowest energy at lattice constant {best} (exact minimum 3.9 * 2**(1/6) = "
         f"{3.9 * math.pow(2, 1 / 6):.4f}); report: {paths[0]}"
