@@ -317,19 +317,36 @@ def _tolerate(step: Any, result: StepResult) -> StepResult:
 
 
 def _error_node(ctx: Any, placement: _Placement, step: Any, message: str) -> StepResult:
-    node = ctx.recorder.add_node(
+    result = _error_result(
+        ctx,
         placement.name,
         placement.display,
+        step.template,
+        placement.boundary.id,
+        placement.parents[0],
+        message,
+    )
+    assert result.node is not None
+    _attach(ctx, placement, result.node)
+    return _tolerate(step, result)
+
+
+def _error_result(
+    ctx: Any, name: str, display: str, template: Any, boundary: str | None, parent: Node | None, message: str
+) -> StepResult:
+    """A step that could not start (a bad input at run time): an Error node, as on Argo."""
+    node = ctx.recorder.add_node(
+        name,
+        display,
         "Pod",
-        template_name=step.template.name,
-        boundary_id=placement.boundary.id,
-        parent=placement.parents[0],
+        template_name=template.name,
+        boundary_id=boundary,
+        parent=parent,
         phase="Error",
         message=message,
     )
-    _attach(ctx, placement, node)
     ctx.recorder.finish(node, "Error", message)
-    return _tolerate(step, StepResult("Error", node, message=message, leaves=[node]))
+    return StepResult("Error", node, message=message, leaves=[node])
 
 
 def _run_single(
@@ -366,18 +383,7 @@ def _run_single(
         if fan_item is not None and step.slices is not None:
             fanout.check_sliced_inputs(step, params, arts)
     except (DflowJupyterError, ValueError, TypeError, KeyError) as exc:
-        node = ctx.recorder.add_node(
-            name,
-            display,
-            "Pod",
-            template_name=template.name,
-            boundary_id=boundary,
-            parent=parent,
-            phase="Error",
-            message=str(exc),
-        )
-        ctx.recorder.finish(node, "Error", str(exc))
-        return StepResult("Error", node, message=str(exc), leaves=[node])
+        return _error_result(ctx, name, display, template, boundary, parent, str(exc))
     reused = ctx.reused_result(key, name)
     if reused is not None:
         node = ctx.recorder.add_node(
