@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -344,17 +342,4 @@ def request_terminate(workflow_id: str, reason: str = "Stopped with strategy 'Te
     if ctx is None:
         return False
     ctx.scheduler.request_terminate(reason)
-    if threading.current_thread() is threading.main_thread() and ctx is not None:
-        # Called from an OP or a signal handler in the running thread: stop at once.
-        pass
     return True
-
-
-__all__ = [
-    "active_runs",
-    "new_workflow_id",
-    "request_terminate",
-    "run_workflow",
-    "sys",
-    "workflow_root",
-]
