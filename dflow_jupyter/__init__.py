@@ -41,6 +41,8 @@ _EXPORTS: dict[str, str] = {
     "argo_sequence": "dflow_jupyter.model.argo_funcs",
     "argo_len": "dflow_jupyter.model.argo_funcs",
     "argo_enumerate": "dflow_jupyter.model.argo_funcs",
+    "argo_sum": "dflow_jupyter.model.argo_funcs",
+    "argo_concat": "dflow_jupyter.model.argo_funcs",
     # artifacts and storage
     "upload_artifact": "dflow_jupyter.storage",
     "download_artifact": "dflow_jupyter.storage",
@@ -82,10 +84,12 @@ __all__ = [
     "StorageClient",
     "Task",
     "Workflow",
+    "argo_concat",
     "argo_enumerate",
     "argo_len",
     "argo_range",
     "argo_sequence",
+    "argo_sum",
     "config",
     "download_artifact",
     "events",
@@ -125,7 +129,14 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
-    from dflow_jupyter.model.argo_funcs import argo_enumerate, argo_len, argo_range, argo_sequence
+    from dflow_jupyter.model.argo_funcs import (
+        argo_concat,
+        argo_enumerate,
+        argo_len,
+        argo_range,
+        argo_sequence,
+        argo_sum,
+    )
     from dflow_jupyter.model.dag import DAG, Task
     from dflow_jupyter.model.executor import Context, Executor
     from dflow_jupyter.model.io import (

@@ -125,3 +125,19 @@ def argo_enumerate(*args: Any, **kwargs: Any) -> ArgoVar:
         for i, arg in enumerate(args):
             kwargs[f"value{i}"] = arg
     return ArgoEnumerate(**kwargs)
+
+
+def _list_expr(param: Any, what: str) -> str:
+    if not isinstance(param, ArgoVar):
+        raise TypeError(f"{what} expects a list parameter (e.g. step.outputs.parameters['x']), got {param!r}")
+    return f"sprig.fromJson({param.expr})"
+
+
+def argo_sum(param: Any) -> ArgoVar:
+    """The sum of a list parameter (a number), e.g. of a fan-out's stacked outputs."""
+    return ArgoVar(f"sum({_list_expr(param, 'argo_sum')})", is_str=False)
+
+
+def argo_concat(param: Any) -> ArgoVar:
+    """A list parameter of lists, concatenated into one JSON list."""
+    return ArgoVar(f"toJson(flatten({_list_expr(param, 'argo_concat')}))", is_str=False)

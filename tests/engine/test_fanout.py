@@ -298,3 +298,25 @@ def test_slices_over_unequal_lengths() -> None:
     [node] = wf.query_step(name="pair")
     assert node.phase == "Error"
     assert "unequal length" in node.message and "a has 3" in node.message and "b has 2" in node.message
+
+
+def test_argo_sum_and_concat_over_stacked_outputs() -> None:
+    from dflow_jupyter import argo_concat, argo_sum
+
+    @OP.function
+    def pair(x: int) -> {"pair": List[int]}:  # type: ignore[valid-type]
+        return {"pair": [x, x]}
+
+    @OP.function
+    def show(total: float, flat: List[int]) -> {"text": str}:  # type: ignore[valid-type]
+        return {"text": f"{total:g}:{flat}"}
+
+    sq = Step("sq", PythonOPTemplate(square), parameters={"x": "{{item}}"}, with_param=[1, 2, 3])
+    pairs = Step("pairs", PythonOPTemplate(pair), parameters={"x": "{{item}}"}, with_param=[1, 2])
+    out = Step("out", PythonOPTemplate(show), parameters={"total": argo_sum(sq.outputs.parameters["y"]),
+                                                         "flat": argo_concat(pairs.outputs.parameters["pair"])})
+    wf = Workflow("sum-concat")
+    wf.add([sq, pairs])
+    wf.add(out)
+    wf.submit()
+    assert wf.query_step(name="out")[0].outputs.parameters["text"].value == "14:[1, 1, 2, 2]"
