@@ -244,6 +244,7 @@ def run_workflow(
         previous = load_status(directory)
         if previous.phase == "Succeeded":
             return previous
+        _refuse_if_running_elsewhere(directory, workflow_id)
     status = WorkflowStatus(
         name=workflow_id,
         uid=workflow.uid or secrets.token_hex(16),
@@ -297,6 +298,26 @@ def run_workflow(
         scheduler.close()
         workflow._last_exception = ctx.last_exception
     return status
+
+
+def _refuse_if_running_elsewhere(directory: Path, workflow_id: str) -> None:
+    """A restart must not race the process that still runs the workflow."""
+    import psutil
+
+    try:
+        pid = int((directory / "pid").read_text())
+    except (OSError, ValueError):
+        return
+    if pid != os.getpid() and psutil.pid_exists(pid):
+        try:
+            alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            alive = False
+        if alive:
+            raise StepRuntimeError(
+                f"workflow {workflow_id!r} is still running in process {pid}; wait for it or "
+                f"terminate it (Workflow(id={workflow_id!r}).terminate()) before restarting"
+            )
 
 
 def _entry_parameters(entry: Any, workflow: Any) -> dict[str, Any]:

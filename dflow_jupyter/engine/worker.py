@@ -95,9 +95,22 @@ def _append_captured(scratch: int, log_path: str) -> None:
     os.lseek(scratch, 0, os.SEEK_SET)
 
 
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the engine's process dies, so no OP runs on as an orphan."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> None:
     import tempfile
 
+    _die_with_parent()
     # Keep the frame channel private: fd 1 and 2 point at a scratch file while an OP runs,
     # and what lands there is appended to the step's log (most steps write nothing to it, so
     # no log file is created for them).

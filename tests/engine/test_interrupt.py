@@ -71,3 +71,26 @@ def test_interrupt_keeps_finished_steps_and_restart_reuses_them(tmp_path: Path, 
     starts = log.read_text().split("\n")
     # s1 and s2 ran once; s3 ran again (it was interrupted), then s4 and s5.
     assert [line for line in starts if line] == ["start 1", "start 2", "start 3", "start 3", "start 4", "start 5"]
+
+
+def test_a_killed_process_loses_no_finished_step(tmp_path: Path, isolation: str) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(SCRIPT)
+    log = tmp_path / "runs.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1])}
+    workdir = tmp_path / "wf"
+    proc = subprocess.Popen([sys.executable, str(script), str(workdir), isolation, str(log)],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not Path(str(log) + ".ready").exists():
+        assert time.monotonic() < deadline, "step 3 never started"
+        time.sleep(0.05)
+    proc.kill()  # SIGKILL: no cleanup at all
+    proc.communicate(timeout=30)
+    [workflow_dir] = list(workdir.iterdir())
+    Path(str(log) + ".resume").write_text("x")
+    done = subprocess.run([sys.executable, str(script), str(workdir), isolation, str(log), workflow_dir.name],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.split()[-1] == "Succeeded", done.stdout + done.stderr
+    starts = [line for line in log.read_text().split("\n") if line]
+    assert starts == ["start 1", "start 2", "start 3", "start 3", "start 4", "start 5"]
