@@ -203,7 +203,7 @@ def slice_runs(step: Any, item: Item, params: dict[str, Any], arts: dict[str, An
     return runs
 
 
-def aggregate(step: Any, children: list[StepResult], store: Any, dest: Any) -> StepResult:
+def aggregate(step: Any, children: list[StepResult], dest: Any) -> StepResult:
     """Argo's aggregated outputs of a fan-out: one list per output, in item order."""
     from dflow_jupyter.storage import stack_artifacts
 

@@ -238,7 +238,7 @@ def run_step(ctx: Any, frame: Frame, step: Any, placement: _Placement, limits: t
         )
         if group is not None:
             ctx.recorder.finish(group, "Succeeded")
-        empty = fanout.aggregate(step, [], ctx.store, ctx.fanout_dir(placement.name))
+        empty = fanout.aggregate(step, [], ctx.fanout_dir(placement.name))
         empty.node, empty.leaves = group or skipped, [group or skipped]
         return empty
     handles = []
@@ -280,7 +280,7 @@ def _finish_fanout(
         enough = succeeded >= step.continue_on_success_ratio * total
     elif failures:
         enough = False
-    result = fanout.aggregate(step, children, ctx.store, ctx.fanout_dir(placement.name))
+    result = fanout.aggregate(step, children, ctx.fanout_dir(placement.name))
     leaves = [leaf for c in children for leaf in c.leaves]
     phase = "Succeeded" if enough else "Failed"
     message = (

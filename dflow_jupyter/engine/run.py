@@ -54,7 +54,6 @@ class RunContext:
         self.echo = True
         self.last_exception: BaseException | None = None
         self.global_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
-        self._pool: Any = None
         self.context: Any = None
         self._rendered: dict[tuple[int, int], Any] = {}
 

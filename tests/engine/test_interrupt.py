@@ -42,55 +42,58 @@ print("ID", wf.id, wf.query_status(), flush=True)
 """
 
 
+class Run:
+    """The script above in a child process, stopped while its step 3 runs, then restarted."""
+
+    def __init__(self, tmp_path: Path, isolation: str) -> None:
+        self.script = tmp_path / "run.py"
+        self.script.write_text(SCRIPT)
+        self.log = tmp_path / "runs.log"
+        self.workdir = tmp_path / "wf"
+        self.isolation = isolation
+        self.env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1])}
+
+    def args(self, *extra: str) -> list[str]:
+        return [sys.executable, str(self.script), str(self.workdir), self.isolation, str(self.log), *extra]
+
+    def start_until_step_three(self) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(self.args(), stdout=subprocess.PIPE, text=True, env=self.env)
+        deadline = time.monotonic() + 60
+        while not Path(str(self.log) + ".ready").exists():
+            assert time.monotonic() < deadline, "step 3 never started"
+            time.sleep(0.05)
+        return proc
+
+    def restart(self, workflow_id: str) -> None:
+        Path(str(self.log) + ".resume").write_text("x")
+        done = subprocess.run(
+            self.args(workflow_id), capture_output=True, text=True, env=self.env, timeout=60
+        )
+        assert done.stdout.split()[-1] == "Succeeded", done.stdout + done.stderr
+        starts = [line for line in self.log.read_text().split("\n") if line]
+        # s1 and s2 ran once; s3 ran again (it was stopped), then s4 and s5.
+        assert starts == ["start 1", "start 2", "start 3", "start 3", "start 4", "start 5"]
+
+
 def test_interrupt_keeps_finished_steps_and_restart_reuses_them(tmp_path: Path, isolation: str) -> None:
-    script = tmp_path / "run.py"
-    script.write_text(SCRIPT)
-    log = tmp_path / "runs.log"
-    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1])}
-    workdir = tmp_path / "wf"
-    proc = subprocess.Popen([sys.executable, str(script), str(workdir), isolation, str(log)],
-                            stdout=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
-    while not Path(str(log) + ".ready").exists():
-        assert time.monotonic() < deadline, "step 3 never started"
-        time.sleep(0.05)
+    run = Run(tmp_path, isolation)
+    proc = run.start_until_step_three()
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130, out
     workflow_id = out.split()[1]
-    status = json.loads((workdir / workflow_id / "status.json").read_text())["status"]
+    status = json.loads((run.workdir / workflow_id / "status.json").read_text())["status"]
     assert status["phase"] == "Failed" and "interrupted" in status["message"]
     phases = {n["displayName"]: n["phase"] for n in status["nodes"].values() if n["type"] == "Pod"}
     assert phases["s1"] == phases["s2"] == "Succeeded"
     assert phases["s3"] == "Failed"
-
-    Path(str(log) + ".resume").write_text("x")
-    done = subprocess.run([sys.executable, str(script), str(workdir), isolation, str(log), workflow_id],
-                          capture_output=True, text=True, env=env, timeout=60)
-    assert done.stdout.split()[-1] == "Succeeded", done.stdout + done.stderr
-    starts = log.read_text().split("\n")
-    # s1 and s2 ran once; s3 ran again (it was interrupted), then s4 and s5.
-    assert [line for line in starts if line] == ["start 1", "start 2", "start 3", "start 3", "start 4", "start 5"]
+    run.restart(workflow_id)
 
 
 def test_a_killed_process_loses_no_finished_step(tmp_path: Path, isolation: str) -> None:
-    script = tmp_path / "run.py"
-    script.write_text(SCRIPT)
-    log = tmp_path / "runs.log"
-    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1])}
-    workdir = tmp_path / "wf"
-    proc = subprocess.Popen([sys.executable, str(script), str(workdir), isolation, str(log)],
-                            stdout=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
-    while not Path(str(log) + ".ready").exists():
-        assert time.monotonic() < deadline, "step 3 never started"
-        time.sleep(0.05)
+    run = Run(tmp_path, isolation)
+    proc = run.start_until_step_three()
     proc.kill()  # SIGKILL: no cleanup at all
     proc.communicate(timeout=30)
-    [workflow_dir] = list(workdir.iterdir())
-    Path(str(log) + ".resume").write_text("x")
-    done = subprocess.run([sys.executable, str(script), str(workdir), isolation, str(log), workflow_dir.name],
-                          capture_output=True, text=True, env=env, timeout=60)
-    assert done.stdout.split()[-1] == "Succeeded", done.stdout + done.stderr
-    starts = [line for line in log.read_text().split("\n") if line]
-    assert starts == ["start 1", "start 2", "start 3", "start 3", "start 4", "start 5"]
+    [workflow_dir] = list(run.workdir.iterdir())
+    run.restart(workflow_dir.name)
