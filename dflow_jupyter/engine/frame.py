@@ -165,7 +165,7 @@ class _Scope(Mapping[str, Any]):
         return keys
 
     def __getitem__(self, key: str) -> Any:
-        from dflow_jupyter.engine.values import to_argo_string
+        from dflow_jupyter.status.wire import to_argo_string
 
         frame = self._frame
         if key == "inputs":
@@ -198,7 +198,7 @@ class _ResultsView(Mapping[str, Any]):
         self._objects = objects
 
     def __getitem__(self, name: str) -> Any:
-        from dflow_jupyter.engine.values import to_argo_string
+        from dflow_jupyter.status.wire import to_argo_string
 
         result = self._results[name]
         return {

@@ -21,11 +21,11 @@ from typing import Any
 from dflow_jupyter.engine import fanout
 from dflow_jupyter.engine.frame import NO_ITEM, Frame, StepResult
 from dflow_jupyter.engine.scheduler import Acquire, RunJob, Semaphore, Spawn, WaitAll, WaitAny
-from dflow_jupyter.engine.values import ParameterTypeError, from_argo_string, to_argo_string
 from dflow_jupyter.errors import DflowJupyterError, StepRuntimeError
 from dflow_jupyter.model.io import UNSET, ArgoVar
 from dflow_jupyter.model.names import check_key
 from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.wire import ParameterTypeError, from_argo_string, to_argo_string
 
 Co = Generator[Any, Any, Any]
 
@@ -694,25 +694,25 @@ def _template_outputs(template: Any, frame: Frame) -> tuple[dict[str, Any], dict
 def _argo_inputs(
     params: dict[str, Any], arts: dict[str, Any], template: Any, key: str | None
 ) -> dict[str, Any]:
-    from dflow_jupyter.engine.pod import argo_artifacts, argo_parameters
+    from dflow_jupyter.status.wire import encode_artifacts, encode_parameters
 
-    parameters = argo_parameters(params, template.inputs.parameters)
+    parameters = encode_parameters(params, template.inputs.parameters)
     if key is not None:
         parameters.append({"name": "dflow_key", "value": key})
     data: dict[str, Any] = {"parameters": parameters} if parameters else {}
-    artifacts = argo_artifacts(arts)
+    artifacts = encode_artifacts(arts)
     if artifacts:
         data["artifacts"] = artifacts
     return data
 
 
 def _argo_outputs(params: dict[str, Any], arts: dict[str, Any], template: Any) -> dict[str, Any] | None:
-    from dflow_jupyter.engine.pod import argo_artifacts, argo_parameters
+    from dflow_jupyter.status.wire import encode_artifacts, encode_parameters
 
     data: dict[str, Any] = {}
     if params:
-        data["parameters"] = argo_parameters(params, template.outputs.parameters)
-    artifacts = argo_artifacts(arts)
+        data["parameters"] = encode_parameters(params, template.outputs.parameters)
+    artifacts = encode_artifacts(arts)
     if artifacts:
         data["artifacts"] = artifacts
     return data or None

@@ -11,7 +11,6 @@ Three kinds of job, one contract (``scheduler.Job``):
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -22,13 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome, run_op
-from dflow_jupyter.engine.values import (
-    ParameterTypeError,
-    coerce_parameter,
-    to_argo_string,
-    type_name,
-)
 from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.wire import ParameterTypeError, coerce_parameter, to_argo_string
 
 
 @dataclass
@@ -61,36 +55,6 @@ class PodOutcome:
     slice_outputs: list[dict[str, Any]] | None = None
     timed_out: bool = False
     exception: BaseException | None = None
-
-
-def type_description(kind: Any) -> str:
-    if kind is None:
-        return json.dumps({"type": "str"})
-    if isinstance(kind, type) and kind.__module__ != "builtins":
-        return json.dumps({"type": f"{kind.__module__}.{kind.__name__}"})
-    return json.dumps({"type": type_name(kind)})
-
-
-def argo_parameters(values: dict[str, Any], declared: Any) -> list[dict[str, Any]]:
-    out = []
-    for name, value in values.items():
-        decl = declared.get(name) if declared is not None else None
-        entry = {"name": name, "value": to_argo_string(value)}
-        kind = getattr(decl, "type", None) if decl is not None else None
-        # Undeclared types (e.g. a Steps output) keep the type of the value they carry.
-        entry["description"] = type_description(kind if kind is not None else type(value))
-        out.append(entry)
-    return out
-
-
-def argo_artifacts(values: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for name, art in values.items():
-        if art is None:
-            continue
-        keys = [a.key for a in art] if isinstance(art, list) else [getattr(art, "key", None)]
-        out.append({"name": name, "s3": {"key": keys[0] if len(keys) == 1 else json.dumps(keys)}})
-    return out
 
 
 def _write_text_files(directory: Path, values: dict[str, Any]) -> None:

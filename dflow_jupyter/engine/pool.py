@@ -29,7 +29,7 @@ from dflow_jupyter.engine.pod import (
     prepare_python_inputs,
 )
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome
-from dflow_jupyter.engine.values import ParameterTypeError
+from dflow_jupyter.status.wire import ParameterTypeError
 
 
 class _Worker:

@@ -32,6 +32,7 @@ from typing import Any
 from dflow_jupyter.engine.writer import writer
 from dflow_jupyter.status.events import EventBus, events
 from dflow_jupyter.status.model import Node, WorkflowStatus, node_id
+from dflow_jupyter.status.phase import Phase, WorkflowPhase
 
 SNAPSHOT_INTERVAL = 0.25
 
@@ -70,7 +71,7 @@ class Recorder:
         template_name: str | None,
         boundary_id: str | None,
         parent: Node | None,
-        phase: str = "Running",
+        phase: Phase = "Running",
         message: str | None = None,
         key: str | None = None,
     ) -> Node:
@@ -119,7 +120,7 @@ class Recorder:
                 setattr(node, key, value)
             self._changed(node)
 
-    def finish(self, node: Node, phase: str, message: str | None = None, **fields: Any) -> None:
+    def finish(self, node: Node, phase: Phase, message: str | None = None, **fields: Any) -> None:
         with self._lock:
             node.phase = phase
             if message is not None:
@@ -165,7 +166,7 @@ class Recorder:
         writer.write_many(path, {"phase": node.phase, "type": node.type})
 
     # -- workflow -----------------------------------------------------------------------------
-    def set_phase(self, phase: str, message: str | None = None) -> None:
+    def set_phase(self, phase: WorkflowPhase, message: str | None = None) -> None:
         if phase in ("Succeeded", "Failed", "Error"):
             writer.flush()
         with self._lock:

@@ -14,9 +14,9 @@ from dflow_jupyter.engine.invoke import invoke_template
 from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
 from dflow_jupyter.engine.recorder import Recorder, load_status, write_atomic
 from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
-from dflow_jupyter.engine.values import from_argo_string, to_argo_string
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.wire import decode_outputs, to_argo_string
 
 #: Runs in progress in this process, by workflow id (for terminate()).
 active_runs: dict[str, RunContext] = {}
@@ -84,7 +84,7 @@ class RunContext:
         old = self.previous.nodes.get(node_id(self.workflow, node_name))
         if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
             return None
-        return outputs_of(old)
+        return decode_outputs(old.outputs)
 
     def enter_recursion(self, name: str) -> None:
         self.depth += 1
@@ -176,44 +176,6 @@ class RunContext:
         path.mkdir(parents=True, exist_ok=True)
         node.step_dir = path.name
         return path
-
-
-def outputs_of(node: Node) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Typed outputs of a recorded node (parameters decoded by their declared type)."""
-    import json
-
-    from dflow_jupyter.storage import S3Artifact
-
-    params: dict[str, Any] = {}
-    arts: dict[str, Any] = {}
-    outputs = node.outputs or {}
-    for entry in outputs.get("parameters") or []:
-        params[entry["name"]] = decode_parameter(entry)
-    for entry in outputs.get("artifacts") or []:
-        key = (entry.get("s3") or {}).get("key") or entry.get("key")
-        if key is None:
-            continue
-        if key.startswith("["):
-            arts[entry["name"]] = [S3Artifact(key=k) for k in json.loads(key)]
-        else:
-            arts[entry["name"]] = S3Artifact(key=key)
-    return params, arts
-
-
-def decode_parameter(entry: dict[str, Any]) -> Any:
-    import json
-
-    value = entry.get("value")
-    try:
-        kind = json.loads(entry.get("description") or "{}").get("type", "str")
-    except ValueError:
-        kind = "str"
-    if value is None or kind == "str":
-        return value
-    try:
-        return from_argo_string(value)
-    except ValueError:
-        return value
 
 
 def new_workflow_id(name: str) -> str:

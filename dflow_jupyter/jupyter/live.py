@@ -96,7 +96,10 @@ class LiveStatus:
         if table is not None:
             self._show(table)
         else:  # submit() failed before the run started
-            self._show(StatusTable(WorkflowStatus(name=self.workflow.name, phase="not submitted")))
+            never_ran = WorkflowStatus(
+                name=self.workflow.name, phase="Error", message="submit() failed before the run started"
+            )
+            self._show(StatusTable(never_ran))
         with self._lock:
             self._handle = None
         return table

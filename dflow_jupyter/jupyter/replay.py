@@ -79,8 +79,7 @@ def _short(value: Any) -> str:
 
 
 def _decode_parameters(node: Node, sign: Mapping[str, Any], where: str) -> dict[str, Any]:
-    from dflow_jupyter.engine.run import decode_parameter
-    from dflow_jupyter.engine.values import ParameterTypeError, coerce_parameter
+    from dflow_jupyter.status.wire import ParameterTypeError, coerce_parameter, decode_parameter
 
     values: dict[str, Any] = {}
     for entry in (node.inputs or {}).get("parameters") or []:

@@ -10,6 +10,7 @@ from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.io import UNSET, ArgoVar, BoundIO, _IOBase
 from dflow_jupyter.model.names import check_key, check_step_name
 from dflow_jupyter.model.templates import OPTemplate
+from dflow_jupyter.typenames import type_name
 
 
 class Step:
@@ -136,9 +137,10 @@ class Step:
     def _check_required(self) -> None:
         for pname, decl in self.template.inputs.parameters.items():
             if pname not in self.parameters and not decl.has_value:
+                kind = "any" if decl.type in (None, UNSET) else type_name(decl.type)
                 raise WorkflowDefinitionError(
                     f"{self._describe()}: missing input parameter {pname!r} "
-                    f"(type {_type_name(decl.type)}, no default); pass parameters={{{pname!r}: ...}}"
+                    f"(type {kind}, no default); pass parameters={{{pname!r}: ...}}"
                 )
         for aname, art in self.template.inputs.artifacts.items():
             if aname not in self.artifacts and not art.optional and art.source is None:
@@ -152,7 +154,7 @@ class Step:
 
     def _check_static_parameter_types(self, parameters: Mapping[str, Any]) -> None:
         """Literal values must fit the OP's declared types (after Argo's string round trip)."""
-        from dflow_jupyter.engine.values import coerce_parameter
+        from dflow_jupyter.status.wire import coerce_parameter
 
         sliced = self._sliced_parameters()
         for pname, value in parameters.items():
@@ -243,9 +245,3 @@ def _is_dynamic(value: Any) -> bool:
 
 def _known(declared: Mapping[str, Any]) -> str:
     return ", ".join(repr(k) for k in declared) or "none"
-
-
-def _type_name(kind: Any) -> str:
-    if kind is None or kind is UNSET:
-        return "any"
-    return getattr(kind, "__name__", None) or str(kind)

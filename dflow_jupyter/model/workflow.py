@@ -253,8 +253,8 @@ class Workflow:
 
     def query_global_outputs(self) -> Any:
         """Workflow outputs published with ``global_name`` (``.parameters``, ``.artifacts``)."""
-        from dflow_jupyter.engine.run import decode_parameter
-        from dflow_jupyter.status.query import ArgoObjectDict, ArgoParameter, _artifact
+        from dflow_jupyter.status.query import ArgoObjectDict, ArgoParameter
+        from dflow_jupyter.status.wire import decode_artifact, decode_parameter
 
         outputs = self._load().outputs or {}
         params = {
@@ -263,7 +263,7 @@ class Workflow:
             )
             for p in outputs.get("parameters") or []
         }
-        arts = {a["name"]: _artifact(a) for a in outputs.get("artifacts") or []}
+        arts = {a["name"]: decode_artifact(a) for a in outputs.get("artifacts") or []}
         result = ArgoObjectDict({})
         result.data["parameters"], result.data["artifacts"] = params, arts
         return result

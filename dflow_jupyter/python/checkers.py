@@ -16,8 +16,9 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, is_typeddict
 
-from dflow_jupyter.python.errors import short_repr, type_name
+from dflow_jupyter.python.errors import short_repr
 from dflow_jupyter.python.opio import Artifact, BigParameter, NestedDictBase, Parameter
+from dflow_jupyter.typenames import type_name
 
 __all__ = ["Checker", "Mismatch", "check_value", "entry_checker", "format_mismatch"]
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dflow_jupyter import _context
-from dflow_jupyter.python.errors import short_repr, type_name
+from dflow_jupyter.python.errors import short_repr
 from dflow_jupyter.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
 from dflow_jupyter.python.signature import (
     OPIOToRet,
@@ -54,6 +54,7 @@ from dflow_jupyter.python.signature import (
     sign_from_function,
 )
 from dflow_jupyter.python.typecheck import check_keys, check_opio, check_value, fill_defaults
+from dflow_jupyter.typenames import type_name
 
 __all__ = ["OP", "is_sign_checked"]
 

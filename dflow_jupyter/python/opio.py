@@ -31,7 +31,8 @@ from typing import (  # noqa: UP035 - dflow compares artifact types with the typ
 )
 
 from dflow_jupyter.config import config
-from dflow_jupyter.python.errors import OPSignatureError, short_repr, type_name
+from dflow_jupyter.python.errors import OPSignatureError, short_repr
+from dflow_jupyter.typenames import type_name
 
 __all__ = [
     "ARTIFACT_ALLOWED_TYPES",

@@ -31,8 +31,9 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, get_args, get_origin, get_type_hints, is_typeddict
 
-from dflow_jupyter.python.errors import OPIOTypeError, OPSignatureError, short_repr, type_name
+from dflow_jupyter.python.errors import OPIOTypeError, OPSignatureError, short_repr
 from dflow_jupyter.python.opio import Artifact, BigParameter, OPIOSign, Parameter, is_type_like
+from dflow_jupyter.typenames import type_name
 
 __all__ = [
     "OPIOToRet",

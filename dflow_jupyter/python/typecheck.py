@@ -26,8 +26,9 @@ from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from dflow_jupyter.python.checkers import check_value, entry_checker, format_mismatch
-from dflow_jupyter.python.errors import OPIOKeyError, OPIOTypeError, short_repr, type_name
+from dflow_jupyter.python.errors import OPIOKeyError, OPIOTypeError, short_repr
 from dflow_jupyter.python.opio import Artifact, BigParameter, Parameter, _DictLike
+from dflow_jupyter.typenames import type_name
 
 __all__ = ["check_keys", "check_opio", "check_value", "describe_entry", "fill_defaults"]
 

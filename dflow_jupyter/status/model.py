@@ -15,23 +15,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-NODE_TYPES = (
-    "Pod",
-    "Container",
-    "Steps",
-    "StepGroup",
-    "DAG",
-    "TaskGroup",
-    "Retry",
-    "Skipped",
-    "Suspend",
-    "HTTP",
-    "Plugin",
-)
-NODE_PHASES = ("Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted")
-WORKFLOW_PHASES = ("", "Pending", "Running", "Succeeded", "Failed", "Error")
-FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
-
+from dflow_jupyter.status.phase import FINISHED_PHASES, LEAF_TYPES, Phase, WorkflowPhase
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -105,7 +89,7 @@ class Node:
     display_name: str
     type: str
     template_name: str | None = None
-    phase: str = "Pending"
+    phase: Phase = "Pending"
     boundary_id: str | None = None
     children: list[str] = field(default_factory=list)
     outbound_nodes: list[str] = field(default_factory=list)
@@ -214,7 +198,7 @@ class WorkflowStatus:
 
     name: str
     uid: str = ""
-    phase: str = "Pending"
+    phase: WorkflowPhase = "Pending"
     started_at: float | None = None
     finished_at: float | None = None
     message: str | None = None
@@ -277,7 +261,7 @@ class WorkflowStatus:
         return self.nodes.get(self.name)
 
     def pods(self) -> list[Node]:
-        return [n for n in self.nodes.values() if n.type in ("Pod", "Container")]
+        return [n for n in self.nodes.values() if n.type in LEAF_TYPES]
 
     def compute_progress(self) -> str:
         """Argo's workflow progress: summed over Pod nodes (``N/M``)."""

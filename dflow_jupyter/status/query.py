@@ -8,6 +8,7 @@ from collections import UserDict
 from typing import Any
 
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.wire import declared_type_name, decode_artifact, decode_parameter
 
 
 class ArgoObjectDict(UserDict):  # type: ignore[type-arg]
@@ -49,8 +50,6 @@ class ArgoStep(ArgoObjectDict):
     """One node of a workflow, as dflow's ``query_step`` returns it."""
 
     def __init__(self, node: Node, workflow: str) -> None:
-        from dflow_jupyter.engine.run import decode_parameter
-
         data = node.to_argo()
         data["workflow"] = workflow
         data["key"] = node.key
@@ -60,11 +59,11 @@ class ArgoStep(ArgoObjectDict):
         for side in ("inputs", "outputs"):
             raw = data.get(side) or {}
             params = {
-                p["name"]: ArgoParameter({**p, "value": decode_parameter(p), "type": _type_of(p)})
+                p["name"]: ArgoParameter({**p, "value": decode_parameter(p), "type": declared_type_name(p)})
                 for p in raw.get("parameters") or []
                 if p.get("name") != "dflow_key" or side == "inputs"
             }
-            arts = {a["name"]: _artifact(a) for a in raw.get("artifacts") or []}
+            arts = {a["name"]: decode_artifact(a) for a in raw.get("artifacts") or []}
             view = ArgoObjectDict({k: v for k, v in raw.items() if k not in ("parameters", "artifacts")})
             view.data["parameters"] = params
             view.data["artifacts"] = arts
@@ -106,27 +105,6 @@ class ArgoStep(ArgoObjectDict):
         return (
             f"ArgoStep({self.get('displayName')!r}, type={self.get('type')!r}, phase={self.get('phase')!r})"
         )
-
-
-def _type_of(entry: dict[str, Any]) -> str:
-    import json
-
-    try:
-        return str(json.loads(entry.get("description") or "{}").get("type", "str"))
-    except ValueError:
-        return "str"
-
-
-def _artifact(entry: dict[str, Any]) -> Any:
-    import json
-
-    from dflow_jupyter.storage import S3Artifact
-
-    key = (entry.get("s3") or {}).get("key")
-    if isinstance(key, str) and key.startswith("["):
-        return [S3Artifact(key=k) for k in json.loads(key)]
-    art = S3Artifact(key=key)
-    return art
 
 
 class ArgoWorkflow(ArgoObjectDict):

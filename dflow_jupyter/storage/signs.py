@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from dflow_jupyter.storage.catalog import flatten, map_leaves
 from dflow_jupyter.storage.errors import ArtifactTypeError
+from dflow_jupyter.typenames import type_name
 
 __all__ = ["SignKind", "convert_for_sign", "sign_kind"]
 
@@ -23,17 +24,13 @@ class SignKind(NamedTuple):
     """For ``single``: give the only file inside the artifact rather than its root."""
 
 
-def _type_name(t: Any) -> str:
-    return str(getattr(t, "__dflow_type_name__", None) or getattr(t, "__name__", None) or t)
-
-
 def _leaf(t: Any, sign: Any) -> type:
     if t is str:
         return str
     if isinstance(t, type) and issubclass(t, Path):
         return Path
     raise ArtifactTypeError(
-        f"artifact signature {_type_name(sign)}: paths must be str or Path, got {_type_name(t)}"
+        f"artifact signature {type_name(sign)}: paths must be str or Path, got {type_name(t)}"
     )
 
 
