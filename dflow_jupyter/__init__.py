@@ -54,7 +54,7 @@ _EXPORTS: dict[str, str] = {
     "Executor": "dflow_jupyter.model.executor",
     "Context": "dflow_jupyter.model.executor",
     # queries and events
-    "query_workflows": "dflow_jupyter.status.listing",
+    "query_workflows": "dflow_jupyter.backend.queries",
     "ArgoWorkflow": "dflow_jupyter.status.query",
     "ArgoStep": "dflow_jupyter.status.query",
     "events": "dflow_jupyter.status.events",
@@ -129,6 +129,7 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
+    from dflow_jupyter.backend.queries import query_workflows
     from dflow_jupyter.model.argo_funcs import (
         argo_concat,
         argo_enumerate,
@@ -155,7 +156,6 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from dflow_jupyter.model.templates import OPTemplate, PythonScriptOPTemplate, ShellOPTemplate
     from dflow_jupyter.model.workflow import Workflow
     from dflow_jupyter.status.events import events
-    from dflow_jupyter.status.listing import query_workflows
     from dflow_jupyter.status.query import ArgoStep, ArgoWorkflow
     from dflow_jupyter.storage import (
         LocalArtifact,

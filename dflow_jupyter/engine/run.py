@@ -8,24 +8,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dflow_jupyter.backend.records import (
+    Owner,
+    load_status,
+    read_owner,
+    workflow_dir,
+    write_atomic,
+    write_owner,
+)
 from dflow_jupyter.config import config
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.invoke import invoke_template
 from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
-from dflow_jupyter.engine.recorder import Recorder, load_status, write_atomic
+from dflow_jupyter.engine.recorder import Recorder
 from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.tracker import follow, release
 from dflow_jupyter.status.wire import decode_outputs, to_argo_string
 
 #: Runs in progress in this process, by workflow id (for terminate()).
 active_runs: dict[str, RunContext] = {}
 
 MAX_DEPTH = 100_000
-
-
-def workflow_root() -> Path:
-    return Path(config["debug_workdir"]).resolve()
 
 
 class RunContext:
@@ -178,11 +183,6 @@ class RunContext:
         return path
 
 
-def new_workflow_id(name: str) -> str:
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return f"{name}-{''.join(secrets.choice(alphabet) for _ in range(5))}"
-
-
 def run_workflow(
     workflow: Any,
     workflow_id: str,
@@ -191,7 +191,7 @@ def run_workflow(
     isolation: str | None = None,
 ) -> WorkflowStatus:
     """Run ``workflow`` to the end in this thread; returns the final status."""
-    from dflow_jupyter.engine import registry
+    from dflow_jupyter.model import registry
     from dflow_jupyter.model.validate import validate
     from dflow_jupyter.storage import LocalStore
 
@@ -199,7 +199,7 @@ def run_workflow(
     validate(entry)
     entry_params = _entry_parameters(entry, workflow)
     registry.remember(entry)
-    directory = workflow_root() / workflow_id
+    directory = workflow_dir(workflow_id)
     previous = None
     if restart and (directory / "status.json").exists():
         previous = load_status(directory)
@@ -216,7 +216,7 @@ def run_workflow(
         status.nodes = previous.nodes
         status.uid = previous.uid or status.uid
     recorder = Recorder(status, directory)
-    write_atomic(directory / "pid", str(os.getpid()))
+    write_owner(directory, Owner.of_this_process())
     write_atomic(directory / "type", entry.kind)
     scheduler = Scheduler(max_jobs=workflow.parallelism)
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
@@ -229,6 +229,7 @@ def run_workflow(
         ctx.isolation = isolation
     limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()
     active_runs[workflow_id] = ctx
+    follow(recorder)
     recorder.set_phase("Running")
     status.started_at = status.started_at or time.time()
     try:
@@ -244,18 +245,19 @@ def run_workflow(
                 result.message or (result.node.message if result.node else None),
             )
     except Terminated as stop:
-        _abandon(recorder, str(stop))
+        recorder.abandon(str(stop))
         recorder.set_phase("Failed", str(stop))
     except KeyboardInterrupt:
-        _abandon(recorder, "interrupted")
+        recorder.abandon("interrupted")
         recorder.set_phase("Failed", "interrupted by the user (KeyboardInterrupt)")
         raise
     except BaseException as exc:
-        _abandon(recorder, f"engine error: {exc}")
+        recorder.abandon(f"engine error: {exc}")
         recorder.set_phase("Error", f"engine error: {type(exc).__name__}: {exc}")
         raise
     finally:
         active_runs.pop(workflow_id, None)
+        release(workflow_id, recorder)
         scheduler.close()
         workflow._last_exception = ctx.last_exception
     return status
@@ -263,22 +265,12 @@ def run_workflow(
 
 def _refuse_if_running_elsewhere(directory: Path, workflow_id: str) -> None:
     """A restart must not race the process that still runs the workflow."""
-    import psutil
-
-    try:
-        pid = int((directory / "pid").read_text())
-    except (OSError, ValueError):
-        return
-    if pid != os.getpid() and psutil.pid_exists(pid):
-        try:
-            alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-        except psutil.Error:
-            alive = False
-        if alive:
-            raise StepRuntimeError(
-                f"workflow {workflow_id!r} is still running in process {pid}; wait for it or "
-                f"terminate it (Workflow(id={workflow_id!r}).terminate()) before restarting"
-            )
+    owner = read_owner(directory)
+    if owner is not None and owner.pid != os.getpid() and owner.is_alive():
+        raise StepRuntimeError(
+            f"workflow {workflow_id!r} is still running in process {owner.pid}; wait for it or "
+            f"terminate it (Workflow(id={workflow_id!r}).terminate()) before restarting"
+        )
 
 
 def _entry_parameters(entry: Any, workflow: Any) -> dict[str, Any]:
@@ -296,13 +288,6 @@ def _entry_parameters(entry: Any, workflow: Any) -> dict[str, Any]:
                 f"{name!r}; give it a default or pass Workflow(parameters={{{name!r}: ...}})"
             )
     return params
-
-
-def _abandon(recorder: Recorder, reason: str) -> None:
-    """Mark every unfinished node Failed (as Argo does on terminate); finished ones stay."""
-    for node in list(recorder.status.nodes.values()):
-        if not node.finished:
-            recorder.finish(node, "Failed", reason)
 
 
 def _settle_globals(ctx: RunContext, status: WorkflowStatus) -> None:

@@ -1,24 +1,21 @@
-"""Terminate a debug-backend workflow that runs in another process (by its recorded pid)."""
+"""Terminate a debug-backend workflow that runs in another process (by its recorded owner)."""
 
 from __future__ import annotations
 
 import os
 
-from dflow_jupyter.engine.recorder import Recorder, load_status
-from dflow_jupyter.engine.run import workflow_root
+from dflow_jupyter.backend.records import load_status, read_owner, workflow_dir
+from dflow_jupyter.engine.recorder import Recorder
 
 
 def terminate_recorded(workflow_id: str, reason: str = "Stopped with strategy 'Terminate'") -> None:
     """Kill the process tree that runs ``workflow_id`` and mark its unfinished nodes Failed."""
     import psutil
 
-    directory = workflow_root() / workflow_id
-    try:
-        pid = int((directory / "pid").read_text())
-    except (OSError, ValueError):
-        pid = None
-    if pid is not None and pid != os.getpid() and psutil.pid_exists(pid):
-        process = psutil.Process(pid)
+    directory = workflow_dir(workflow_id)
+    owner = read_owner(directory)
+    if owner is not None and owner.pid != os.getpid() and owner.is_alive():
+        process = psutil.Process(owner.pid)
         victims = [*process.children(recursive=True), process]
         for victim in victims:
             try:
@@ -26,9 +23,6 @@ def terminate_recorded(workflow_id: str, reason: str = "Stopped with strategy 'T
             except psutil.Error:
                 pass
         psutil.wait_procs(victims, timeout=1)
-    status = load_status(directory)
-    recorder = Recorder(status, directory)
-    for node in list(status.nodes.values()):
-        if not node.finished:
-            recorder.finish(node, "Failed", reason)
+    recorder = Recorder(load_status(directory, judge_owner=False), directory)
+    recorder.abandon(reason)
     recorder.set_phase("Failed", reason)

@@ -129,17 +129,16 @@ def _mode(args: argparse.Namespace, session: Session) -> None:
 
 
 def _list(args: argparse.Namespace, session: Session) -> Any:
+    from dflow_jupyter.backend import backend_for
     from dflow_jupyter.jupyter.table import WORKFLOW_COLUMNS, text_table, workflow_cells
     from dflow_jupyter.jupyter.table import workflows_frame as frame
-    from dflow_jupyter.status.listing import list_statuses
 
-    statuses = list_statuses()
+    backend = backend_for()
+    statuses = backend.list()
     if session.notebook:
         return frame(statuses)
     if not statuses:
-        from dflow_jupyter.engine.run import workflow_root
-
-        _say(f"no workflow is recorded under {workflow_root()}")
+        _say(f"no workflow is recorded {backend.where()}")
         return None
     _say(text_table(WORKFLOW_COLUMNS, [workflow_cells(s) for s in statuses]))
     return None
@@ -157,13 +156,8 @@ def _steps(args: argparse.Namespace, session: Session) -> Any:
 
 
 def _logs(args: argparse.Namespace, session: Session) -> None:
-    from dflow_jupyter.jupyter.lookup import (
-        current_status,
-        find_pods,
-        one_pod,
-        resolve_workflow,
-        workflow_dir,
-    )
+    from dflow_jupyter.backend import backend_for
+    from dflow_jupyter.jupyter.lookup import current_status, find_pods, one_pod, resolve_workflow
 
     workflow_id = resolve_workflow(args.workflow, session.namespace)
     status = current_status(workflow_id)
@@ -173,14 +167,10 @@ def _logs(args: argparse.Namespace, session: Session) -> None:
     for node in pods:
         if len(pods) > 1:
             _say(f"==> {node.display_name} ({node.phase}) <==")
-        if node.step_dir is None:
+        text = backend_for().logs(workflow_id, node)
+        if text is None:
             _say(f"(step {node.display_name} has no log: it is {node.phase} and did not run)")
             continue
-        path = workflow_dir(workflow_id) / node.step_dir / "log.txt"
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            text = ""
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
 

@@ -81,7 +81,7 @@ def _distinct(found: Mapping[str, Any]) -> dict[int, tuple[str, Any]]:
 
 def find_op(template_name: str, namespace: Mapping[str, Any] | None, op: str | None) -> tuple[Any, str]:
     """``(op, origin)``: the OP to replay for a step of template ``template_name``."""
-    from dflow_jupyter.engine import registry
+    from dflow_jupyter.model import registry
 
     if op is not None:
         if ":" in op:

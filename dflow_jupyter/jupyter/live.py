@@ -57,7 +57,7 @@ class LiveStatus:
         _open.add(self)
 
     def _on_event(self, event: NodeEvent) -> None:
-        from dflow_jupyter.engine.run import active_runs
+        from dflow_jupyter.status.tracker import live_status
 
         workflow_id = self.workflow.id
         if workflow_id is None or event.workflow != workflow_id:
@@ -69,9 +69,9 @@ class LiveStatus:
         if event.kind != "workflow" and now - self._last < self.interval:
             return
         self._last = now
-        run = active_runs.get(workflow_id)
-        if run is not None:
-            self._show(StatusTable(run.recorder.status, self.max_rows))
+        status = live_status(workflow_id)
+        if status is not None:
+            self._show(StatusTable(status, self.max_rows))
 
     def _show(self, table: StatusTable) -> None:
         with self._lock:
@@ -81,8 +81,6 @@ class LiveStatus:
 
     def stop(self) -> StatusTable | None:
         """Unsubscribe and draw the final table (from the record); returns it."""
-        from dflow_jupyter.jupyter.lookup import current_status
-
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -90,7 +88,7 @@ class LiveStatus:
         table = None
         if self.workflow.id is not None:
             try:
-                table = StatusTable(current_status(self.workflow.id))
+                table = StatusTable(self.workflow.backend.status(self.workflow.id))
             except LookupError:
                 table = None
         if table is not None:

@@ -10,48 +10,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from dflow_jupyter.backend import backend_for
 from dflow_jupyter.errors import WorkflowNotFound
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.status.model import Node, WorkflowStatus
 
-__all__ = ["current_status", "find_pods", "one_pod", "resolve_workflow", "workflow_dir"]
+__all__ = ["current_status", "find_pods", "one_pod", "resolve_workflow"]
 
 _POD_TYPES = ("Pod", "Container")
 
 
-def workflow_dir(workflow_id: str) -> Path:
-    from dflow_jupyter.engine.run import workflow_root
-
-    return workflow_root() / workflow_id
-
-
 def current_status(workflow_id: str) -> WorkflowStatus:
-    """The live status of a run of this process, else the recorded one.
+    """The status of ``workflow_id`` from the current backend (live while this process runs it).
 
     Raises
     ------
     WorkflowNotFound
-        Nothing is recorded under that id.
+        The backend knows no workflow of that id.
     """
-    from dflow_jupyter.engine.recorder import load_status
-    from dflow_jupyter.engine.run import active_runs
-
-    run = active_runs.get(workflow_id)
-    if run is not None:
-        return run.recorder.status
-    directory = workflow_dir(workflow_id)
-    if not (directory / "status.json").is_file():
-        raise WorkflowNotFound(f"no workflow {workflow_id!r} is recorded under {directory.parent}")
-    return load_status(directory)
+    return backend_for().status(workflow_id)
 
 
-def _recorded_ids() -> list[str]:
-    from dflow_jupyter.status.listing import list_statuses
-
-    return [s.name for s in list_statuses()]
+def _exists(workflow_id: str) -> bool:
+    try:
+        current_status(workflow_id)
+    except WorkflowNotFound:
+        return False
+    return True
 
 
 def resolve_workflow(ref: str, namespace: Mapping[str, Any] | None = None) -> str:
@@ -67,19 +54,17 @@ def resolve_workflow(ref: str, namespace: Mapping[str, Any] | None = None) -> st
                     f"recorded yet; run {ref}.submit() first"
                 )
             return str(value.id)
-    if (workflow_dir(ref) / "status.json").is_file():
+    if _exists(ref):
         return ref
-    recorded = _recorded_ids()  # newest first
+    backend = backend_for()
+    recorded = [s.name for s in backend.list()]  # newest first
     for workflow_id in recorded:
         if workflow_id.rsplit("-", 1)[0] == ref:
             return workflow_id
-    from dflow_jupyter.engine.run import workflow_root
-
     known = ", ".join(recorded[:8]) + (", ..." if len(recorded) > 8 else "")
-    where = f"under {workflow_root()} (config['debug_workdir'])"
     raise CommandError(
         f"no workflow {ref!r}: it is neither a Workflow variable, nor a workflow id or name "
-        f"recorded {where}; "
+        f"recorded {backend.where()}; "
         + (f"recorded workflows: {known}" if recorded else "no workflow is recorded there yet")
     )
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dflow_jupyter.backend import backend_for
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.jupyter.findop import find_op
-from dflow_jupyter.jupyter.lookup import current_status, one_pod, workflow_dir
+from dflow_jupyter.jupyter.lookup import current_status, one_pod
 from dflow_jupyter.status.model import Node
 
 __all__ = ["Replay", "replay_step"]
@@ -143,9 +144,9 @@ def _stage_artifacts(node: Node, sign: Mapping[str, Any], scratch: Path, where: 
 def _scratch_dir(workflow_id: str, node: Node) -> Path:
     import tempfile
 
-    if node.step_dir is None:
+    base = backend_for().step_files(workflow_id, node)
+    if base is None:
         return Path(tempfile.mkdtemp(prefix=f"dflow-replay-{node.display_name}-"))
-    base = workflow_dir(workflow_id) / node.step_dir
     number = 1
     while (base / f"replay-{number}").exists():
         number += 1
@@ -168,7 +169,7 @@ def replay_step(
     traceback); with ``pdb`` (or ``reraise=False``) it is kept in :attr:`Replay.exception`.
     """
     __tracebackhide__ = True
-    from dflow_jupyter.engine.python_exec import working_directory
+    from dflow_jupyter._cwd import working_directory
     from dflow_jupyter.python.errors import OPIOError
     from dflow_jupyter.python.opio import OPIO
     from dflow_jupyter.python.typecheck import check_opio, fill_defaults

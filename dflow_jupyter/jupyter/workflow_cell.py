@@ -20,7 +20,6 @@ from dflow_jupyter.jupyter.options import check_identifier
 from dflow_jupyter.jupyter.table import html_table, text_table
 
 __all__ = [
-    "AVAILABLE_BACKENDS",
     "Plan",
     "WorkflowCellOptions",
     "check_backend",
@@ -29,19 +28,16 @@ __all__ = [
 ]
 
 _MAGIC = "%%dflow_workflow"
-#: Backends that can run a workflow in this release.
-AVAILABLE_BACKENDS = ("debug",)
 
 
 def check_backend(backend: str, what: str) -> None:
     """Raise ``CommandError`` unless ``backend`` can run workflows in this release."""
-    if backend.lower() in ("argo", "default"):
-        raise CommandError(
-            f"{what}: the argo backend is not available yet in dflow_jupyter; workflows run on "
-            "the in-process debug backend: use 'debug'"
-        )
-    if backend.lower() not in AVAILABLE_BACKENDS:
-        raise CommandError(f"{what}: unknown backend {backend!r}; choose debug (or, later, argo)")
+    from dflow_jupyter.backend import BackendUnavailable, backend_for
+
+    try:
+        backend_for(backend)
+    except BackendUnavailable as exc:
+        raise CommandError(f"{what}: {exc}") from None
 
 
 def _holds_op(value: Any) -> bool:
@@ -174,15 +170,11 @@ def _submit_live(workflow: Any, backend: str) -> None:
     live = LiveStatus(workflow)
     live.start()
     detached = bool(config.get("detach"))
-    saved_mode = config["mode"]
-    config["mode"] = backend
     try:
         try:
-            workflow.submit()
+            workflow.submit(backend=backend)
         except (InvalidNameError, WorkflowDefinitionError) as exc:
             raise CommandError(f"{_MAGIC} {workflow.name}: {exc}") from None
-        finally:
-            config["mode"] = saved_mode
         if not detached:
             workflow.wait()
     except KeyboardInterrupt:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-# The engine, the expression language and the artifact store are loaded with Workflow, not at
-# the first submit(): a notebook pays the import once, when it imports the name.
-import dflow_jupyter.engine.run
+# The expression language and the artifact store are loaded with Workflow, not at the first
+# submit(): a notebook pays the import once, when it imports the name.
 import dflow_jupyter.expr
 import dflow_jupyter.model.validate
 import dflow_jupyter.storage  # noqa: F401
 from dflow_jupyter import _context
+from dflow_jupyter.backend import Backend, backend_for
 from dflow_jupyter.config import config
 from dflow_jupyter.errors import WorkflowDefinitionError, WorkflowNotFound
 from dflow_jupyter.model.dag import DAG, Task
@@ -76,11 +74,10 @@ class Workflow:
         self.artifact_repo_key = artifact_repo_key
         self.parameters = dict(parameters or {})
         self.on_exit = on_exit
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+        #: Set by the engine: the last exception an OP of this object's run raised in process.
         self._last_exception: BaseException | None = None
-        #: The final status of this object's own last run (saves re-reading it from disk).
-        self._status: Any = None
+        #: ``config["mode"]`` when submitted (a later change of mode must not lose the run).
+        self._mode: str | None = None
 
     # -- composition ----------------------------------------------------------------------------
     def add(self, step: Step | Sequence[Step] | Task | Sequence[Task]) -> None:
@@ -108,103 +105,55 @@ class Workflow:
             self.submit()
 
     # -- running ------------------------------------------------------------------------------
-    def submit(self, reuse_step: Sequence[Any] | None = None, **kwargs: Any) -> Any:
-        """Run the workflow (debug backend). Returns the workflow's status object."""
-        from dflow_jupyter.engine.run import new_workflow_id, run_workflow
+    @property
+    def backend(self) -> Backend:
+        """The backend that runs (or ran) this workflow: ``config["mode"]`` at submit time."""
+        return backend_for(self._mode)
 
+    def submit(
+        self, reuse_step: Sequence[Any] | None = None, *, backend: str | None = None, **kwargs: Any
+    ) -> Any:
+        """Run the workflow; returns a handle with its id.
+
+        ``backend`` names the backend as ``config["mode"]`` does (the default). On the debug
+        backend the call returns when the run has ended, unless ``config["detach"]`` is set.
+        """
         if self.entrypoint is None:
             raise WorkflowDefinitionError(f"workflow {self.name!r} has no steps: add() some before submit()")
-        mode = str(config["mode"]).lower()
-        if mode != "debug":
-            raise NotImplementedError(
-                f"config['mode'] is {config['mode']!r}: only the debug backend is available in this "
-                "release; set config['mode'] = 'debug'"
-            )
+        self._mode = backend or str(config["mode"])
+        runner = self.backend
         from dflow_jupyter.model.validate import validate
 
         validate(self.entrypoint)
         restart = self.id is not None
-        self._status = None
         if self.id is None:
-            self.id = new_workflow_id(self.name)
-        reuse = list(reuse_step or [])
-        workflow_id: str = self.id
-        if config.get("detach"):
-            # Detached runs go on while the caller's code runs, so Python OPs must not change
-            # this process's working directory: they run in the worker pool.
-            def target() -> None:
-                try:
-                    self._status = run_workflow(
-                        self,
-                        workflow_id,
-                        reuse,
-                        restart,
-                        isolation="process",
-                    )
-                except BaseException as exc:
-                    self._error = exc
-
-            self._thread = threading.Thread(target=target, name=f"dflow-{self.id}", daemon=True)
-            self._thread.start()
-            time.sleep(0)  # let it record the Running phase promptly
-            return self._handle()
-        self._status = run_workflow(self, workflow_id, reuse, restart)
+            self.id = runner.new_id(self.name)
+        runner.submit(
+            self,
+            self.id,
+            reuse_steps=list(reuse_step or []),
+            restart=restart,
+            detach=bool(config.get("detach")),
+        )
         # As dflow's debug mode: a light handle with the id (query() builds the full view).
         return self._handle()
 
     def wait(self, interval: float = 1) -> None:
         """Block until the workflow has finished."""
-        if self._thread is not None:
-            self._thread.join()
-            if self._error is not None:
-                raise self._error
-            return
-        while self.query_status() in ("Pending", "Running"):
-            time.sleep(min(interval, 0.1))
+        self.backend.wait(self._require_id())
 
     def terminate(self) -> None:
         """Stop the run: running steps (and their subprocesses) are killed and marked Failed."""
-        from dflow_jupyter.engine.run import request_terminate
-
-        self._require_id()
-        if not request_terminate(self.id):  # type: ignore[arg-type]
-            status = self._load()
-            if status.phase in ("Pending", "Running"):
-                from dflow_jupyter.engine.terminate import terminate_recorded
-
-                terminate_recorded(self.id)  # type: ignore[arg-type]
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self.backend.terminate(self._require_id())
 
     # -- queries ------------------------------------------------------------------------------
-    def _require_id(self) -> None:
+    def _require_id(self) -> str:
         if self.id is None:
             raise WorkflowNotFound(f"workflow {self.name!r} has not been submitted; call submit() first")
+        return self.id
 
     def _load(self) -> Any:
-        from dflow_jupyter.engine.recorder import load_status
-        from dflow_jupyter.engine.run import active_runs, workflow_root
-
-        self._require_id()
-        live = active_runs.get(self.id)  # type: ignore[arg-type]
-        if live is not None:
-            return live.recorder.status
-        if (
-            self._status is not None
-            and self._status.name == self.id
-            and self._status.phase not in ("Pending", "Running")
-        ):
-            return self._status
-        directory = workflow_root() / str(self.id)
-        if not (directory / "status.json").exists():
-            if self._thread is not None and self._thread.is_alive():
-                from dflow_jupyter.status.model import WorkflowStatus
-
-                return WorkflowStatus(name=str(self.id), phase="Pending")
-            raise WorkflowNotFound(
-                f"no workflow {self.id!r} under {directory.parent} (config['debug_workdir'])"
-            )
-        return load_status(directory)
+        return self.backend.status(self._require_id())
 
     def _handle(self) -> Any:
         from dflow_jupyter.status.query import ArgoObjectDict
@@ -219,12 +168,7 @@ class Workflow:
 
     def query_status(self) -> str:
         """``"Pending"``, ``"Running"``, ``"Succeeded"``, ``"Failed"`` or ``"Error"``."""
-        try:
-            return str(self._load().phase or "Pending")
-        except WorkflowNotFound:
-            if self._thread is not None and self._thread.is_alive():
-                return "Pending"
-            raise
+        return str(self._load().phase or "Pending")
 
     def query_step(
         self,
@@ -270,6 +214,10 @@ class Workflow:
 
     def get_exception(self) -> BaseException | None:
         """The last exception raised by an OP in this process (for ``pdb.post_mortem``)."""
+        if self.id is not None:
+            found = self.backend.last_exception(self.id)
+            if found is not None:
+                return found
         return self._last_exception
 
     def __repr__(self) -> str:

@@ -6,7 +6,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from dflow_jupyter.status.model import Node, WorkflowStatus
 
@@ -16,7 +16,7 @@ class NodeEvent:
     """A node was added or changed (``node`` is a snapshot in Argo's JSON shape)."""
 
     workflow: str
-    kind: str  # "node" or "workflow"
+    kind: Literal["node", "workflow"]
     node_id: str | None
     node: dict[str, Any] | None
     phase: str
@@ -57,10 +57,13 @@ class EventBus:
     def active(self) -> bool:
         return bool(self._listeners)
 
-    def publish_node(self, status: WorkflowStatus, node: Node) -> None:
+    def publish_node(self, status: WorkflowStatus, node: Node, data: dict[str, Any] | None = None) -> None:
+        """Publish a node change; ``data`` is ``node.to_argo()`` when the caller has it already."""
         if not self._listeners:
             return
-        self._emit(NodeEvent(status.name, "node", node.id, node.to_argo(), node.phase, node.progress))
+        if data is None:
+            data = node.to_argo()
+        self._emit(NodeEvent(status.name, "node", node.id, data, node.phase, node.progress))
 
     def publish_workflow(self, status: WorkflowStatus) -> None:
         if not self._listeners:

@@ -10,7 +10,7 @@ from jupyter_helpers import displays, fails, run
 
 from dflow_jupyter import _context
 from dflow_jupyter.config import config
-from dflow_jupyter.engine.run import workflow_root
+from dflow_jupyter.backend.records import workflow_root
 from dflow_jupyter.model.workflow import Workflow
 
 OPS = (
