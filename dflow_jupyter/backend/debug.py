@@ -1,19 +1,23 @@
 """The debug backend: workflows run by the in-process engine, recorded under ``debug_workdir``.
 
-Reading (status, listing, logs) needs only the records and the live trackers of this process;
-the engine is imported when a workflow is submitted or terminated.
+Reading (status, listing, logs) needs only the run records and the live trackers of this
+process; the engine is loaded when a workflow is submitted or terminated. It is bound by module
+name, as ``backend_for`` binds backends: the engine runs model objects, and the model reaches
+backends only through this package, so a static import here would close a cycle.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from dflow_jupyter.backend import records
+from dflow_jupyter import run_records as records
 from dflow_jupyter.errors import WorkflowNotFound
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import ACTIVE_PHASES
@@ -26,6 +30,10 @@ __all__ = ["DebugBackend"]
 
 #: How often wait() looks at a run recorded by another process.
 POLL_INTERVAL = 0.05
+
+
+def _engine(module: str) -> ModuleType:
+    return importlib.import_module(f"dflow_jupyter.engine.{module}")
 
 
 @dataclass
@@ -62,8 +70,7 @@ class DebugBackend:
         restart: bool = False,
         detach: bool = False,
     ) -> None:
-        from dflow_jupyter.engine.run import run_workflow
-
+        run_workflow = _engine("run").run_workflow
         run = self._runs[workflow_id] = _Run()
         reuse = list(reuse_steps)
         if not detach:
@@ -105,11 +112,9 @@ class DebugBackend:
             time.sleep(POLL_INTERVAL)
 
     def terminate(self, workflow_id: str, reason: str = "Stopped with strategy 'Terminate'") -> None:
-        from dflow_jupyter.engine.run import request_terminate
-        from dflow_jupyter.engine.terminate import terminate_recorded
-
-        if not request_terminate(workflow_id, reason) and self.status(workflow_id).phase in ACTIVE_PHASES:
-            terminate_recorded(workflow_id, reason)
+        stopped_here = _engine("run").request_terminate(workflow_id, reason)
+        if not stopped_here and self.status(workflow_id).phase in ACTIVE_PHASES:
+            _engine("terminate").terminate_recorded(workflow_id, reason)
         run = self._runs.get(workflow_id)
         if run is not None and run.thread is not None:
             run.thread.join(timeout=5)

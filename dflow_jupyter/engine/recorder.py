@@ -2,7 +2,7 @@
 
 The status model itself is filled by the shared :class:`~dflow_jupyter.status.tracker.StatusTracker`;
 :class:`Recorder` adds what the debug backend keeps on disk (layout in
-:mod:`dflow_jupyter.backend.records`). A step's outputs are written before its ``node.json``
+:mod:`dflow_jupyter.run_records`). A step's outputs are written before its ``node.json``
 says it finished, so that record is the commit marker: a crash or an interrupted kernel loses no
 finished step, and a restart can trust it. The ``status.json`` snapshot is throttled (a run with
 thousands of nodes must not rewrite it for every node) and always written when the run ends.
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dflow_jupyter.backend.records import write_atomic
 from dflow_jupyter.engine.writer import writer
+from dflow_jupyter.run_records import write_atomic
 from dflow_jupyter.status.events import EventBus, events
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import FINISHED_PHASES, WorkflowPhase

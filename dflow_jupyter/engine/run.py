@@ -8,14 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dflow_jupyter.backend.records import (
-    Owner,
-    load_status,
-    read_owner,
-    workflow_dir,
-    write_atomic,
-    write_owner,
-)
 from dflow_jupyter.config import config
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.invoke import invoke_template
@@ -23,6 +15,14 @@ from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
 from dflow_jupyter.engine.recorder import Recorder
 from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
 from dflow_jupyter.errors import StepRuntimeError
+from dflow_jupyter.run_records import (
+    Owner,
+    load_status,
+    read_owner,
+    workflow_dir,
+    write_atomic,
+    write_owner,
+)
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.tracker import follow, release
 from dflow_jupyter.status.wire import decode_outputs, to_argo_string

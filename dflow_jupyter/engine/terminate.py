@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from dflow_jupyter.backend.records import load_status, read_owner, workflow_dir
 from dflow_jupyter.engine.recorder import Recorder
+from dflow_jupyter.run_records import load_status, read_owner, workflow_dir
 
 
 def terminate_recorded(workflow_id: str, reason: str = "Stopped with strategy 'Terminate'") -> None:

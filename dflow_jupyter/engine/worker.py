@@ -96,15 +96,30 @@ def _append_captured(scratch: int, log_path: str) -> None:
 
 
 def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the engine's process dies, so no OP runs on as an orphan."""
-    try:
-        import ctypes
-        import signal
+    """End this worker when the engine's *process* ends, so no OP runs on as an orphan.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    ``PR_SET_PDEATHSIG`` would fire when the *thread* that started the worker exits (a detached
+    run's thread), killing workers the pool still uses; a watcher thread waits on the parent
+    process itself instead (a pidfd where the kernel has them, else polling its pid).
+    """
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        import select
+        import time
+
+        try:
+            fd = os.pidfd_open(parent)
+        except (AttributeError, OSError):
+            while os.getppid() == parent:
+                time.sleep(0.2)
+        else:
+            select.select([fd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def main() -> None:

@@ -43,7 +43,19 @@ def _wrap(value: Any) -> Any:
 
 
 class ArgoParameter(ArgoObjectDict):
-    """An input or output parameter: ``.value`` is typed (decoded by the declared type)."""
+    """An input or output parameter: ``.value`` is the plain Python value of the declared type.
+
+    The value is kept as it is (a ``dict`` stays a ``dict``), as dflow's decoded values are;
+    only the parameter's own fields get attribute access.
+    """
+
+    def __init__(self, data: Any = None) -> None:
+        fields = dict(data or {})
+        has_value = "value" in fields
+        value = fields.pop("value", None)
+        super().__init__(fields)
+        if has_value:
+            self.data["value"] = value
 
 
 class ArgoStep(ArgoObjectDict):

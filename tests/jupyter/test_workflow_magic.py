@@ -10,8 +10,8 @@ from jupyter_helpers import displays, fails, run
 
 from dflow_jupyter import _context
 from dflow_jupyter.config import config
-from dflow_jupyter.backend.records import workflow_root
 from dflow_jupyter.model.workflow import Workflow
+from dflow_jupyter.run_records import workflow_root
 
 OPS = (
     "from pathlib import Path\nimport time\nfrom dflow_jupyter.python import Artifact\n",

@@ -1,0 +1,120 @@
+"""The backend interface: selection by mode, the debug backend, listing without the engine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dflow_jupyter
+from dflow_jupyter import Step, Workflow, config
+from dflow_jupyter.backend import Backend, BackendUnavailable, backend_for, known_modes
+from dflow_jupyter.backend.debug import DebugBackend
+from dflow_jupyter.errors import WorkflowNotFound
+from dflow_jupyter.python import OP, PythonOPTemplate
+
+
+@OP.function
+def double(x: int) -> {"y": int}:
+    print("doubling", x)
+    return {"y": 2 * x}
+
+
+def _workflow(name: str = "seam") -> Workflow:
+    wf = Workflow(name, labels={"project": "seam"})
+    wf.add(Step("twice", PythonOPTemplate(double), parameters={"x": 21}))
+    return wf
+
+
+def test_the_debug_backend_implements_the_interface() -> None:
+    backend = backend_for("debug")
+    assert isinstance(backend, DebugBackend)
+    assert isinstance(backend, Backend)
+    assert backend_for("DEBUG") is backend  # one instance per process, modes case-insensitive
+    assert "debug" in known_modes()
+
+
+@pytest.mark.parametrize("mode", ["default", "argo"])
+def test_argo_modes_say_they_are_not_available_yet(mode: str) -> None:
+    with pytest.raises(BackendUnavailable, match=f"mode '{mode}': the argo backend is not available yet"):
+        backend_for(mode)
+
+
+def test_an_unknown_mode_names_the_known_ones() -> None:
+    with pytest.raises(BackendUnavailable, match="unknown backend 'cluster'; choose one of: 'debug'"):
+        backend_for("cluster")
+
+
+def test_submit_with_an_unavailable_mode_fails_before_anything_runs() -> None:
+    config["mode"] = "default"
+    wf = _workflow()
+    with pytest.raises(BackendUnavailable):
+        wf.submit()
+    assert not Path(config["debug_workdir"]).exists()
+
+
+def test_submit_backend_argument_leaves_config_alone() -> None:
+    config["mode"] = "argo"
+    wf = _workflow()
+    wf.submit(backend="debug")
+    assert config["mode"] == "argo"
+    # The workflow keeps the backend it ran on, whatever the mode says now.
+    assert wf.query_status() == "Succeeded"
+    assert wf.backend is backend_for("debug")
+
+
+def test_status_list_logs_through_the_interface() -> None:
+    wf = _workflow()
+    wf.submit()
+    backend = backend_for()
+    status = backend.status(str(wf.id))
+    assert status.phase == "Succeeded"
+    [pod] = status.pods()
+    assert backend.logs(str(wf.id), pod) == "doubling 21\n"
+    assert [s.name for s in backend.list({"project": "seam"})] == [wf.id]
+    assert backend.list({"project": "other"}) == []
+    with pytest.raises(WorkflowNotFound, match="no workflow 'nope-12345' is recorded"):
+        backend.status("nope-12345")
+
+
+def test_wait_on_a_detached_run() -> None:
+    config["detach"] = True
+    wf = _workflow()
+    wf.submit()
+    final = backend_for().wait(str(wf.id))
+    assert final.phase == "Succeeded"
+
+
+LISTER = """
+import sys
+from dflow_jupyter import config
+from dflow_jupyter.backend import backend_for
+config["debug_workdir"] = sys.argv[1]
+statuses = backend_for("debug").list()
+status = backend_for("debug").status(statuses[0].name)
+print(statuses[0].name, status.phase, len(status.pods()))
+loaded = sorted(m for m in sys.modules if m.startswith("dflow_jupyter.engine"))
+print("ENGINE", loaded)
+"""
+
+
+def test_listing_and_reading_never_import_the_engine(tmp_path: Path) -> None:
+    wf = _workflow()
+    wf.submit()
+    script = tmp_path / "lister.py"
+    script.write_text(LISTER)
+    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, str(script), config["debug_workdir"]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    first, engine = done.stdout.splitlines()
+    assert first == f"{wf.id} Succeeded 1"
+    assert engine == "ENGINE []"
