@@ -13,14 +13,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dflow_jupyter.expr.govalues import (
+    GoPanic,
     go_atoi,
-    go_json_dumps,
     go_json_loads,
     go_parse_float,
     go_sprint,
     go_type,
+    is_number,
+    json_indent,
 )
-from dflow_jupyter.expr.ops import GoPanic, equal, fetch, is_number, less, to_index
+from dflow_jupyter.expr.ops import equal, fetch, less, to_index
 
 Builtin = Callable[[list[Any]], Any]
 UNSUPPORTED = frozenset({"now", "duration", "date", "timezone"})
@@ -179,20 +181,6 @@ def _median(args: list[Any]) -> float:
         return 0.0
     mid = len(numbers) // 2
     return numbers[mid] if len(numbers) % 2 else (numbers[mid - 1] + numbers[mid]) / 2
-
-
-def json_indent(value: Any, depth: int = 0) -> str:
-    """``json.MarshalIndent(value, "", "  ")``, which is expr's ``toJSON``."""
-    pad, inner = "  " * depth, "  " * (depth + 1)
-    if isinstance(value, (list, tuple)) and value:
-        return "[\n" + ",\n".join(inner + json_indent(v, depth + 1) for v in value) + f"\n{pad}]"
-    if isinstance(value, Mapping) and value:
-        items = sorted((str(k), v) for k, v in value.items())
-        body = ",\n".join(
-            f"{inner}{go_json_dumps(k)}: {json_indent(v, depth + 1)}" for k, v in items
-        )
-        return "{\n" + body + f"\n{pad}}}"
-    return go_json_dumps(value)
 
 
 def _from_json(args: list[Any]) -> Any:

@@ -23,6 +23,7 @@ from dflow_jupyter.expr.checker import (
 )
 from dflow_jupyter.expr.context import ARGO_FUNCTIONS, Ctx, Fn
 from dflow_jupyter.expr.errors import ExpressionError
+from dflow_jupyter.expr.govalues import GoPanic
 from dflow_jupyter.expr.parser import BUILTIN_NAMES, PREDICATES, parse
 from dflow_jupyter.expr.predicates import PREDICATE_RUNNERS
 from dflow_jupyter.expr.references import reference_path
@@ -84,7 +85,7 @@ class _Compiler:
         def run(ctx: Ctx) -> Any:
             try:
                 return fn(ctx)
-            except ops.GoPanic as panic:
+            except GoPanic as panic:
                 text = str(panic)
                 raise ExpressionError(
                     f"{what}: {text}",
@@ -310,7 +311,7 @@ class _Compiler:
         def run(ctx: Ctx) -> Any:
             fn = callee(ctx)
             if not callable(fn):
-                raise ops.GoPanic(f"cannot call a non-function value of type {type(fn).__name__}")
+                raise GoPanic(f"cannot call a non-function value of type {type(fn).__name__}")
             return fn(*[arg(ctx) for arg in args])
 
         return self.guarded(node, what, run), CALL_TYPES.get(what)
@@ -344,7 +345,7 @@ class _Compiler:
             try:
                 return impl(values)
             except IndexError:
-                raise ops.GoPanic(
+                raise GoPanic(
                     f"invalid number of arguments for {name} (got {len(values)})"
                 ) from None
 

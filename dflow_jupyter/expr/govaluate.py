@@ -39,8 +39,7 @@ from dflow_jupyter.expr.govaluate_lexer import (
     check_syntax,
     tokenize,
 )
-from dflow_jupyter.expr.govalues import go_sprint
-from dflow_jupyter.expr.ops import GoPanic, compile_regex, deep_equal
+from dflow_jupyter.expr.govalues import GoPanic, compile_regex, deep_equal, go_sprint
 
 Thunk = Callable[[], Any]
 _LEVELS: list[tuple[str, frozenset[str]]] = [

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from dflow_jupyter.expr.context import Ctx, Fn
-from dflow_jupyter.expr.govalues import go_type
-from dflow_jupyter.expr.ops import GoPanic, add, is_number, less, truth
+from dflow_jupyter.expr.govalues import GoPanic, go_type, is_number
+from dflow_jupyter.expr.ops import add, less, truth
 
 Runner = Callable[[list[Fn]], Fn]
 

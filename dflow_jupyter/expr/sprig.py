@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from dflow_jupyter.expr.ops import GoPanic, compile_regex
+from dflow_jupyter.expr.govalues import GoPanic, compile_regex
 from dflow_jupyter.expr.sprig_core import ANY, INT, STR, GoFunc, go_func, strslice, strval
 from dflow_jupyter.expr.sprig_lists import DATA, NUMERIC, UNSUPPORTED
 

@@ -6,16 +6,17 @@ import copy
 import math
 from typing import Any
 
-from dflow_jupyter.expr.builtins import json_indent
 from dflow_jupyter.expr.govalues import (
+    GoPanic,
+    deep_equal,
     go_atoi,
     go_json_dumps,
     go_json_loads,
     go_kind,
     go_sprint,
     go_type,
+    json_indent,
 )
-from dflow_jupyter.expr.ops import GoPanic, deep_equal
 from dflow_jupyter.expr.sprig_core import (
     ANY,
     BOOL,
