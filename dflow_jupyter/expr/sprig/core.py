@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dflow_jupyter.expr.govalues import GoPanic, go_parse_float, go_sprint, go_type, is_number
+from dflow_jupyter.expr.golang import GoPanic, go_parse_float, go_sprint, go_type, is_number
 
 INT, STR, BOOL, ANY = "int", "string", "bool", "interface {}"
 _ZERO: dict[str, Any] = {INT: 0, STR: "", BOOL: False, ANY: None}

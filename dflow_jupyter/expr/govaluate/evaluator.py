@@ -19,7 +19,8 @@ from functools import lru_cache
 from typing import Any
 
 from dflow_jupyter.expr.errors import ExpressionError
-from dflow_jupyter.expr.govaluate_lexer import (
+from dflow_jupyter.expr.golang import GoPanic, compile_regex, deep_equal, go_sprint
+from dflow_jupyter.expr.govaluate.lexer import (
     ACCESSOR,
     BOOLEAN,
     CLAUSE,
@@ -39,7 +40,6 @@ from dflow_jupyter.expr.govaluate_lexer import (
     check_syntax,
     tokenize,
 )
-from dflow_jupyter.expr.govalues import GoPanic, compile_regex, deep_equal, go_sprint
 
 Thunk = Callable[[], Any]
 _LEVELS: list[tuple[str, frozenset[str]]] = [

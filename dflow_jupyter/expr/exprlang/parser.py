@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from dflow_jupyter.expr import ast
-from dflow_jupyter.expr.builtins import BUILTINS, UNSUPPORTED
 from dflow_jupyter.expr.errors import ExpressionError
-from dflow_jupyter.expr.lexer import BRACKET, EOF, IDENT, NUMBER, OPERATOR, STRING, Token, tokenize
+from dflow_jupyter.expr.exprlang import ast
+from dflow_jupyter.expr.exprlang.builtins import BUILTINS, UNSUPPORTED
+from dflow_jupyter.expr.exprlang.lexer import BRACKET, EOF, IDENT, NUMBER, OPERATOR, STRING, Token, tokenize
 
 # Precedence levels of binary operators (expr's parser/operator package); every level is
 # left-associative except the power operators.

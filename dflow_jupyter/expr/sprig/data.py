@@ -6,7 +6,7 @@ import copy
 import math
 from typing import Any
 
-from dflow_jupyter.expr.govalues import (
+from dflow_jupyter.expr.golang import (
     GoPanic,
     deep_equal,
     go_atoi,
@@ -17,7 +17,7 @@ from dflow_jupyter.expr.govalues import (
     go_type,
     json_indent,
 )
-from dflow_jupyter.expr.sprig_core import (
+from dflow_jupyter.expr.sprig.core import (
     ANY,
     BOOL,
     INT,

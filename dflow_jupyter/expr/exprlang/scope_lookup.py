@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dflow_jupyter.expr import ops
-from dflow_jupyter.expr.context import Ctx, Fn
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
-from dflow_jupyter.expr.govalues import GoPanic
+from dflow_jupyter.expr.exprlang import ops
+from dflow_jupyter.expr.exprlang.context import Ctx, Fn
+from dflow_jupyter.expr.golang import GoPanic
 
 
 def unknown_reference(

@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dflow_jupyter.expr.govalues import (
+from dflow_jupyter.expr.exprlang.ops import equal, fetch, less, to_index
+from dflow_jupyter.expr.golang import (
     GoPanic,
     go_atoi,
     go_json_loads,
@@ -22,7 +23,6 @@ from dflow_jupyter.expr.govalues import (
     is_number,
     json_indent,
 )
-from dflow_jupyter.expr.ops import equal, fetch, less, to_index
 
 Builtin = Callable[[list[Any]], Any]
 UNSUPPORTED = frozenset({"now", "duration", "date", "timezone"})

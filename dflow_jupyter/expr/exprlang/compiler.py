@@ -11,9 +11,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from dflow_jupyter.expr import ast, ops
-from dflow_jupyter.expr.builtins import ARITY, BUILTINS, UNSUPPORTED
-from dflow_jupyter.expr.checker import (
+from dflow_jupyter.expr.errors import ExpressionError
+from dflow_jupyter.expr.exprlang import ast, ops
+from dflow_jupyter.expr.exprlang.builtins import ARITY, BUILTINS, UNSUPPORTED
+from dflow_jupyter.expr.exprlang.checker import (
     BUILTIN_TYPES,
     CALL_TYPES,
     CheckError,
@@ -21,13 +22,12 @@ from dflow_jupyter.expr.checker import (
     literal_type,
     unary_type,
 )
-from dflow_jupyter.expr.context import ARGO_FUNCTIONS, Ctx, Fn
-from dflow_jupyter.expr.errors import ExpressionError
-from dflow_jupyter.expr.govalues import GoPanic
-from dflow_jupyter.expr.parser import BUILTIN_NAMES, PREDICATES, parse
-from dflow_jupyter.expr.predicates import PREDICATE_RUNNERS
-from dflow_jupyter.expr.references import reference_path
-from dflow_jupyter.expr.scope_lookup import scope_lookup
+from dflow_jupyter.expr.exprlang.context import ARGO_FUNCTIONS, Ctx, Fn
+from dflow_jupyter.expr.exprlang.parser import BUILTIN_NAMES, PREDICATES, parse
+from dflow_jupyter.expr.exprlang.predicates import PREDICATE_RUNNERS
+from dflow_jupyter.expr.exprlang.references import reference_path
+from dflow_jupyter.expr.exprlang.scope_lookup import scope_lookup
+from dflow_jupyter.expr.golang import GoPanic
 from dflow_jupyter.expr.sprig import SPRIG
 
 Compiled = tuple[Fn, "str | None"]

@@ -11,14 +11,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from dflow_jupyter.expr.compiler import compile_expression
-from dflow_jupyter.expr.context import Ctx
+from dflow_jupyter.expr.argo_template.items import ArgoItem
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
+from dflow_jupyter.expr.exprlang import Ctx, collect_references, compile_expression, parse
+from dflow_jupyter.expr.golang import go_type, to_argo_string
 from dflow_jupyter.expr.govaluate import evaluate_govaluate
-from dflow_jupyter.expr.govalues import go_type, to_argo_string
-from dflow_jupyter.expr.items import ArgoItem
-from dflow_jupyter.expr.parser import parse
-from dflow_jupyter.expr.references import collect_references
 
 Scope = Mapping[str, Any]
 # A template piece: ("text", literal, offset), ("ref", dotted name, offset) or

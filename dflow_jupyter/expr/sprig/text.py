@@ -1,5 +1,5 @@
 """The ``sprig`` map of Argo's expression env: string, encoding, regex and path functions, plus
-the full table (``SPRIG``) assembled from :mod:`dflow_jupyter.expr.sprig_lists`.
+the full table (``SPRIG``) assembled from :mod:`dflow_jupyter.expr.sprig.data`.
 
 Note sprig's argument order: the subject comes last (``sprig.contains('b', 'abc')``,
 ``sprig.trimPrefix('v', 'v1')``, ``sprig.join(',', list)``) so it pipes well in Go templates.
@@ -14,9 +14,9 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from dflow_jupyter.expr.govalues import GoPanic, compile_regex
-from dflow_jupyter.expr.sprig_core import ANY, INT, STR, GoFunc, go_func, strslice, strval
-from dflow_jupyter.expr.sprig_lists import DATA, NUMERIC, UNSUPPORTED
+from dflow_jupyter.expr.golang import GoPanic, compile_regex
+from dflow_jupyter.expr.sprig.core import ANY, INT, STR, GoFunc, go_func, strslice, strval
+from dflow_jupyter.expr.sprig.data import DATA, NUMERIC, UNSUPPORTED
 
 _GO_GROUP = re.compile(r"\$(\{(\w+)\}|(\w+))")
 

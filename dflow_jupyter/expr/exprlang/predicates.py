@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from dflow_jupyter.expr.context import Ctx, Fn
-from dflow_jupyter.expr.govalues import GoPanic, go_type, is_number
-from dflow_jupyter.expr.ops import add, less, truth
+from dflow_jupyter.expr.exprlang.context import Ctx, Fn
+from dflow_jupyter.expr.exprlang.ops import add, less, truth
+from dflow_jupyter.expr.golang import GoPanic, go_type, is_number
 
 Runner = Callable[[list[Fn]], Fn]
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from dflow_jupyter.expr.govalues import GoPanic, compile_regex, deep_equal, go_type, is_number
+from dflow_jupyter.expr.golang import GoPanic, compile_regex, deep_equal, go_type, is_number
 
 
 def equal(a: Any, b: Any) -> bool:

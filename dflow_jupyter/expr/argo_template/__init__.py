@@ -1,0 +1,28 @@
+"""Argo's template strings: ``{{ref}}``/``{{=expr}}`` rendering, ``when`` decisions, ``item``."""
+
+from __future__ import annotations
+
+from dflow_jupyter.expr.argo_template.items import ArgoItem, item_scope_value
+from dflow_jupyter.expr.argo_template.render import (
+    Scope,
+    check_expression,
+    check_template,
+    evaluate_expression,
+    evaluate_when,
+    render_template,
+    render_value,
+    template_references,
+)
+
+__all__ = [
+    "ArgoItem",
+    "Scope",
+    "check_expression",
+    "check_template",
+    "evaluate_expression",
+    "evaluate_when",
+    "item_scope_value",
+    "render_template",
+    "render_value",
+    "template_references",
+]
