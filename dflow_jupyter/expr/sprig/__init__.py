@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dflow_jupyter.expr.sprig.text import SPRIG
+from dflow_jupyter.expr.sprig.registry import SPRIG
 
 __all__ = ["SPRIG"]

@@ -176,16 +176,6 @@ def _chunk(size: int, items: Any) -> list[list[Any]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def _unsupported(name: str) -> GoFunc:
-    def call(*_: Any) -> Any:
-        raise GoPanic(
-            f"sprig.{name} is not supported by dflow_jupyter's expression engine "
-            "(dates, randomness, crypto, semver, network and environment are out of scope)"
-        )
-
-    return call
-
-
 NUMERIC: dict[str, GoFunc] = {
     "untilStep": go_func(INT, INT, INT)(_until_step),
     "until": go_func(INT)(lambda n: _until_step(0, n, -1 if n < 0 else 1)),
@@ -276,14 +266,3 @@ DATA: dict[str, GoFunc] = {
     "chunk": go_func(INT, ANY)(_chunk),
     "dig": go_func(variadic=ANY)(_dig),
 }
-
-_UNSUPPORTED_NAMES = (
-    "ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate "
-    "htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch randAlphaNum "
-    "randAlpha randAscii randNumeric randBytes randInt uuidv4 shuffle getHostByName bcrypt "
-    "htpasswd genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert "
-    "genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES semver "
-    "semverCompare urlParse urlJoin swapcase snakecase camelcase kebabcase wrap wrapWith abbrev "
-    "abbrevboth"
-)
-UNSUPPORTED: dict[str, GoFunc] = {name: _unsupported(name) for name in _UNSUPPORTED_NAMES.split()}

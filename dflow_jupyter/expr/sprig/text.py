@@ -1,5 +1,4 @@
-"""The ``sprig`` map of Argo's expression env: string, encoding, regex and path functions, plus
-the full table (``SPRIG``) assembled from :mod:`dflow_jupyter.expr.sprig.data`.
+"""sprig's string, encoding, regex and path functions (``sprig.trim``, ``sprig.regexFind``...).
 
 Note sprig's argument order: the subject comes last (``sprig.contains('b', 'abc')``,
 ``sprig.trimPrefix('v', 'v1')``, ``sprig.join(',', list)``) so it pipes well in Go templates.
@@ -12,11 +11,9 @@ import binascii
 import re
 import zlib
 from collections.abc import Callable
-from typing import Any
 
 from dflow_jupyter.expr.golang import GoPanic, compile_regex
 from dflow_jupyter.expr.sprig.core import ANY, INT, STR, GoFunc, go_func, strslice, strval
-from dflow_jupyter.expr.sprig.data import DATA, NUMERIC, UNSUPPORTED
 
 _GO_GROUP = re.compile(r"\$(\{(\w+)\}|(\w+))")
 
@@ -199,12 +196,3 @@ TEXT: dict[str, GoFunc] = {
     "fail": go_func(STR)(_fail),
     "hello": go_func()(lambda: "Hello!"),
 }
-
-#: Every ``sprig.*`` function Argo exposes, minus ``env``/``expandenv`` (Argo deletes those).
-SPRIG: dict[str, Any] = {**UNSUPPORTED, **NUMERIC, **DATA, **TEXT}
-SPRIG.update(
-    {
-        "os" + name[0].upper() + name[1:]: SPRIG[name]
-        for name in ("base", "dir", "clean", "ext", "isAbs")
-    }
-)
