@@ -8,11 +8,11 @@ from dflow_jupyter.expr.argo_template.render import (
     check_expression,
     check_template,
     evaluate_expression,
-    evaluate_when,
     render_template,
     render_value,
     template_references,
 )
+from dflow_jupyter.expr.argo_template.when import evaluate_when
 
 __all__ = [
     "ArgoItem",

@@ -1,4 +1,4 @@
-"""Argo template strings: ``{{ref}}`` substitution, ``{{=expr}}`` evaluation, ``when`` decisions.
+"""Argo template strings: ``{{ref}}`` substitution, ``{{=expr}}`` evaluation, static checks.
 
 Tags are found as Argo's ``fasttemplate`` finds them: from ``{{`` to the *first* following
 ``}}`` (so an expression cannot contain ``}}``; write ``} }``).  A tag starting with ``=`` is an
@@ -15,7 +15,6 @@ from dflow_jupyter.expr.argo_template.items import ArgoItem
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
 from dflow_jupyter.expr.exprlang import Ctx, collect_references, compile_expression, parse
 from dflow_jupyter.expr.golang import go_type, to_argo_string
-from dflow_jupyter.expr.govaluate import evaluate_govaluate
 
 Scope = Mapping[str, Any]
 # A template piece: ("text", literal, offset), ("ref", dotted name, offset) or
@@ -208,40 +207,6 @@ def render_value(text: str, scope: Scope) -> Any:
         if kind == "ref":
             return resolve_reference(body, scope, source=text)
     return render_template(text, scope)
-
-
-def evaluate_when(text: str, scope: Scope) -> bool:
-    """Decide a step's ``when`` as Argo does: render the tags, then evaluate with govaluate.
-
-    Bare words are strings (``{{steps.flip.outputs.result}} == heads``), numbers compare as
-    numbers, and the result must be a bool.  An empty condition is true.
-
-    Raises
-    ------
-    ExpressionError
-        If the condition cannot be rendered or parsed, or does not yield a bool.
-    """
-    if text == "":
-        return True
-    rendered = render_template(text, scope)
-    try:
-        result = evaluate_govaluate(rendered)
-    except ExpressionError as exc:
-        if rendered != text:
-            raise exc.with_context(
-                f"the 'when' condition {text!r} rendered to {rendered!r}"
-            ) from None
-        raise
-    if not isinstance(result, bool):
-        shown = "<nil>" if result is None else to_argo_string(result)
-        raise ExpressionError(
-            f"expected a boolean from the 'when' condition, got {shown}",
-            source=rendered,
-            hint='compare the value, e.g. "{{...}} == true"'
-            if rendered == text
-            else f'it was rendered from {text!r}; compare the value, e.g. "... == true"',
-        )
-    return result
 
 
 def check_expression(expr: str) -> None:
