@@ -23,7 +23,8 @@ from dflow_jupyter.expr.exprlang.checker import (
     unary_type,
 )
 from dflow_jupyter.expr.exprlang.context import ARGO_FUNCTIONS, Ctx, Fn
-from dflow_jupyter.expr.exprlang.parser import BUILTIN_NAMES, PREDICATES, parse
+from dflow_jupyter.expr.exprlang.operands import BUILTIN_NAMES, PREDICATES
+from dflow_jupyter.expr.exprlang.parser import parse
 from dflow_jupyter.expr.exprlang.predicates import PREDICATE_RUNNERS
 from dflow_jupyter.expr.exprlang.references import reference_path
 from dflow_jupyter.expr.exprlang.scope_lookup import scope_lookup
