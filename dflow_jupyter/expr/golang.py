@@ -211,9 +211,7 @@ def go_json_dumps(value: Any, escape_html: bool = True) -> str:
         return "[" + ",".join(go_json_dumps(v, escape_html) for v in value) + "]"
     if isinstance(value, Mapping):
         items = sorted((str(k), v) for k, v in value.items())
-        body = ",".join(
-            f"{_json_string(k, escape_html)}:{go_json_dumps(v, escape_html)}" for k, v in items
-        )
+        body = ",".join(f"{_json_string(k, escape_html)}:{go_json_dumps(v, escape_html)}" for k, v in items)
         return "{" + body + "}"
     raise ExpressionError(f"json: unsupported type: {type(value).__name__} ({value!r})")
 
@@ -225,9 +223,7 @@ def json_indent(value: Any, depth: int = 0) -> str:
         return "[\n" + ",\n".join(inner + json_indent(v, depth + 1) for v in value) + f"\n{pad}]"
     if isinstance(value, Mapping) and value:
         items = sorted((str(k), v) for k, v in value.items())
-        body = ",\n".join(
-            f"{inner}{go_json_dumps(k)}: {json_indent(v, depth + 1)}" for k, v in items
-        )
+        body = ",\n".join(f"{inner}{go_json_dumps(k)}: {json_indent(v, depth + 1)}" for k, v in items)
         return "{\n" + body + f"\n{pad}}}"
     return go_json_dumps(value)
 

@@ -79,8 +79,7 @@ def resolve_reference(name: str, scope: Scope, *, source: str | None = None) -> 
         if type(current) is not dict and not isinstance(current, Mapping):
             kind = "nil (an absent optional output)" if current is None else go_type(current)
             raise UnknownReferenceError(
-                f"unknown reference '{name}': '{'.'.join(parts[:i])}' is {kind}, so it has no "
-                f"'{parts[i]}'",
+                f"unknown reference '{name}': '{'.'.join(parts[:i])}' is {kind}, so it has no '{parts[i]}'",
                 source=source,
             )
         for j in range(i + 1, len(parts) + 1):
@@ -94,8 +93,7 @@ def resolve_reference(name: str, scope: Scope, *, source: str | None = None) -> 
             where = "the scope" if i == 0 else f"'{'.'.join(parts[:i])}'"
             shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
             raise UnknownReferenceError(
-                f"unknown reference '{name}': {where} has no {parts[i]!r} "
-                f"(it has: {shown or 'nothing'})",
+                f"unknown reference '{name}': {where} has no {parts[i]!r} (it has: {shown or 'nothing'})",
                 source=source,
             )
     return current
@@ -187,9 +185,7 @@ def render_template(text: str, scope: Scope, *, strict: bool = True) -> str:
         except UnknownReferenceError:
             if strict:
                 raise
-            out.append(
-                text[pos : text.find("}}", pos) + 2] if kind == "ref" else "{{=" + body + "}}"
-            )
+            out.append(text[pos : text.find("}}", pos) + 2] if kind == "ref" else "{{=" + body + "}}")
     return "".join(out)
 
 

@@ -26,9 +26,7 @@ def evaluate_when(text: str, scope: Scope) -> bool:
         result = evaluate_govaluate(rendered)
     except ExpressionError as exc:
         if rendered != text:
-            raise exc.with_context(
-                f"the 'when' condition {text!r} rendered to {rendered!r}"
-            ) from None
+            raise exc.with_context(f"the 'when' condition {text!r} rendered to {rendered!r}") from None
         raise
     if not isinstance(result, bool):
         shown = "<nil>" if result is None else to_argo_string(result)

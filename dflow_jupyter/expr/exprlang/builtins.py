@@ -32,9 +32,7 @@ def _arity(name: str, args: list[Any], low: int, high: int | None = None) -> Non
     high = low if high is None else high
     if not low <= len(args) <= high:
         expected = str(low) if low == high else f"{low} to {high}"
-        raise GoPanic(
-            f"invalid number of arguments for {name} (expected {expected}, got {len(args)})"
-        )
+        raise GoPanic(f"invalid number of arguments for {name} (expected {expected}, got {len(args)})")
 
 
 def _str(name: str, value: Any) -> str:

@@ -159,9 +159,7 @@ class _Compiler:
         obj, stype = self.compile(node.obj, lenient)
         start = self.compile(node.start, lenient)[0] if node.start else (lambda ctx: None)
         end = self.compile(node.end, lenient)[0] if node.end else (lambda ctx: None)
-        return self.guarded(
-            node, "slice", lambda ctx: ops.slice_of(obj(ctx), start(ctx), end(ctx))
-        ), stype
+        return self.guarded(node, "slice", lambda ctx: ops.slice_of(obj(ctx), start(ctx), end(ctx))), stype
 
     def c_Pointer(self, node: ast.Pointer, lenient: bool) -> Compiled:
         if node.name == "":
@@ -251,9 +249,7 @@ class _Compiler:
 
     def c_MapLit(self, node: ast.MapLit, lenient: bool) -> Compiled:
         pairs = [(self.compile(k, lenient)[0], self.compile(v, lenient)[0]) for k, v in node.pairs]
-        return self.guarded(
-            node, "map literal", lambda ctx: {k(ctx): v(ctx) for k, v in pairs}
-        ), "map"
+        return self.guarded(node, "map literal", lambda ctx: {k(ctx): v(ctx) for k, v in pairs}), "map"
 
     def c_Let(self, node: ast.Let, lenient: bool) -> Compiled:
         value, _ = self.compile(node.value, lenient)
@@ -346,9 +342,7 @@ class _Compiler:
             try:
                 return impl(values)
             except IndexError:
-                raise GoPanic(
-                    f"invalid number of arguments for {name} (got {len(values)})"
-                ) from None
+                raise GoPanic(f"invalid number of arguments for {name} (got {len(values)})") from None
 
         return self.guarded(node, f"{name}()", run), stype
 

@@ -32,9 +32,7 @@ _INT64_MAX = 2**63 - 1
 
 def _is_identifier(text: str) -> bool:
     return (
-        bool(text)
-        and (text[0].isalpha() or text[0] in "_$")
-        and all(c.isalnum() or c in "_$" for c in text)
+        bool(text) and (text[0].isalpha() or text[0] in "_$") and all(c.isalnum() or c in "_$" for c in text)
     )
 
 
@@ -213,20 +211,14 @@ class OperandParser:
         while True:
             tok = self.cur
             optional = tok.is_(OPERATOR, "?.")
-            if tok.is_(OPERATOR, ".", "?.") and not (
-                optional and self.tokens[self.i + 1].is_(BRACKET, "[")
-            ):
+            if tok.is_(OPERATOR, ".", "?.") and not (optional and self.tokens[self.i + 1].is_(BRACKET, "[")):
                 self.advance()
                 prop = self.advance()
-                if prop.kind != IDENT and not (
-                    prop.kind == OPERATOR and _is_identifier(prop.value)
-                ):
+                if prop.kind != IDENT and not (prop.kind == OPERATOR and _is_identifier(prop.value)):
                     raise self.fail(f"expected a name after '{tok.value}'", prop)
                 chained = isinstance(node, ast.Chain)
                 base = node.node if isinstance(node, ast.Chain) else node
-                member: ast.Node = ast.Member(
-                    prop.pos, base, ast.Literal(prop.pos, prop.value), optional
-                )
+                member: ast.Node = ast.Member(prop.pos, base, ast.Literal(prop.pos, prop.value), optional)
                 if self.cur.is_(BRACKET, "("):
                     member = ast.Call(prop.pos, member, tuple(self.arguments([])))
                 node = ast.Chain(prop.pos, member) if chained or optional else member

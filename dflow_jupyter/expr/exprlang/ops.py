@@ -85,11 +85,7 @@ def divide(a: Any, b: Any) -> float:
     _numbers("/", a, b)
     x, y = float(a), float(b)
     if y == 0:
-        return (
-            math.nan
-            if x == 0 or math.isnan(x)
-            else math.copysign(math.inf, x) * (math.copysign(1.0, y))
-        )
+        return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * (math.copysign(1.0, y))
     return x / y
 
 

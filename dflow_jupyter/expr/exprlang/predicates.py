@@ -97,9 +97,7 @@ def _count(fns: list[Fn]) -> Fn:
     if len(fns) == 1:
         return lambda ctx: sum(1 for x in _items(fns[0](ctx), "count") if truth(x, "count"))
     array, body = fns
-    return lambda ctx: sum(
-        1 for _, _, ok in _each("count", ctx, array, body) if truth(ok, "count predicate")
-    )
+    return lambda ctx: sum(1 for _, _, ok in _each("count", ctx, array, body) if truth(ok, "count predicate"))
 
 
 def _sum(fns: list[Fn]) -> Fn:

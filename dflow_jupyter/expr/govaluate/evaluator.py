@@ -203,8 +203,7 @@ def _binary(op: str, left: Thunk, right: Thunk) -> Thunk:
             needle, haystack = left(), right()
             if not isinstance(haystack, list):
                 raise GoPanic(
-                    f"Value '{_fmt(haystack)}' cannot be used with the comparator 'in', "
-                    "it is not a number"
+                    f"Value '{_fmt(haystack)}' cannot be used with the comparator 'in', it is not a number"
                 )
             return any(type(needle) is type(v) and needle == v for v in haystack)
 
@@ -241,9 +240,7 @@ class _Parser:
         thunk = self.level(0)
         tok = self.peek()
         if tok is not None:
-            raise ExpressionError(
-                f"unexpected {tok.kind} [{tok.value}]", source=self.src, position=tok.pos
-            )
+            raise ExpressionError(f"unexpected {tok.kind} [{tok.value}]", source=self.src, position=tok.pos)
         return thunk
 
     def value(self) -> Thunk:
@@ -324,6 +321,4 @@ def evaluate_govaluate(condition: str) -> Any:
     try:
         return thunk()
     except GoPanic as panic:
-        raise ExpressionError(
-            f"failed to evaluate 'when' expression: {panic}", source=condition
-        ) from None
+        raise ExpressionError(f"failed to evaluate 'when' expression: {panic}", source=condition) from None

@@ -44,9 +44,7 @@ def go_func(*params: str, variadic: str | None = None) -> Callable[[GoFunc], GoF
     def wrap(fn: GoFunc) -> GoFunc:
         def call(*args: Any) -> Any:
             if variadic is None and len(args) != len(params):
-                raise GoPanic(
-                    f"invalid number of arguments: expected {len(params)}, got {len(args)}"
-                )
+                raise GoPanic(f"invalid number of arguments: expected {len(params)}, got {len(args)}")
             if len(args) < len(params):
                 raise GoPanic(
                     f"invalid number of arguments: expected at least {len(params)}, got {len(args)}"

@@ -235,17 +235,11 @@ DATA: dict[str, GoFunc] = {
     "set": go_func(ANY, STR, ANY)(lambda d, k, v: {**as_dict(d), k: v}),
     "unset": go_func(ANY, STR)(lambda d, k: {x: y for x, y in as_dict(d).items() if x != k}),
     "hasKey": go_func(ANY, STR)(lambda d, k: k in as_dict(d)),
-    "pluck": go_func(STR, variadic=ANY)(
-        lambda k, *ds: [as_dict(d)[k] for d in ds if k in as_dict(d)]
-    ),
+    "pluck": go_func(STR, variadic=ANY)(lambda k, *ds: [as_dict(d)[k] for d in ds if k in as_dict(d)]),
     "keys": go_func(variadic=ANY)(lambda *ds: [k for d in ds for k in as_dict(d)]),
     "values": go_func(ANY)(lambda d: list(as_dict(d).values())),
-    "pick": go_func(ANY, variadic=STR)(
-        lambda d, *ks: {k: v for k, v in as_dict(d).items() if k in ks}
-    ),
-    "omit": go_func(ANY, variadic=STR)(
-        lambda d, *ks: {k: v for k, v in as_dict(d).items() if k not in ks}
-    ),
+    "pick": go_func(ANY, variadic=STR)(lambda d, *ks: {k: v for k, v in as_dict(d).items() if k in ks}),
+    "omit": go_func(ANY, variadic=STR)(lambda d, *ks: {k: v for k, v in as_dict(d).items() if k not in ks}),
     "merge": go_func(ANY, variadic=ANY)(lambda d, *s: _merge(False, d, *s)),
     "mergeOverwrite": go_func(ANY, variadic=ANY)(lambda d, *s: _merge(True, d, *s)),
     "append": go_func(ANY, ANY)(lambda xs, v: [*as_list("append", xs), v]),

@@ -34,8 +34,5 @@ UNSUPPORTED: dict[str, GoFunc] = {name: _unsupported(name) for name in _UNSUPPOR
 #: Every ``sprig.*`` function Argo exposes, minus ``env``/``expandenv`` (Argo deletes those).
 SPRIG: dict[str, Any] = {**UNSUPPORTED, **NUMERIC, **DATA, **TEXT}
 SPRIG.update(
-    {
-        "os" + name[0].upper() + name[1:]: SPRIG[name]
-        for name in ("base", "dir", "clean", "ext", "isAbs")
-    }
+    {"os" + name[0].upper() + name[1:]: SPRIG[name] for name in ("base", "dir", "clean", "ext", "isAbs")}
 )

@@ -133,9 +133,7 @@ TEXT: dict[str, GoFunc] = {
     "upper": go_func(STR)(str.upper),
     "lower": go_func(STR)(str.lower),
     "title": go_func(STR)(_title),
-    "untitle": go_func(STR)(
-        lambda s: re.sub(r"(^|\s)(\w)", lambda m: m.group(1) + m.group(2).lower(), s)
-    ),
+    "untitle": go_func(STR)(lambda s: re.sub(r"(^|\s)(\w)", lambda m: m.group(1) + m.group(2).lower(), s)),
     "substr": go_func(INT, INT, STR)(_substr),
     "trunc": go_func(INT, STR)(_trunc),
     "repeat": go_func(INT, STR)(lambda n, s: s * max(n, 0)),
@@ -147,12 +145,8 @@ TEXT: dict[str, GoFunc] = {
     "contains": go_func(STR, STR)(lambda sub, s: sub in s),
     "hasPrefix": go_func(STR, STR)(lambda p, s: s.startswith(p)),
     "hasSuffix": go_func(STR, STR)(lambda p, s: s.endswith(p)),
-    "quote": go_func(variadic=ANY)(
-        lambda *v: " ".join(_go_quote(strval(x)) for x in v if x is not None)
-    ),
-    "squote": go_func(variadic=ANY)(
-        lambda *v: " ".join(f"'{strval(x)}'" for x in v if x is not None)
-    ),
+    "quote": go_func(variadic=ANY)(lambda *v: " ".join(_go_quote(strval(x)) for x in v if x is not None)),
+    "squote": go_func(variadic=ANY)(lambda *v: " ".join(f"'{strval(x)}'" for x in v if x is not None)),
     "cat": go_func(variadic=ANY)(lambda *v: " ".join(strval(x) for x in v if x is not None)),
     "replace": go_func(STR, STR, STR)(lambda old, new, s: s.replace(old, new)),
     "split": go_func(STR, STR)(_split_map),
@@ -174,18 +168,12 @@ TEXT: dict[str, GoFunc] = {
     "adler32sum": go_func(STR)(lambda s: str(zlib.adler32(s.encode()))),
     "regexMatch": go_func(STR, STR)(lambda p, s: compile_regex(p).search(s) is not None),
     "mustRegexMatch": go_func(STR, STR)(lambda p, s: compile_regex(p).search(s) is not None),
-    "regexFind": go_func(STR, STR)(
-        lambda p, s: m.group() if (m := compile_regex(p).search(s)) else ""
-    ),
+    "regexFind": go_func(STR, STR)(lambda p, s: m.group() if (m := compile_regex(p).search(s)) else ""),
     "regexFindAll": go_func(STR, STR, INT)(
         lambda p, s, n: [m.group() for m in compile_regex(p).finditer(s)][: n if n >= 0 else None]
     ),
-    "regexReplaceAll": go_func(STR, STR, STR)(
-        lambda p, s, r: compile_regex(p).sub(_go_replacement(r), s)
-    ),
-    "regexReplaceAllLiteral": go_func(STR, STR, STR)(
-        lambda p, s, r: compile_regex(p).sub(lambda _: r, s)
-    ),
+    "regexReplaceAll": go_func(STR, STR, STR)(lambda p, s, r: compile_regex(p).sub(_go_replacement(r), s)),
+    "regexReplaceAllLiteral": go_func(STR, STR, STR)(lambda p, s, r: compile_regex(p).sub(lambda _: r, s)),
     "regexSplit": go_func(STR, STR, INT)(_regex_split),
     "regexQuoteMeta": go_func(STR)(re.escape),
     "base": go_func(STR)(_path_base),
