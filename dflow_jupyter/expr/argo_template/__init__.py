@@ -1,4 +1,4 @@
-"""Argo's template strings: ``{{ref}}``/``{{=expr}}`` rendering, ``when`` decisions, ``item``."""
+"""Argo's ``{{...}}`` template tags: how Argo fills templated fields, decides ``when``, binds ``item``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """expr-lang's built-in functions (``len``, ``int``, ``string``, ``split``...), minus predicates.
 
-The closure-taking built-ins (``map``, ``filter``, ``all``...) live in the compiler, which owns
-the ``#`` pointer.  Dates (``now``, ``date``, ``duration``, ``timezone``) are not supported.
+The closure-taking built-ins (``map``, ``filter``, ``all``...) are in
+:mod:`~dflow_jupyter.expr.exprlang.predicates`, as they bind the ``#`` pointer.  Dates
+(``now``, ``date``, ``duration``, ``timezone``) are not supported.
 """
 
 from __future__ import annotations
