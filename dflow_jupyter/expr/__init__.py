@@ -8,23 +8,28 @@ Everything is parsed by hand-written parsers (never Python ``eval``) and cached 
 
 A scope is nested mappings whose leaves are Argo strings, e.g.
 ``{"inputs": {"parameters": {"x": "3"}}, "steps": {"a": {"outputs": {"parameters": {...}}}}}``.
+
+One subpackage or module per language: :mod:`.exprlang`, :mod:`.govaluate`, :mod:`.sprig` and
+:mod:`.jsonpath`; :mod:`.argo_template` renders Argo's tags with them, and :mod:`.golang` holds
+the Go value semantics (types, equality, ``fmt`` and JSON forms) they all share.
 """
 
 from __future__ import annotations
 
-from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
-from dflow_jupyter.expr.govalues import to_argo_string
-from dflow_jupyter.expr.items import ArgoItem, item_scope_value
-from dflow_jupyter.expr.template import (
+from dflow_jupyter.expr.argo_template import (
+    ArgoItem,
     Scope,
     check_expression,
     check_template,
     evaluate_expression,
     evaluate_when,
+    item_scope_value,
     render_template,
     render_value,
     template_references,
 )
+from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
+from dflow_jupyter.expr.golang import to_argo_string
 
 __all__ = [
     "ArgoItem",

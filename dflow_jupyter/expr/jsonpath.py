@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from dflow_jupyter.expr.govalues import go_json_loads, go_type
-from dflow_jupyter.expr.ops import GoPanic
+from dflow_jupyter.expr.golang import GoPanic, go_json_loads, go_type
 
 # A step is (kind, argument): ("key", "a"), ("index", 0), ("wild", None), ("deep", "a"|None),
 # ("keys", [...]), ("indexes", [...]), ("range", (start, end, step)), ("length", None).

@@ -13,7 +13,7 @@ from dflow_jupyter.expr import (
     check_expression,
     evaluate_expression,
 )
-from dflow_jupyter.expr.compiler import compile_expression
+from dflow_jupyter.expr.exprlang import compile_expression
 
 SCOPE: dict[str, Any] = {
     "inputs": {"parameters": {"x": "3", "name": "wf", "flag": "true", "list": "[1, 2, 3]"}},

@@ -6,17 +6,18 @@ import copy
 import math
 from typing import Any
 
-from dflow_jupyter.expr.builtins import json_indent
-from dflow_jupyter.expr.govalues import (
+from dflow_jupyter.expr.golang import (
+    GoPanic,
+    deep_equal,
     go_atoi,
     go_json_dumps,
     go_json_loads,
     go_kind,
     go_sprint,
     go_type,
+    json_indent,
 )
-from dflow_jupyter.expr.ops import GoPanic, deep_equal
-from dflow_jupyter.expr.sprig_core import (
+from dflow_jupyter.expr.sprig.core import (
     ANY,
     BOOL,
     INT,
@@ -175,16 +176,6 @@ def _chunk(size: int, items: Any) -> list[list[Any]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def _unsupported(name: str) -> GoFunc:
-    def call(*_: Any) -> Any:
-        raise GoPanic(
-            f"sprig.{name} is not supported by dflow_jupyter's expression engine "
-            "(dates, randomness, crypto, semver, network and environment are out of scope)"
-        )
-
-    return call
-
-
 NUMERIC: dict[str, GoFunc] = {
     "untilStep": go_func(INT, INT, INT)(_until_step),
     "until": go_func(INT)(lambda n: _until_step(0, n, -1 if n < 0 else 1)),
@@ -244,17 +235,11 @@ DATA: dict[str, GoFunc] = {
     "set": go_func(ANY, STR, ANY)(lambda d, k, v: {**as_dict(d), k: v}),
     "unset": go_func(ANY, STR)(lambda d, k: {x: y for x, y in as_dict(d).items() if x != k}),
     "hasKey": go_func(ANY, STR)(lambda d, k: k in as_dict(d)),
-    "pluck": go_func(STR, variadic=ANY)(
-        lambda k, *ds: [as_dict(d)[k] for d in ds if k in as_dict(d)]
-    ),
+    "pluck": go_func(STR, variadic=ANY)(lambda k, *ds: [as_dict(d)[k] for d in ds if k in as_dict(d)]),
     "keys": go_func(variadic=ANY)(lambda *ds: [k for d in ds for k in as_dict(d)]),
     "values": go_func(ANY)(lambda d: list(as_dict(d).values())),
-    "pick": go_func(ANY, variadic=STR)(
-        lambda d, *ks: {k: v for k, v in as_dict(d).items() if k in ks}
-    ),
-    "omit": go_func(ANY, variadic=STR)(
-        lambda d, *ks: {k: v for k, v in as_dict(d).items() if k not in ks}
-    ),
+    "pick": go_func(ANY, variadic=STR)(lambda d, *ks: {k: v for k, v in as_dict(d).items() if k in ks}),
+    "omit": go_func(ANY, variadic=STR)(lambda d, *ks: {k: v for k, v in as_dict(d).items() if k not in ks}),
     "merge": go_func(ANY, variadic=ANY)(lambda d, *s: _merge(False, d, *s)),
     "mergeOverwrite": go_func(ANY, variadic=ANY)(lambda d, *s: _merge(True, d, *s)),
     "append": go_func(ANY, ANY)(lambda xs, v: [*as_list("append", xs), v]),
@@ -275,14 +260,3 @@ DATA: dict[str, GoFunc] = {
     "chunk": go_func(INT, ANY)(_chunk),
     "dig": go_func(variadic=ANY)(_dig),
 }
-
-_UNSUPPORTED_NAMES = (
-    "ago date date_in_zone date_modify dateInZone dateModify duration durationRound htmlDate "
-    "htmlDateInZone must_date_modify mustDateModify mustToDate now toDate unixEpoch randAlphaNum "
-    "randAlpha randAscii randNumeric randBytes randInt uuidv4 shuffle getHostByName bcrypt "
-    "htpasswd genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert "
-    "genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES semver "
-    "semverCompare urlParse urlJoin swapcase snakecase camelcase kebabcase wrap wrapWith abbrev "
-    "abbrevboth"
-)
-UNSUPPORTED: dict[str, GoFunc] = {name: _unsupported(name) for name in _UNSUPPORTED_NAMES.split()}

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dflow_jupyter.expr.govalues import go_json_dumps
+from dflow_jupyter.expr.golang import go_json_dumps
 
 
 class ArgoItem(dict[str, str]):

@@ -12,8 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dflow_jupyter.expr.govalues import go_parse_float, go_sprint, go_type
-from dflow_jupyter.expr.ops import GoPanic, is_number
+from dflow_jupyter.expr.golang import GoPanic, go_parse_float, go_sprint, go_type, is_number
 
 INT, STR, BOOL, ANY = "int", "string", "bool", "interface {}"
 _ZERO: dict[str, Any] = {INT: 0, STR: "", BOOL: False, ANY: None}
@@ -45,9 +44,7 @@ def go_func(*params: str, variadic: str | None = None) -> Callable[[GoFunc], GoF
     def wrap(fn: GoFunc) -> GoFunc:
         def call(*args: Any) -> Any:
             if variadic is None and len(args) != len(params):
-                raise GoPanic(
-                    f"invalid number of arguments: expected {len(params)}, got {len(args)}"
-                )
+                raise GoPanic(f"invalid number of arguments: expected {len(params)}, got {len(args)}")
             if len(args) < len(params):
                 raise GoPanic(
                     f"invalid number of arguments: expected at least {len(params)}, got {len(args)}"

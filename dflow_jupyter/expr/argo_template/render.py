@@ -1,4 +1,4 @@
-"""Argo template strings: ``{{ref}}`` substitution, ``{{=expr}}`` evaluation, ``when`` decisions.
+"""Argo template strings: ``{{ref}}`` substitution, ``{{=expr}}`` evaluation, static checks.
 
 Tags are found as Argo's ``fasttemplate`` finds them: from ``{{`` to the *first* following
 ``}}`` (so an expression cannot contain ``}}``; write ``} }``).  A tag starting with ``=`` is an
@@ -11,14 +11,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from dflow_jupyter.expr.compiler import compile_expression
-from dflow_jupyter.expr.context import Ctx
+from dflow_jupyter.expr.argo_template.items import ArgoItem
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
-from dflow_jupyter.expr.govaluate import evaluate_govaluate
-from dflow_jupyter.expr.govalues import go_type, to_argo_string
-from dflow_jupyter.expr.items import ArgoItem
-from dflow_jupyter.expr.parser import parse
-from dflow_jupyter.expr.references import collect_references
+from dflow_jupyter.expr.exprlang import Ctx, collect_references, compile_expression, parse
+from dflow_jupyter.expr.golang import go_type, to_argo_string
 
 Scope = Mapping[str, Any]
 # A template piece: ("text", literal, offset), ("ref", dotted name, offset) or
@@ -83,8 +79,7 @@ def resolve_reference(name: str, scope: Scope, *, source: str | None = None) -> 
         if type(current) is not dict and not isinstance(current, Mapping):
             kind = "nil (an absent optional output)" if current is None else go_type(current)
             raise UnknownReferenceError(
-                f"unknown reference '{name}': '{'.'.join(parts[:i])}' is {kind}, so it has no "
-                f"'{parts[i]}'",
+                f"unknown reference '{name}': '{'.'.join(parts[:i])}' is {kind}, so it has no '{parts[i]}'",
                 source=source,
             )
         for j in range(i + 1, len(parts) + 1):
@@ -98,8 +93,7 @@ def resolve_reference(name: str, scope: Scope, *, source: str | None = None) -> 
             where = "the scope" if i == 0 else f"'{'.'.join(parts[:i])}'"
             shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
             raise UnknownReferenceError(
-                f"unknown reference '{name}': {where} has no {parts[i]!r} "
-                f"(it has: {shown or 'nothing'})",
+                f"unknown reference '{name}': {where} has no {parts[i]!r} (it has: {shown or 'nothing'})",
                 source=source,
             )
     return current
@@ -191,9 +185,7 @@ def render_template(text: str, scope: Scope, *, strict: bool = True) -> str:
         except UnknownReferenceError:
             if strict:
                 raise
-            out.append(
-                text[pos : text.find("}}", pos) + 2] if kind == "ref" else "{{=" + body + "}}"
-            )
+            out.append(text[pos : text.find("}}", pos) + 2] if kind == "ref" else "{{=" + body + "}}")
     return "".join(out)
 
 
@@ -211,40 +203,6 @@ def render_value(text: str, scope: Scope) -> Any:
         if kind == "ref":
             return resolve_reference(body, scope, source=text)
     return render_template(text, scope)
-
-
-def evaluate_when(text: str, scope: Scope) -> bool:
-    """Decide a step's ``when`` as Argo does: render the tags, then evaluate with govaluate.
-
-    Bare words are strings (``{{steps.flip.outputs.result}} == heads``), numbers compare as
-    numbers, and the result must be a bool.  An empty condition is true.
-
-    Raises
-    ------
-    ExpressionError
-        If the condition cannot be rendered or parsed, or does not yield a bool.
-    """
-    if text == "":
-        return True
-    rendered = render_template(text, scope)
-    try:
-        result = evaluate_govaluate(rendered)
-    except ExpressionError as exc:
-        if rendered != text:
-            raise exc.with_context(
-                f"the 'when' condition {text!r} rendered to {rendered!r}"
-            ) from None
-        raise
-    if not isinstance(result, bool):
-        shown = "<nil>" if result is None else to_argo_string(result)
-        raise ExpressionError(
-            f"expected a boolean from the 'when' condition, got {shown}",
-            source=rendered,
-            hint='compare the value, e.g. "{{...}} == true"'
-            if rendered == text
-            else f'it was rendered from {text!r}; compare the value, e.g. "... == true"',
-        )
-    return result
 
 
 def check_expression(expr: str) -> None:

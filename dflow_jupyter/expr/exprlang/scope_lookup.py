@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dflow_jupyter.expr import ops
-from dflow_jupyter.expr.context import Ctx, Fn
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
+from dflow_jupyter.expr.exprlang import ops
+from dflow_jupyter.expr.exprlang.context import Ctx, Fn
+from dflow_jupyter.expr.golang import GoPanic
 
 
 def unknown_reference(
@@ -63,7 +64,7 @@ def scope_lookup(parts: tuple[str, ...], lenient: bool, src: str, pos: int) -> F
                 )
             try:
                 current = ops.fetch(current, key)
-            except ops.GoPanic as panic:
+            except GoPanic as panic:
                 raise ExpressionError(
                     f"cannot read '.{key}' of '{'.'.join(parts[:depth])}' "
                     f"({type(current).__name__} value): {panic}",

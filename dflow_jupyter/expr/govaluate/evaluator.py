@@ -19,7 +19,8 @@ from functools import lru_cache
 from typing import Any
 
 from dflow_jupyter.expr.errors import ExpressionError
-from dflow_jupyter.expr.govaluate_lexer import (
+from dflow_jupyter.expr.golang import GoPanic, compile_regex, deep_equal, go_sprint
+from dflow_jupyter.expr.govaluate.lexer import (
     ACCESSOR,
     BOOLEAN,
     CLAUSE,
@@ -39,8 +40,6 @@ from dflow_jupyter.expr.govaluate_lexer import (
     check_syntax,
     tokenize,
 )
-from dflow_jupyter.expr.govalues import go_sprint
-from dflow_jupyter.expr.ops import GoPanic, compile_regex, deep_equal
 
 Thunk = Callable[[], Any]
 _LEVELS: list[tuple[str, frozenset[str]]] = [
@@ -204,8 +203,7 @@ def _binary(op: str, left: Thunk, right: Thunk) -> Thunk:
             needle, haystack = left(), right()
             if not isinstance(haystack, list):
                 raise GoPanic(
-                    f"Value '{_fmt(haystack)}' cannot be used with the comparator 'in', "
-                    "it is not a number"
+                    f"Value '{_fmt(haystack)}' cannot be used with the comparator 'in', it is not a number"
                 )
             return any(type(needle) is type(v) and needle == v for v in haystack)
 
@@ -242,9 +240,7 @@ class _Parser:
         thunk = self.level(0)
         tok = self.peek()
         if tok is not None:
-            raise ExpressionError(
-                f"unexpected {tok.kind} [{tok.value}]", source=self.src, position=tok.pos
-            )
+            raise ExpressionError(f"unexpected {tok.kind} [{tok.value}]", source=self.src, position=tok.pos)
         return thunk
 
     def value(self) -> Thunk:
@@ -325,6 +321,4 @@ def evaluate_govaluate(condition: str) -> Any:
     try:
         return thunk()
     except GoPanic as panic:
-        raise ExpressionError(
-            f"failed to evaluate 'when' expression: {panic}", source=condition
-        ) from None
+        raise ExpressionError(f"failed to evaluate 'when' expression: {panic}", source=condition) from None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dflow_jupyter.expr import ast
-from dflow_jupyter.expr.context import ARGO_FUNCTIONS
+from dflow_jupyter.expr.exprlang import ast
+from dflow_jupyter.expr.exprlang.context import ARGO_FUNCTIONS
 
 _NOT_REFERENCES = frozenset(ARGO_FUNCTIONS) | {"$env"}
 

@@ -1,4 +1,4 @@
-"""Syntax tree of an expr-lang expression, as built by :mod:`dflow_jupyter.expr.parser`.
+"""Syntax tree of an expr-lang expression, as built by :mod:`dflow_jupyter.expr.exprlang.parser`.
 
 Plain classes with ``__slots__`` rather than dataclasses: they import many times faster, and
 this package must import in a few milliseconds.  Trees are never mutated after parsing.

@@ -8,38 +8,10 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
-from dflow_jupyter.expr.govalues import go_type
-
-
-class GoPanic(Exception):
-    """A run-time failure inside an operator or function (what expr reports as a panic)."""
-
-
-def is_number(value: Any) -> bool:
-    """Go numeric (``int`` or ``float64``); ``bool`` is not a number in Go."""
-    kind = type(value)
-    return kind is int or kind is float or (isinstance(value, (int, float)) and kind is not bool)
-
-
-def deep_equal(a: Any, b: Any) -> bool:
-    """``reflect.DeepEqual``: same types all the way down (``1`` and ``1.0`` differ)."""
-    if type(a) is not type(b):
-        if (isinstance(a, Mapping) and isinstance(b, Mapping)) or (
-            isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
-        ):
-            pass
-        else:
-            return False
-    if isinstance(a, Mapping):
-        return a.keys() == b.keys() and all(deep_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+from dflow_jupyter.expr.golang import GoPanic, compile_regex, deep_equal, go_type, is_number
 
 
 def equal(a: Any, b: Any) -> bool:
@@ -113,11 +85,7 @@ def divide(a: Any, b: Any) -> float:
     _numbers("/", a, b)
     x, y = float(a), float(b)
     if y == 0:
-        return (
-            math.nan
-            if x == 0 or math.isnan(x)
-            else math.copysign(math.inf, x) * (math.copysign(1.0, y))
-        )
+        return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * (math.copysign(1.0, y))
     return x / y
 
 
@@ -188,15 +156,6 @@ def starts_with(a: Any, b: Any) -> bool:
 def ends_with(a: Any, b: Any) -> bool:
     """``a endsWith b`` (strings)."""
     return _strings("endsWith", a, b) and a.endswith(b)
-
-
-@lru_cache(maxsize=256)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a (Go RE2-style) regular expression; Python's syntax covers the common subset."""
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise GoPanic(f"error parsing regexp {pattern!r}: {exc}") from None
 
 
 def matches(a: Any, b: Any) -> bool:

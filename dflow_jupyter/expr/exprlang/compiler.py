@@ -11,9 +11,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from dflow_jupyter.expr import ast, ops
-from dflow_jupyter.expr.builtins import ARITY, BUILTINS, UNSUPPORTED
-from dflow_jupyter.expr.checker import (
+from dflow_jupyter.expr.errors import ExpressionError
+from dflow_jupyter.expr.exprlang import ast, ops
+from dflow_jupyter.expr.exprlang.builtins import ARITY, BUILTINS, UNSUPPORTED
+from dflow_jupyter.expr.exprlang.checker import (
     BUILTIN_TYPES,
     CALL_TYPES,
     CheckError,
@@ -21,12 +22,13 @@ from dflow_jupyter.expr.checker import (
     literal_type,
     unary_type,
 )
-from dflow_jupyter.expr.context import ARGO_FUNCTIONS, Ctx, Fn
-from dflow_jupyter.expr.errors import ExpressionError
-from dflow_jupyter.expr.parser import BUILTIN_NAMES, PREDICATES, parse
-from dflow_jupyter.expr.predicates import PREDICATE_RUNNERS
-from dflow_jupyter.expr.references import reference_path
-from dflow_jupyter.expr.scope_lookup import scope_lookup
+from dflow_jupyter.expr.exprlang.context import ARGO_FUNCTIONS, Ctx, Fn
+from dflow_jupyter.expr.exprlang.operands import BUILTIN_NAMES, PREDICATES
+from dflow_jupyter.expr.exprlang.parser import parse
+from dflow_jupyter.expr.exprlang.predicates import PREDICATE_RUNNERS
+from dflow_jupyter.expr.exprlang.references import reference_path
+from dflow_jupyter.expr.exprlang.scope_lookup import scope_lookup
+from dflow_jupyter.expr.golang import GoPanic
 from dflow_jupyter.expr.sprig import SPRIG
 
 Compiled = tuple[Fn, "str | None"]
@@ -84,7 +86,7 @@ class _Compiler:
         def run(ctx: Ctx) -> Any:
             try:
                 return fn(ctx)
-            except ops.GoPanic as panic:
+            except GoPanic as panic:
                 text = str(panic)
                 raise ExpressionError(
                     f"{what}: {text}",
@@ -157,9 +159,7 @@ class _Compiler:
         obj, stype = self.compile(node.obj, lenient)
         start = self.compile(node.start, lenient)[0] if node.start else (lambda ctx: None)
         end = self.compile(node.end, lenient)[0] if node.end else (lambda ctx: None)
-        return self.guarded(
-            node, "slice", lambda ctx: ops.slice_of(obj(ctx), start(ctx), end(ctx))
-        ), stype
+        return self.guarded(node, "slice", lambda ctx: ops.slice_of(obj(ctx), start(ctx), end(ctx))), stype
 
     def c_Pointer(self, node: ast.Pointer, lenient: bool) -> Compiled:
         if node.name == "":
@@ -249,9 +249,7 @@ class _Compiler:
 
     def c_MapLit(self, node: ast.MapLit, lenient: bool) -> Compiled:
         pairs = [(self.compile(k, lenient)[0], self.compile(v, lenient)[0]) for k, v in node.pairs]
-        return self.guarded(
-            node, "map literal", lambda ctx: {k(ctx): v(ctx) for k, v in pairs}
-        ), "map"
+        return self.guarded(node, "map literal", lambda ctx: {k(ctx): v(ctx) for k, v in pairs}), "map"
 
     def c_Let(self, node: ast.Let, lenient: bool) -> Compiled:
         value, _ = self.compile(node.value, lenient)
@@ -310,7 +308,7 @@ class _Compiler:
         def run(ctx: Ctx) -> Any:
             fn = callee(ctx)
             if not callable(fn):
-                raise ops.GoPanic(f"cannot call a non-function value of type {type(fn).__name__}")
+                raise GoPanic(f"cannot call a non-function value of type {type(fn).__name__}")
             return fn(*[arg(ctx) for arg in args])
 
         return self.guarded(node, what, run), CALL_TYPES.get(what)
@@ -344,9 +342,7 @@ class _Compiler:
             try:
                 return impl(values)
             except IndexError:
-                raise ops.GoPanic(
-                    f"invalid number of arguments for {name} (got {len(values)})"
-                ) from None
+                raise GoPanic(f"invalid number of arguments for {name} (got {len(values)})") from None
 
         return self.guarded(node, f"{name}()", run), stype
 

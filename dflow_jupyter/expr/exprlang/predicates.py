@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from dflow_jupyter.expr.context import Ctx, Fn
-from dflow_jupyter.expr.govalues import go_type
-from dflow_jupyter.expr.ops import GoPanic, add, is_number, less, truth
+from dflow_jupyter.expr.exprlang.context import Ctx, Fn
+from dflow_jupyter.expr.exprlang.ops import add, less, truth
+from dflow_jupyter.expr.golang import GoPanic, go_type, is_number
 
 Runner = Callable[[list[Fn]], Fn]
 
@@ -97,9 +97,7 @@ def _count(fns: list[Fn]) -> Fn:
     if len(fns) == 1:
         return lambda ctx: sum(1 for x in _items(fns[0](ctx), "count") if truth(x, "count"))
     array, body = fns
-    return lambda ctx: sum(
-        1 for _, _, ok in _each("count", ctx, array, body) if truth(ok, "count predicate")
-    )
+    return lambda ctx: sum(1 for _, _, ok in _each("count", ctx, array, body) if truth(ok, "count predicate"))
 
 
 def _sum(fns: list[Fn]) -> Fn:

@@ -40,9 +40,7 @@ COMPARATOR_SYMBOLS = frozenset({"==", "!=", ">", ">=", "<", "<=", "=~", "!~", "i
 TERNARY_SYMBOLS = frozenset({"?", ":", "??"})
 
 _VALUE_NEXT = frozenset({MODIFIER, COMPARATOR, LOGICALOP, CLAUSE_CLOSE, TERNARY, SEPARATOR})
-_OPERAND = frozenset(
-    {PREFIX, NUMERIC, BOOLEAN, VARIABLE, PATTERN, FUNCTION, ACCESSOR, STRING, TIME, CLAUSE}
-)
+_OPERAND = frozenset({PREFIX, NUMERIC, BOOLEAN, VARIABLE, PATTERN, FUNCTION, ACCESSOR, STRING, TIME, CLAUSE})
 # For each token kind: (kinds that may follow it, whether the expression may end after it).
 NEXT: dict[str, tuple[frozenset[str], bool]] = {
     UNKNOWN: (_OPERAND, False),
@@ -74,9 +72,7 @@ NEXT: dict[str, tuple[frozenset[str], bool]] = {
     PATTERN: (_VALUE_NEXT - {TERNARY}, True),
     VARIABLE: (_VALUE_NEXT, True),
     MODIFIER: (
-        frozenset(
-            {PREFIX, NUMERIC, VARIABLE, FUNCTION, ACCESSOR, STRING, BOOLEAN, CLAUSE, CLAUSE_CLOSE}
-        ),
+        frozenset({PREFIX, NUMERIC, VARIABLE, FUNCTION, ACCESSOR, STRING, BOOLEAN, CLAUSE, CLAUSE_CLOSE}),
         False,
     ),
     COMPARATOR: (_OPERAND | {CLAUSE_CLOSE}, False),
@@ -133,11 +129,7 @@ def parse_time(text: str) -> float | None:
         zone = match.group("z")
         if zone is None:
             return float(int(moment.timestamp()))
-        offset = (
-            0
-            if zone == "Z"
-            else (int(zone[1:3]) * 60 + int(zone[-2:])) * (-1 if zone[0] == "-" else 1)
-        )
+        offset = 0 if zone == "Z" else (int(zone[1:3]) * 60 + int(zone[-2:])) * (-1 if zone[0] == "-" else 1)
         return float(int((moment - _EPOCH).total_seconds() - offset * 60))
     kitchen = _KITCHEN.match(text)
     if kitchen:
@@ -206,9 +198,7 @@ class _Lexer:
             try:
                 return GToken(NUMERIC, float(text), start)
             except ValueError:
-                raise self.fail(
-                    f"Unable to parse numeric value '{text}' to float64", start
-                ) from None
+                raise self.fail(f"Unable to parse numeric value '{text}' to float64", start) from None
         if char == ",":
             self.i += 1
             return GToken(SEPARATOR, ",", start)
@@ -232,9 +222,7 @@ class _Lexer:
         if char in "()":
             self.i += 1
             return GToken(CLAUSE if char == "(" else CLAUSE_CLOSE, char, start)
-        text, _ = self.read_until(
-            False, True, lambda c: not (c.isdigit() or c.isalpha() or c in "()[]'\"")
-        )
+        text, _ = self.read_until(False, True, lambda c: not (c.isdigit() or c.isalpha() or c in "()[]'\""))
         if PREFIX in NEXT[state][0] and text in PREFIX_SYMBOLS:
             return GToken(PREFIX, text, start)
         for kind, symbols in (
@@ -258,9 +246,7 @@ class _Lexer:
                 raise self.fail(f"Hanging accessor on token '{text}'", start)
             for part in text.split(".")[1:]:
                 if part[:1].upper() != part[:1]:
-                    raise self.fail(
-                        f"Unable to access unexported field '{part}' in token '{text}'", start
-                    )
+                    raise self.fail(f"Unable to access unexported field '{part}' in token '{text}'", start)
             return GToken(ACCESSOR, text.split("."), start)
         return GToken(VARIABLE, text, start)
 
@@ -282,9 +268,7 @@ def check_syntax(tokens: list[GToken], source: str) -> None:
         allowed, _ = NEXT[state]
         if tok.kind not in allowed:
             if last is not None and last.kind == VARIABLE and tok.kind == CLAUSE:
-                raise ExpressionError(
-                    f"Undefined function {last.value}", source=source, position=last.pos
-                )
+                raise ExpressionError(f"Undefined function {last.value}", source=source, position=last.pos)
             shown = "" if last is None else last.value
             raise ExpressionError(
                 f"Cannot transition token types from {state} [{shown}] to {tok.kind} [{tok.value}]",

@@ -1,5 +1,4 @@
-"""The ``sprig`` map of Argo's expression env: string, encoding, regex and path functions, plus
-the full table (``SPRIG``) assembled from :mod:`dflow_jupyter.expr.sprig_lists`.
+"""sprig's string, encoding, regex and path functions (``sprig.trim``, ``sprig.regexFind``...).
 
 Note sprig's argument order: the subject comes last (``sprig.contains('b', 'abc')``,
 ``sprig.trimPrefix('v', 'v1')``, ``sprig.join(',', list)``) so it pipes well in Go templates.
@@ -12,11 +11,9 @@ import binascii
 import re
 import zlib
 from collections.abc import Callable
-from typing import Any
 
-from dflow_jupyter.expr.ops import GoPanic, compile_regex
-from dflow_jupyter.expr.sprig_core import ANY, INT, STR, GoFunc, go_func, strslice, strval
-from dflow_jupyter.expr.sprig_lists import DATA, NUMERIC, UNSUPPORTED
+from dflow_jupyter.expr.golang import GoPanic, compile_regex
+from dflow_jupyter.expr.sprig.core import ANY, INT, STR, GoFunc, go_func, strslice, strval
 
 _GO_GROUP = re.compile(r"\$(\{(\w+)\}|(\w+))")
 
@@ -136,9 +133,7 @@ TEXT: dict[str, GoFunc] = {
     "upper": go_func(STR)(str.upper),
     "lower": go_func(STR)(str.lower),
     "title": go_func(STR)(_title),
-    "untitle": go_func(STR)(
-        lambda s: re.sub(r"(^|\s)(\w)", lambda m: m.group(1) + m.group(2).lower(), s)
-    ),
+    "untitle": go_func(STR)(lambda s: re.sub(r"(^|\s)(\w)", lambda m: m.group(1) + m.group(2).lower(), s)),
     "substr": go_func(INT, INT, STR)(_substr),
     "trunc": go_func(INT, STR)(_trunc),
     "repeat": go_func(INT, STR)(lambda n, s: s * max(n, 0)),
@@ -150,12 +145,8 @@ TEXT: dict[str, GoFunc] = {
     "contains": go_func(STR, STR)(lambda sub, s: sub in s),
     "hasPrefix": go_func(STR, STR)(lambda p, s: s.startswith(p)),
     "hasSuffix": go_func(STR, STR)(lambda p, s: s.endswith(p)),
-    "quote": go_func(variadic=ANY)(
-        lambda *v: " ".join(_go_quote(strval(x)) for x in v if x is not None)
-    ),
-    "squote": go_func(variadic=ANY)(
-        lambda *v: " ".join(f"'{strval(x)}'" for x in v if x is not None)
-    ),
+    "quote": go_func(variadic=ANY)(lambda *v: " ".join(_go_quote(strval(x)) for x in v if x is not None)),
+    "squote": go_func(variadic=ANY)(lambda *v: " ".join(f"'{strval(x)}'" for x in v if x is not None)),
     "cat": go_func(variadic=ANY)(lambda *v: " ".join(strval(x) for x in v if x is not None)),
     "replace": go_func(STR, STR, STR)(lambda old, new, s: s.replace(old, new)),
     "split": go_func(STR, STR)(_split_map),
@@ -177,18 +168,12 @@ TEXT: dict[str, GoFunc] = {
     "adler32sum": go_func(STR)(lambda s: str(zlib.adler32(s.encode()))),
     "regexMatch": go_func(STR, STR)(lambda p, s: compile_regex(p).search(s) is not None),
     "mustRegexMatch": go_func(STR, STR)(lambda p, s: compile_regex(p).search(s) is not None),
-    "regexFind": go_func(STR, STR)(
-        lambda p, s: m.group() if (m := compile_regex(p).search(s)) else ""
-    ),
+    "regexFind": go_func(STR, STR)(lambda p, s: m.group() if (m := compile_regex(p).search(s)) else ""),
     "regexFindAll": go_func(STR, STR, INT)(
         lambda p, s, n: [m.group() for m in compile_regex(p).finditer(s)][: n if n >= 0 else None]
     ),
-    "regexReplaceAll": go_func(STR, STR, STR)(
-        lambda p, s, r: compile_regex(p).sub(_go_replacement(r), s)
-    ),
-    "regexReplaceAllLiteral": go_func(STR, STR, STR)(
-        lambda p, s, r: compile_regex(p).sub(lambda _: r, s)
-    ),
+    "regexReplaceAll": go_func(STR, STR, STR)(lambda p, s, r: compile_regex(p).sub(_go_replacement(r), s)),
+    "regexReplaceAllLiteral": go_func(STR, STR, STR)(lambda p, s, r: compile_regex(p).sub(lambda _: r, s)),
     "regexSplit": go_func(STR, STR, INT)(_regex_split),
     "regexQuoteMeta": go_func(STR)(re.escape),
     "base": go_func(STR)(_path_base),
@@ -199,12 +184,3 @@ TEXT: dict[str, GoFunc] = {
     "fail": go_func(STR)(_fail),
     "hello": go_func()(lambda: "Hello!"),
 }
-
-#: Every ``sprig.*`` function Argo exposes, minus ``env``/``expandenv`` (Argo deletes those).
-SPRIG: dict[str, Any] = {**UNSUPPORTED, **NUMERIC, **DATA, **TEXT}
-SPRIG.update(
-    {
-        "os" + name[0].upper() + name[1:]: SPRIG[name]
-        for name in ("base", "dir", "clean", "ext", "isAbs")
-    }
-)

@@ -1,9 +1,12 @@
-"""Go's view of Python values: type names, ``fmt`` and ``encoding/json`` forms, number parsing.
+"""Go's view of Python values: type names, equality, ``fmt``/``encoding/json`` forms, parsing.
 
 Argo evaluates expressions in Go, so the strings it produces follow Go's rules: ``1e6`` prints
 as ``1e+06`` with ``%v`` and as ``1000000`` in JSON, JSON escapes ``<`` as ``\\u003c``, and map
 keys come out sorted.  Python ``int`` stands for Go ``int``, ``float`` for ``float64``, ``list``
 for ``[]interface {}`` and ``dict`` for ``map[string]interface {}``.
+
+Every language here (expr-lang, govaluate, sprig, jsonpath) runs in Go inside Argo, so they
+share these helpers and report run-time failures as :class:`GoPanic`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from dflow_jupyter.expr.errors import ExpressionError
@@ -35,6 +39,14 @@ _JSON_ESCAPES = {
 }
 _JSON_NEEDS_ESCAPE = re.compile('["\\\\<>&\u2028\u2029\x00-\x1f]')
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class GoPanic(Exception):
+    """A run-time failure inside an operator or function (what Go reports as a panic).
+
+    expr-lang's compiler and the govaluate evaluator turn it into an :class:`ExpressionError`
+    that carries the source text.
+    """
 
 
 def go_type(value: Any) -> str:
@@ -64,6 +76,28 @@ def go_kind(value: Any) -> str:
         return "invalid"
     name = go_type(value)
     return {"[]interface {}": "slice", "map[string]interface {}": "map"}.get(name, name)
+
+
+def is_number(value: Any) -> bool:
+    """Go numeric (``int`` or ``float64``); ``bool`` is not a number in Go."""
+    kind = type(value)
+    return kind is int or kind is float or (isinstance(value, (int, float)) and kind is not bool)
+
+
+def deep_equal(a: Any, b: Any) -> bool:
+    """``reflect.DeepEqual``: same types all the way down (``1`` and ``1.0`` differ)."""
+    if type(a) is not type(b):
+        if (isinstance(a, Mapping) and isinstance(b, Mapping)) or (
+            isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+        ):
+            pass
+        else:
+            return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(deep_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _digits(value: float) -> tuple[str, int]:
@@ -177,11 +211,21 @@ def go_json_dumps(value: Any, escape_html: bool = True) -> str:
         return "[" + ",".join(go_json_dumps(v, escape_html) for v in value) + "]"
     if isinstance(value, Mapping):
         items = sorted((str(k), v) for k, v in value.items())
-        body = ",".join(
-            f"{_json_string(k, escape_html)}:{go_json_dumps(v, escape_html)}" for k, v in items
-        )
+        body = ",".join(f"{_json_string(k, escape_html)}:{go_json_dumps(v, escape_html)}" for k, v in items)
         return "{" + body + "}"
     raise ExpressionError(f"json: unsupported type: {type(value).__name__} ({value!r})")
+
+
+def json_indent(value: Any, depth: int = 0) -> str:
+    """``json.MarshalIndent(value, "", "  ")``, which is expr's ``toJSON``."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, (list, tuple)) and value:
+        return "[\n" + ",\n".join(inner + json_indent(v, depth + 1) for v in value) + f"\n{pad}]"
+    if isinstance(value, Mapping) and value:
+        items = sorted((str(k), v) for k, v in value.items())
+        body = ",\n".join(f"{inner}{go_json_dumps(k)}: {json_indent(v, depth + 1)}" for k, v in items)
+        return "{\n" + body + f"\n{pad}}}"
+    return go_json_dumps(value)
 
 
 def _reject_constant(name: str) -> Any:
@@ -224,6 +268,15 @@ def go_parse_float(text: str) -> float | None:
         except ValueError:
             return None
     return None
+
+
+@lru_cache(maxsize=256)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a (Go RE2-style) regular expression; Python's syntax covers the common subset."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise GoPanic(f"error parsing regexp {pattern!r}: {exc}") from None
 
 
 def to_argo_string(value: Any) -> str:

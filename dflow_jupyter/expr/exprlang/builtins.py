@@ -1,7 +1,8 @@
 """expr-lang's built-in functions (``len``, ``int``, ``string``, ``split``...), minus predicates.
 
-The closure-taking built-ins (``map``, ``filter``, ``all``...) live in the compiler, which owns
-the ``#`` pointer.  Dates (``now``, ``date``, ``duration``, ``timezone``) are not supported.
+The closure-taking built-ins (``map``, ``filter``, ``all``...) are in
+:mod:`~dflow_jupyter.expr.exprlang.predicates`, as they bind the ``#`` pointer.  Dates
+(``now``, ``date``, ``duration``, ``timezone``) are not supported.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dflow_jupyter.expr.govalues import (
+from dflow_jupyter.expr.exprlang.ops import equal, fetch, less, to_index
+from dflow_jupyter.expr.golang import (
+    GoPanic,
     go_atoi,
-    go_json_dumps,
     go_json_loads,
     go_parse_float,
     go_sprint,
     go_type,
+    is_number,
+    json_indent,
 )
-from dflow_jupyter.expr.ops import GoPanic, equal, fetch, is_number, less, to_index
 
 Builtin = Callable[[list[Any]], Any]
 UNSUPPORTED = frozenset({"now", "duration", "date", "timezone"})
@@ -30,9 +33,7 @@ def _arity(name: str, args: list[Any], low: int, high: int | None = None) -> Non
     high = low if high is None else high
     if not low <= len(args) <= high:
         expected = str(low) if low == high else f"{low} to {high}"
-        raise GoPanic(
-            f"invalid number of arguments for {name} (expected {expected}, got {len(args)})"
-        )
+        raise GoPanic(f"invalid number of arguments for {name} (expected {expected}, got {len(args)})")
 
 
 def _str(name: str, value: Any) -> str:
@@ -179,20 +180,6 @@ def _median(args: list[Any]) -> float:
         return 0.0
     mid = len(numbers) // 2
     return numbers[mid] if len(numbers) % 2 else (numbers[mid - 1] + numbers[mid]) / 2
-
-
-def json_indent(value: Any, depth: int = 0) -> str:
-    """``json.MarshalIndent(value, "", "  ")``, which is expr's ``toJSON``."""
-    pad, inner = "  " * depth, "  " * (depth + 1)
-    if isinstance(value, (list, tuple)) and value:
-        return "[\n" + ",\n".join(inner + json_indent(v, depth + 1) for v in value) + f"\n{pad}]"
-    if isinstance(value, Mapping) and value:
-        items = sorted((str(k), v) for k, v in value.items())
-        body = ",\n".join(
-            f"{inner}{go_json_dumps(k)}: {json_indent(v, depth + 1)}" for k, v in items
-        )
-        return "{\n" + body + f"\n{pad}}}"
-    return go_json_dumps(value)
 
 
 def _from_json(args: list[Any]) -> Any:

@@ -112,9 +112,7 @@ def literal_type(value: Any) -> str | None:
 
 
 def _mismatch(op: str, left: str, right: str) -> CheckError:
-    return CheckError(
-        f"invalid operation: {op} (mismatched types {_GO_NAMES[left]} and {_GO_NAMES[right]})"
-    )
+    return CheckError(f"invalid operation: {op} (mismatched types {_GO_NAMES[left]} and {_GO_NAMES[right]})")
 
 
 def unary_type(op: str, operand: str | None) -> str | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dflow_jupyter.expr.builtins import to_float, to_int
-from dflow_jupyter.expr.govalues import go_json_dumps, go_type
+from dflow_jupyter.expr.exprlang.builtins import to_float, to_int
+from dflow_jupyter.expr.golang import GoPanic, go_json_dumps, go_type
 from dflow_jupyter.expr.jsonpath import jsonpath
-from dflow_jupyter.expr.ops import GoPanic
 from dflow_jupyter.expr.sprig import SPRIG
 
 _UNSET = object()

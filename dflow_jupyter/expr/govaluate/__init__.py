@@ -1,0 +1,7 @@
+"""govaluate (Knetic/govaluate): the language Argo decides a ``when`` condition with, once rendered."""
+
+from __future__ import annotations
+
+from dflow_jupyter.expr.govaluate.evaluator import evaluate_govaluate
+
+__all__ = ["evaluate_govaluate"]
