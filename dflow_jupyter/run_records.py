@@ -91,7 +91,8 @@ class Owner:
             if process.status() == psutil.STATUS_ZOMBIE:
                 return False
             # Start times are read from the same kernel clock: equal for the same process.
-            return abs(process.create_time() - self.started) < 1.0
+            started: float = process.create_time()
+            return abs(started - self.started) < 1.0
         except psutil.Error:
             return False
 

@@ -6,6 +6,8 @@ echo "== lint"
 ruff check dflow_jupyter tests bench
 echo "== types"
 mypy dflow_jupyter
+echo "== layering (import contracts in pyproject.toml)"
+lint-imports --no-cache
 echo "== tests"
 python -m pytest -q -p no:cacheprovider "$@"
 echo "== notebooks (nbval)"

@@ -146,12 +146,12 @@ class ArgoWorkflow(ArgoObjectDict):
         return select_steps(self._status, name, key, phase, id, type, parent_id, sort_by_generation)
 
     def get_duration(self) -> float | None:
-        s = self._status
-        if s.started_at is None:
+        status: WorkflowStatus = self._status
+        if status.started_at is None:
             return None
         import time
 
-        return (s.finished_at or time.time()) - s.started_at
+        return (status.finished_at or time.time()) - status.started_at
 
 
 def _as_list(value: str | list[str] | None) -> list[str] | None:
