@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 from dflow_jupyter.errors import WorkflowNotFound
 from dflow_jupyter.jupyter.errors import CommandError
+from dflow_jupyter.status.phase import ACTIVE_PHASES, FINISHED_PHASES
 
 __all__ = ["Session", "build_parser", "main", "run"]
 
@@ -180,7 +181,7 @@ def _terminate(args: argparse.Namespace, session: Session) -> None:
 
     workflow_id = resolve_workflow(args.workflow, session.namespace)
     status = current_status(workflow_id)
-    if status.phase not in ("", "Pending", "Running"):
+    if status.phase in FINISHED_PHASES:
         _say(f"workflow {workflow_id} has already ended ({status.phase}); nothing to terminate")
         return
     held = (session.namespace or {}).get(args.workflow)
@@ -188,7 +189,7 @@ def _terminate(args: argparse.Namespace, session: Session) -> None:
     workflow.terminate()
     # Terminating is asynchronous: wait (briefly) for the run to record its end.
     deadline = time.monotonic() + TERMINATE_WAIT
-    while current_status(workflow_id).phase in ("", "Pending", "Running"):
+    while current_status(workflow_id).phase in ACTIVE_PHASES:
         if time.monotonic() > deadline:
             _say(f"workflow {workflow_id}: termination requested; it is still stopping")
             return

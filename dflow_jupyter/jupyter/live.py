@@ -15,6 +15,7 @@ from typing import Any
 from dflow_jupyter.jupyter.table import StatusTable
 from dflow_jupyter.status.events import NodeEvent
 from dflow_jupyter.status.model import WorkflowStatus
+from dflow_jupyter.status.phase import FINISHED_PHASES
 
 __all__ = ["LiveStatus", "stop_all"]
 
@@ -62,7 +63,7 @@ class LiveStatus:
         workflow_id = self.workflow.id
         if workflow_id is None or event.workflow != workflow_id:
             return
-        if event.kind == "workflow" and event.phase in ("Succeeded", "Failed", "Error"):
+        if event.kind == "workflow" and event.phase in FINISHED_PHASES:
             self.stop()
             return
         now = time.monotonic()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.phase import FAILED_PHASES
 
 __all__ = [
     "STEP_COLUMNS",
@@ -33,7 +34,7 @@ __all__ = [
 STEP_COLUMNS = ("name", "key", "phase", "type", "start", "duration", "progress", "message")
 WORKFLOW_COLUMNS = ("workflow", "phase", "progress", "start", "duration", "message")
 
-_PHASE_COLOURS = {
+_PHASE_COLOURS: dict[str, str] = {
     "Succeeded": "#15803d",
     "Failed": "#b91c1c",
     "Error": "#b91c1c",
@@ -167,7 +168,7 @@ def _failure_hint(status: WorkflowStatus) -> str:
     failed = [
         n
         for n in status.pods()
-        if n.phase in ("Failed", "Error") and not (n.message or "").startswith("Stopped with strategy")
+        if n.phase in FAILED_PHASES and not (n.message or "").startswith("Stopped with strategy")
     ]
     if not failed:
         return ""

@@ -18,6 +18,7 @@ from typing import Any
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.jupyter.options import check_identifier
 from dflow_jupyter.jupyter.table import html_table, text_table
+from dflow_jupyter.status.phase import ACTIVE_PHASES
 
 __all__ = [
     "Plan",
@@ -180,7 +181,7 @@ def _submit_live(workflow: Any, backend: str) -> None:
     except KeyboardInterrupt:
         # The in-process engine marks its run Failed itself; a background run must be told.
         try:
-            running = workflow.query_status() in ("Pending", "Running")
+            running = workflow.query_status() in ACTIVE_PHASES
         except LookupError:
             running = False
         if running:

@@ -27,6 +27,8 @@ NODE_PHASES: tuple[Phase, ...] = get_args(Phase)
 WORKFLOW_PHASES: tuple[WorkflowPhase, ...] = get_args(WorkflowPhase)
 NODE_TYPES: tuple[NodeType, ...] = get_args(NodeType)
 FINISHED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
+#: Phases of a node or workflow that ended badly.
+FAILED_PHASES: frozenset[str] = frozenset({"Failed", "Error"})
 #: Phases in which a workflow still has an owner that will move it on.
 ACTIVE_PHASES: frozenset[str] = frozenset({"Pending", "Running"})
 #: Leaf node types, the ones that run something.
