@@ -6,7 +6,6 @@ import os
 import stat
 from typing import Any, NamedTuple, TypeGuard
 
-from dflow_jupyter.storage.artifact import locate
 from dflow_jupyter.storage.atomic import atomic_path, ensure_parent
 from dflow_jupyter.storage.catalog import (
     Item,
@@ -20,6 +19,7 @@ from dflow_jupyter.storage.catalog import (
     write_catalog,
 )
 from dflow_jupyter.storage.linking import Linker
+from dflow_jupyter.storage.location import locate
 
 __all__ = ["Source", "build", "inspect_artifact", "stage"]
 

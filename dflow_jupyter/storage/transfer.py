@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from dflow_jupyter.config import config
-from dflow_jupyter.storage.artifact import S3Artifact
+from dflow_jupyter.storage.artifact import S3Artifact, register_download
 from dflow_jupyter.storage.atomic import atomic_dir
 from dflow_jupyter.storage.catalog import (
     Item,
@@ -220,6 +220,9 @@ def download_artifact(
         remove_catalog=remove_catalog,
         skip=skip_exists,
     )
+
+
+register_download(download_artifact)
 
 
 def catalog_of_artifact(art: Any, **kwargs: Any) -> list[Item]:
