@@ -80,7 +80,7 @@ class LocalStore:
         Directory against which relative artifact keys are resolved.
     method : str
         ``config["debug_copy_method"]``: ``auto``, ``reflink``, ``link``, ``copy`` or
-        ``symlink`` (see :mod:`dflow_jupyter.storage.linking`).
+        ``symlink`` (see :class:`~dflow_jupyter.storage.linking.Linker`).
     """
 
     def __init__(self, root: Path, method: str = "auto") -> None:
