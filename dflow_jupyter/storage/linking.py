@@ -45,8 +45,7 @@ def check_method(method: str) -> str:
     """Return ``method`` if it is a known copy method, else raise a ``ValueError`` naming them."""
     if method not in METHODS:
         raise ValueError(
-            f"debug_copy_method: unknown method {method!r}; expected one of "
-            f"{', '.join(map(repr, METHODS))}"
+            f"debug_copy_method: unknown method {method!r}; expected one of {', '.join(map(repr, METHODS))}"
         )
     return method
 
@@ -275,9 +274,7 @@ class Linker:
             st = os.stat(src)
         if chmod and st.st_mode & _WRITE_BITS:
             os.chmod(src, stat.S_IMODE(st.st_mode) & ~_WRITE_BITS)
-        self.fingerprints.append(
-            FileFingerprint(self._rel(dst), src, st.st_ino, st.st_size, st.st_mtime_ns)
-        )
+        self.fingerprints.append(FileFingerprint(self._rel(dst), src, st.st_ino, st.st_size, st.st_mtime_ns))
 
     def mkdir(self, dst: str) -> None:
         """Create directory ``dst``, or merge into it if it exists."""
@@ -290,9 +287,7 @@ class Linker:
                 os.unlink(dst)
                 os.mkdir(dst)
 
-    def _tree(
-        self, src: str, dst: str, dev: int, skip: str | None, active: set[tuple[int, int]]
-    ) -> None:
+    def _tree(self, src: str, dst: str, dev: int, skip: str | None, active: set[tuple[int, int]]) -> None:
         protect = self.protect
         with os.scandir(src) as entries:
             for entry in entries:

@@ -60,9 +60,7 @@ def inspect_artifact(artifact: Any, *, what: str, store_root: str | None = None)
     return Source(root, single, catalog.items, catalog.present, slice_)
 
 
-def build(
-    src: Source, at: str, final: str, linker: Linker, *, what: str, with_catalog: bool = True
-) -> Any:
+def build(src: Source, at: str, final: str, linker: Linker, *, what: str, with_catalog: bool = True) -> Any:
     """Place ``src`` at the new path ``at``; return its path object with paths under ``final``.
 
     A single-file artifact becomes a file and its path object is ``[final]``; a directory

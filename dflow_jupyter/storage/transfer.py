@@ -70,9 +70,7 @@ def upload_artifact(
             "debug_s3) is available; object-store uploads are not implemented"
         )
     cwd_prefix = os.getcwd().rstrip("/") + "/"
-    store = os.path.abspath(
-        os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload")
-    )
+    store = os.path.abspath(os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload"))
     os.makedirs(store, exist_ok=True)
     dest = os.path.join(store, str(uuid.uuid4()))
     linker = Linker(config["debug_copy_method"])
