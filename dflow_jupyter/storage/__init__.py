@@ -1,8 +1,4 @@
-"""Artifacts of the in-process debug backend: a local store with zero-copy passing between steps.
-
-See :mod:`dflow_jupyter.storage.linking` for how files reach a step (``debug_copy_method``)
-and the trade-offs of each method.
-"""
+"""The debug backend's artifact store: dflow's artifact API on local directories, passed without copying."""
 
 from __future__ import annotations
 
@@ -13,7 +9,6 @@ from dflow_jupyter.storage.errors import (
     ArtifactTypeError,
 )
 from dflow_jupyter.storage.fingerprints import FileFingerprint, Fingerprints, verify_unmodified
-from dflow_jupyter.storage.linking import METHODS
 from dflow_jupyter.storage.stack import stack_artifacts
 from dflow_jupyter.storage.store import LocalStore
 from dflow_jupyter.storage.transfer import (
@@ -24,8 +19,11 @@ from dflow_jupyter.storage.transfer import (
     upload_artifact,
 )
 
+# Deliberately public: dflow's artifact API (S3Artifact, LocalArtifact, StorageClient and the
+# *_artifact functions of dflow.utils), what the engine needs (LocalStore to save outputs and stage
+# inputs, stack_artifacts for Slices, verify_unmodified and the fingerprint types for shared
+# inputs) and the errors. The helpers of the other modules stay internal to the store.
 __all__ = [
-    "METHODS",
     "ArtifactConflictError",
     "ArtifactNotFoundError",
     "ArtifactTypeError",

@@ -5,14 +5,25 @@ from __future__ import annotations
 import abc
 import copy
 import os
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dflow_jupyter.config import config, s3_config
-from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeError
+from dflow_jupyter.storage.errors import ArtifactTypeError
 
-__all__ = ["LocalArtifact", "S3Artifact", "StorageClient", "local_root", "locate"]
+__all__ = ["LocalArtifact", "S3Artifact", "StorageClient", "register_download"]
 
 _A = TypeVar("_A", bound="_Sliceable")
+
+# ``download_artifact`` builds S3Artifacts, so this module cannot import it without a cycle:
+# ``storage.transfer`` registers it here when it loads (always, since the package imports it).
+_download: Callable[..., Any] | None = None
+
+
+def register_download(download: Callable[..., Any]) -> None:
+    """Make ``download`` (``download_artifact``) what ``artifact.download()`` calls."""
+    global _download
+    _download = download
 
 
 class _Sliceable:
@@ -29,9 +40,9 @@ class _Sliceable:
 
     def download(self, **kwargs: Any) -> Any:
         """Download this artifact; same keywords as :func:`download_artifact`."""
-        from dflow_jupyter.storage.transfer import download_artifact
-
-        return download_artifact(self, **kwargs)
+        if _download is None:  # only if storage.transfer was never imported
+            raise RuntimeError("artifact.download(): import dflow_jupyter.storage first")
+        return _download(self, **kwargs)
 
 
 class S3Artifact(_Sliceable):
@@ -157,42 +168,3 @@ class StorageClient(abc.ABC):
 
     @abc.abstractmethod
     def get_md5(self, key: str) -> str: ...
-
-
-def local_root(artifact: Any, *, store_root: str | None = None, what: str = "artifact") -> str:
-    """The absolute local path of ``artifact`` (anything with ``local_path`` or ``key``).
-
-    A relative key not found from the current directory is looked up under ``store_root`` and
-    under ``debug_workdir/debug_artifact_dir``, where dflow's debug mode keeps uploads.
-    """
-    return locate(artifact, store_root=store_root, what=what)[0]
-
-
-def locate(
-    artifact: Any, *, store_root: str | None = None, what: str = "artifact"
-) -> tuple[str, os.stat_result]:
-    """:func:`local_root` and the ``stat`` of that path."""
-    names = [getattr(artifact, attr, None) for attr in ("local_path", "key")]
-    candidates = [os.fspath(n) for n in names if n]
-    if not candidates:
-        raise ArtifactTypeError(
-            f"{what}: expected an S3Artifact, LocalArtifact or an object with a 'local_path' "
-            f"or 'key', got {type(artifact).__name__}: {artifact!r}"
-        )
-    tried: list[str] = []
-    for name in candidates:
-        paths = [name]
-        if not os.path.isabs(name):
-            debug_dir = os.path.join(config["debug_workdir"], config["debug_artifact_dir"])
-            paths += [os.path.join(b, name) for b in (store_root, debug_dir) if b]
-        for path in paths:
-            try:
-                st = os.stat(path)
-            except OSError:
-                tried.append(os.path.abspath(path))
-                continue
-            return (path if path[:1] == "/" else os.path.abspath(path)), st
-    raise ArtifactNotFoundError(
-        f"{what}: {artifact!r} is not in the local store (looked for {', '.join(tried)}); "
-        "it may have been deleted, or it is an object-store key (set config['debug_s3'])"
-    )

@@ -1,10 +1,4 @@
-"""The ``.dflow`` catalog of an artifact: which of its paths form the path object, in what order.
-
-The format is dflow's, so artifacts are interchangeable with it: ``<artifact>/.dflow/<uuid>``
-files, each holding ``{"path_list": [{"dflow_list_item": <relative path or null>, "order": <o>}]}``.
-Integer orders make a list (sorted by order); dotted string orders (``"a.b.0"``) make a nested
-dict. Several catalog files in one artifact are merged with dflow's rules.
-"""
+"""The ``.dflow`` catalog of an artifact: which of its paths form the path object, in what order."""
 
 from __future__ import annotations
 
@@ -38,7 +32,14 @@ _SINGLE_FILE_KEY = "dflow_jupyter_single_file"
 
 
 class Catalog(NamedTuple):
-    """The merged catalog of one artifact directory."""
+    """The merged catalog of one artifact directory.
+
+    The format is dflow's, so artifacts are interchangeable with it: ``<artifact>/.dflow/<uuid>``
+    files, each holding ``{"path_list": [{"dflow_list_item": <relative path or null>,
+    "order": <o>}]}``. Integer orders make a list (sorted by order); dotted string orders
+    (``"a.b.0"``) make a nested dict. Several catalog files in one artifact are merged with
+    dflow's rules.
+    """
 
     items: list[Item]
     single_file: bool

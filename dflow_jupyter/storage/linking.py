@@ -1,61 +1,4 @@
-"""How artifact files reach a step without copying them: reflinks, hard links, copies or symlinks.
-
-Every artifact in the local store is a directory (its files at their relative paths plus a
-``.dflow`` catalog) and is never modified once written. Saving an output links the files the
-step wrote into the store; staging an input links the stored files under the consumer's input
-directory. How a file is linked is chosen with ``config["debug_copy_method"]``:
-
-``"auto"`` (default)
-    A reflink (``ioctl(FICLONE)``) where the filesystem supports it (btrfs, XFS with
-    ``reflink=1``, bcachefs, OpenZFS 2.2+): the consumer gets its own copy-on-write file, so no
-    data is copied and nothing the consumer does can reach the producer's copy. Support is
-    probed on the first file of each (source device, destination device) pair and cached.
-    Elsewhere (ext4, tmpfs, overlayfs...) the file is **hard-linked** and made read-only
-    (``chmod a-w``), and a fingerprint ``(st_ino, st_size, st_mtime_ns)`` of the shared inode is
-    recorded so that the engine can check after the step that it was not written in place
-    (:func:`verify_unmodified`). Across devices the file is copied.
-``"reflink"``
-    A reflink where supported, otherwise a real copy: always isolated, zero-copy only on
-    copy-on-write filesystems.
-``"link"``
-    Hard links (read-only, fingerprinted) even on copy-on-write filesystems; a copy across
-    devices or when the inode already has the most links the filesystem allows.
-``"copy"``
-    A real copy of every file, for outputs too: fully isolated, at the cost of the time and
-    disk space of the data.
-``"symlink"``
-    dflow's own debug behaviour: inputs are trees of symbolic links into the store. Cheapest,
-    but a step writing through a link modifies the stored artifact; fingerprints are recorded,
-    so such writes are at least reported. (Outputs are still stored as real files, as "auto".)
-
-Which operations use it: saving outputs (``LocalStore.save_output``/``save_path``) reflinks or
-hard-links from the step's working directory (copies with ``"copy"``); staging inputs
-(``stage_input``/``stage_at``) and ``download_artifact`` use the method as described;
-``upload_artifact`` links the user's files into the store the same way (with ``"symlink"``,
-the store holds symlinks to the originals, as in dflow). Stacking sliced outputs always
-hard-links, since it only shares files between immutable store entries.
-
-Trade-offs of hard links. The consumer's file *is* the producer's file. Removing the write
-bits makes ``open(path, "w")`` fail with ``PermissionError`` for ordinary users, which is the
-point: the error names the read-only input instead of silently corrupting an upstream result.
-The superuser ignores permission bits, so under root (common in containers) an in-place write
-succeeds and is only *detected* afterwards by :func:`verify_unmodified`, which reports the
-changed paths. Replacing a file (writing a new file and renaming it over the input, as
-editors and many libraries do when they "save") or deleting it never affects the stored copy.
-The read-only bit belongs to the inode, so once a file has been staged, every name of it is
-read-only: the copy in the producer's working directory, a downloaded copy, and, for
-``upload_artifact``, the user's original file. For the same reason, rewriting a file in place
-in the producer's working directory after the step (by hand, or a retry that reuses the
-directory) would change the stored artifact. Detection relies on the modification time: on
-Linux kernels without fine-grained ("multigrain") file timestamps (before about 6.13), a
-same-size rewrite within one timer tick of the producer's last write can go unnoticed. When
-isolation must be guaranteed on a filesystem without reflinks, use ``"copy"``.
-
-Directories are never linked: they are recreated with ``mkdir`` and their files linked, so a
-step may add or delete files in its inputs without touching the store. Writes are atomic: an
-artifact is assembled under a hidden temporary name next to its destination and renamed into
-place, so a crash never leaves a half-written artifact under its final name.
-"""
+"""How artifact files reach a step without copying them: reflinks, hard links, copies or symlinks."""
 
 from __future__ import annotations
 
@@ -102,8 +45,7 @@ def check_method(method: str) -> str:
     """Return ``method`` if it is a known copy method, else raise a ``ValueError`` naming them."""
     if method not in METHODS:
         raise ValueError(
-            f"debug_copy_method: unknown method {method!r}; expected one of "
-            f"{', '.join(map(repr, METHODS))}"
+            f"debug_copy_method: unknown method {method!r}; expected one of {', '.join(map(repr, METHODS))}"
         )
     return method
 
@@ -149,6 +91,64 @@ class Linker:
         fingerprints made inside a temporary directory name the final location.
     skip_dirs : set of (st_dev, st_ino)
         Directories never entered (the upload area, when uploading a parent of it).
+
+    Notes
+    -----
+    Every artifact in the local store is a directory (its files at their relative paths plus a
+    ``.dflow`` catalog) and is never modified once written. Saving an output links the files the
+    step wrote into the store; staging an input links the stored files under the consumer's input
+    directory. How a file is linked is chosen with ``config["debug_copy_method"]``:
+
+    ``"auto"`` (default)
+        A reflink (``ioctl(FICLONE)``) where the filesystem supports it (btrfs, XFS with
+        ``reflink=1``, bcachefs, OpenZFS 2.2+): the consumer gets its own copy-on-write file, so no
+        data is copied and nothing the consumer does can reach the producer's copy. Support is
+        probed on the first file of each (source device, destination device) pair and cached.
+        Elsewhere (ext4, tmpfs, overlayfs...) the file is **hard-linked** and made read-only
+        (``chmod a-w``), and a fingerprint ``(st_ino, st_size, st_mtime_ns)`` of the shared inode is
+        recorded so that the engine can check after the step that it was not written in place
+        (:func:`verify_unmodified`). Across devices the file is copied.
+    ``"reflink"``
+        A reflink where supported, otherwise a real copy: always isolated, zero-copy only on
+        copy-on-write filesystems.
+    ``"link"``
+        Hard links (read-only, fingerprinted) even on copy-on-write filesystems; a copy across
+        devices or when the inode already has the most links the filesystem allows.
+    ``"copy"``
+        A real copy of every file, for outputs too: fully isolated, at the cost of the time and
+        disk space of the data.
+    ``"symlink"``
+        dflow's own debug behaviour: inputs are trees of symbolic links into the store. Cheapest,
+        but a step writing through a link modifies the stored artifact; fingerprints are recorded,
+        so such writes are at least reported. (Outputs are still stored as real files, as "auto".)
+
+    Which operations use it: saving outputs (``LocalStore.save_output``/``save_path``) reflinks or
+    hard-links from the step's working directory (copies with ``"copy"``); staging inputs
+    (``stage_input``/``stage_at``) and ``download_artifact`` use the method as described;
+    ``upload_artifact`` links the user's files into the store the same way (with ``"symlink"``,
+    the store holds symlinks to the originals, as in dflow). Stacking sliced outputs always
+    hard-links, since it only shares files between immutable store entries.
+
+    Trade-offs of hard links. The consumer's file *is* the producer's file. Removing the write
+    bits makes ``open(path, "w")`` fail with ``PermissionError`` for ordinary users, which is the
+    point: the error names the read-only input instead of silently corrupting an upstream result.
+    The superuser ignores permission bits, so under root (common in containers) an in-place write
+    succeeds and is only *detected* afterwards by :func:`verify_unmodified`, which reports the
+    changed paths. Replacing a file (writing a new file and renaming it over the input, as
+    editors and many libraries do when they "save") or deleting it never affects the stored copy.
+    The read-only bit belongs to the inode, so once a file has been staged, every name of it is
+    read-only: the copy in the producer's working directory, a downloaded copy, and, for
+    ``upload_artifact``, the user's original file. For the same reason, rewriting a file in place
+    in the producer's working directory after the step (by hand, or a retry that reuses the
+    directory) would change the stored artifact. Detection relies on the modification time: on
+    Linux kernels without fine-grained ("multigrain") file timestamps (before about 6.13), a
+    same-size rewrite within one timer tick of the producer's last write can go unnoticed. When
+    isolation must be guaranteed on a filesystem without reflinks, use ``"copy"``.
+
+    Directories are never linked: they are recreated with ``mkdir`` and their files linked, so a
+    step may add or delete files in its inputs without touching the store. Writes are atomic: an
+    artifact is assembled under a hidden temporary name next to its destination and renamed into
+    place, so a crash never leaves a half-written artifact under its final name.
     """
 
     def __init__(
@@ -274,9 +274,7 @@ class Linker:
             st = os.stat(src)
         if chmod and st.st_mode & _WRITE_BITS:
             os.chmod(src, stat.S_IMODE(st.st_mode) & ~_WRITE_BITS)
-        self.fingerprints.append(
-            FileFingerprint(self._rel(dst), src, st.st_ino, st.st_size, st.st_mtime_ns)
-        )
+        self.fingerprints.append(FileFingerprint(self._rel(dst), src, st.st_ino, st.st_size, st.st_mtime_ns))
 
     def mkdir(self, dst: str) -> None:
         """Create directory ``dst``, or merge into it if it exists."""
@@ -289,9 +287,7 @@ class Linker:
                 os.unlink(dst)
                 os.mkdir(dst)
 
-    def _tree(
-        self, src: str, dst: str, dev: int, skip: str | None, active: set[tuple[int, int]]
-    ) -> None:
+    def _tree(self, src: str, dst: str, dev: int, skip: str | None, active: set[tuple[int, int]]) -> None:
         protect = self.protect
         with os.scandir(src) as entries:
             for entry in entries:

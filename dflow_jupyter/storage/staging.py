@@ -6,7 +6,6 @@ import os
 import stat
 from typing import Any, NamedTuple, TypeGuard
 
-from dflow_jupyter.storage.artifact import locate
 from dflow_jupyter.storage.atomic import atomic_path, ensure_parent
 from dflow_jupyter.storage.catalog import (
     Item,
@@ -20,6 +19,7 @@ from dflow_jupyter.storage.catalog import (
     write_catalog,
 )
 from dflow_jupyter.storage.linking import Linker
+from dflow_jupyter.storage.location import locate
 
 __all__ = ["Source", "build", "inspect_artifact", "stage"]
 
@@ -60,9 +60,7 @@ def inspect_artifact(artifact: Any, *, what: str, store_root: str | None = None)
     return Source(root, single, catalog.items, catalog.present, slice_)
 
 
-def build(
-    src: Source, at: str, final: str, linker: Linker, *, what: str, with_catalog: bool = True
-) -> Any:
+def build(src: Source, at: str, final: str, linker: Linker, *, what: str, with_catalog: bool = True) -> Any:
     """Place ``src`` at the new path ``at``; return its path object with paths under ``final``.
 
     A single-file artifact becomes a file and its path object is ``[final]``; a directory

@@ -8,7 +8,7 @@ from typing import Any
 
 from dflow_jupyter.storage.artifact import LocalArtifact, S3Artifact
 from dflow_jupyter.storage.atomic import atomic_dir, atomic_path, ensure_parent
-from dflow_jupyter.storage.catalog import Item, flatten, write_catalog
+from dflow_jupyter.storage.catalog import Item, flatten, read_catalog, write_catalog
 from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeError
 from dflow_jupyter.storage.fingerprints import Fingerprints
 from dflow_jupyter.storage.linking import Linker, check_method
@@ -80,7 +80,7 @@ class LocalStore:
         Directory against which relative artifact keys are resolved.
     method : str
         ``config["debug_copy_method"]``: ``auto``, ``reflink``, ``link``, ``copy`` or
-        ``symlink`` (see :mod:`dflow_jupyter.storage.linking`).
+        ``symlink`` (see :class:`~dflow_jupyter.storage.linking.Linker`).
     """
 
     def __init__(self, root: Path, method: str = "auto") -> None:
@@ -100,30 +100,24 @@ class LocalStore:
         workdir: Path,
         dest: Path,
         sign_type: Any = None,
-        name: str | None = None,
-        inputs_dir: Path | None = None,
     ) -> S3Artifact | None:
         """Store what an OP returned for an output artifact at ``dest``, with its catalog.
 
         ``value`` is a path (``str``/``Path``) or a list/dict (possibly nested) of paths, ``None``
         items allowed; relative paths are relative to ``workdir``. Paths under ``workdir`` keep
-        their relative path, paths under ``inputs_dir`` (default: ``<stepdir>/inputs/artifacts``
-        when ``dest`` is ``<stepdir>/outputs/artifacts/<name>``) keep their path inside their
-        input artifact, any other absolute path is kept without its leading ``/``.
+        their relative path, paths under ``<stepdir>/inputs/artifacts`` (when ``dest`` is
+        ``<stepdir>/outputs/artifacts/<name>``) keep their path inside their input artifact, any
+        other absolute path is kept without its leading ``/``.
         Returns None when ``value`` is None (an optional artifact not produced).
         """
         if value is None:
             return None
         dest_s = os.path.abspath(dest)
-        name = name or os.path.basename(dest_s)
-        what = f"output artifact '{name}'"
+        what = f"output artifact '{os.path.basename(dest_s)}'"
         workdir_s = os.path.abspath(workdir)
-        if inputs_dir is not None:
-            inputs_s: str | None = os.path.abspath(inputs_dir)
-        else:
-            outputs_dir, _, _ = dest_s.rpartition("/")
-            step_dir, _, tail = outputs_dir.rpartition("/outputs/")
-            inputs_s = step_dir + "/inputs/artifacts" if tail == "artifacts" else None
+        outputs_dir, _, _ = dest_s.rpartition("/")
+        step_dir, _, tail = outputs_dir.rpartition("/outputs/")
+        inputs_s = step_dir + "/inputs/artifacts" if tail == "artifacts" else None
         pairs = _output_pairs(value, what, sign_type)
         linker = Linker(self._save_method)
         linker.dst_dev = ensure_parent(dest_s)
@@ -207,7 +201,7 @@ class LocalStore:
         stage(artifact, path_s, linker, what=what, store_root=str(self.root))
         return linker.fingerprints
 
-    def save_path(self, path: Path, dest: Path, *, name: str | None = None) -> S3Artifact:
+    def save_path(self, path: Path, dest: Path) -> S3Artifact:
         """Store a file or directory written by a shell/script step (``OutputArtifact(path=...)``).
 
         A directory is stored as it is (with any catalog it carries); a file is stored as a
@@ -217,7 +211,7 @@ class LocalStore:
         dest_s = os.path.abspath(dest)
         if not os.path.exists(src):
             raise ArtifactNotFoundError(
-                f"output artifact '{name or os.path.basename(dest_s)}': path '{path}' does not "
+                f"output artifact '{os.path.basename(dest_s)}': path '{path}' does not "
                 "exist; the step did not create it (paths are inside the step's working "
                 "directory)"
             )
@@ -236,8 +230,6 @@ class LocalStore:
 
 def _has_empty_catalog(artifact: Any) -> bool:
     """Whether ``artifact`` is a whole store directory whose catalog lists nothing."""
-    from dflow_jupyter.storage.catalog import read_catalog
-
     root = getattr(artifact, "local_path", None) or getattr(artifact, "key", None)
     if not isinstance(root, str) or getattr(artifact, "slice", None) is not None:
         return False

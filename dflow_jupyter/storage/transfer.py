@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from dflow_jupyter.config import config
-from dflow_jupyter.storage.artifact import S3Artifact
+from dflow_jupyter.storage.artifact import S3Artifact, register_download
 from dflow_jupyter.storage.atomic import atomic_dir
 from dflow_jupyter.storage.catalog import (
     Item,
@@ -70,9 +70,7 @@ def upload_artifact(
             "debug_s3) is available; object-store uploads are not implemented"
         )
     cwd_prefix = os.getcwd().rstrip("/") + "/"
-    store = os.path.abspath(
-        os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload")
-    )
+    store = os.path.abspath(os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload"))
     os.makedirs(store, exist_ok=True)
     dest = os.path.join(store, str(uuid.uuid4()))
     linker = Linker(config["debug_copy_method"])
@@ -220,6 +218,9 @@ def download_artifact(
         remove_catalog=remove_catalog,
         skip=skip_exists,
     )
+
+
+register_download(download_artifact)
 
 
 def catalog_of_artifact(art: Any, **kwargs: Any) -> list[Item]:
