@@ -15,6 +15,7 @@ from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
 from dflow_jupyter.engine.recorder import Recorder
 from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
 from dflow_jupyter.errors import StepRuntimeError
+from dflow_jupyter.model.rendering import render_leaf_templates
 from dflow_jupyter.run_records import (
     Owner,
     load_status,
@@ -197,6 +198,7 @@ def run_workflow(
 
     entry = workflow.entrypoint
     validate(entry)
+    rendered = render_leaf_templates(entry, workflow.context)  # cached for the run
     entry_params = _entry_parameters(entry, workflow)
     registry.remember(entry)
     directory = workflow_dir(workflow_id)
@@ -225,6 +227,7 @@ def run_workflow(
         workflow_id, recorder, store, scheduler, reuse, previous, dict(workflow.parameters or {})
     )
     ctx.context = workflow.context
+    ctx._rendered = rendered
     if isolation is not None:
         ctx.isolation = isolation
     limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()

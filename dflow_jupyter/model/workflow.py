@@ -16,6 +16,7 @@ from dflow_jupyter.config import config
 from dflow_jupyter.errors import WorkflowDefinitionError, WorkflowNotFound
 from dflow_jupyter.model.dag import DAG, Task
 from dflow_jupyter.model.names import check_workflow_name
+from dflow_jupyter.model.rendering import render_leaf_templates
 from dflow_jupyter.model.step import Step
 from dflow_jupyter.model.steps import Steps
 
@@ -125,6 +126,8 @@ class Workflow:
         from dflow_jupyter.model.validate import validate
 
         validate(self.entrypoint)
+        # Executors and contexts render now, so one that cannot fails before anything runs.
+        render_leaf_templates(self.entrypoint, self.context)
         restart = self.id is not None
         if self.id is None:
             self.id = runner.new_id(self.name)
