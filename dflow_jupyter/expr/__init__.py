@@ -29,7 +29,6 @@ from dflow_jupyter.expr.argo_template import (
     template_references,
 )
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
-from dflow_jupyter.expr.golang import to_argo_string
 
 __all__ = [
     "ArgoItem",
@@ -44,5 +43,4 @@ __all__ = [
     "render_template",
     "render_value",
     "template_references",
-    "to_argo_string",
 ]

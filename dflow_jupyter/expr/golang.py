@@ -279,11 +279,12 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
         raise GoPanic(f"error parsing regexp {pattern!r}: {exc}") from None
 
 
-def to_argo_string(value: Any) -> str:
+def go_string(value: Any) -> str:
     """The string Argo writes for a value: strings as they are, anything else as Go JSON.
 
     This is how a ``{{=...}}`` result lands in a template (``true``, ``3``, ``2.5``,
-    ``[0,1,2]``, ``{"a":1}``) and how a non-string scope value is substituted.
+    ``[0,1,2]``, ``{"a":1}``) and how a non-string scope value is substituted. Parameter
+    values of OPs travel differently, as dflow writes them: see ``status.wire.to_argo_string``.
     """
     if isinstance(value, str):
         return value

@@ -18,8 +18,8 @@ from dflow_jupyter.expr import (
     render_template,
     render_value,
     template_references,
-    to_argo_string,
 )
+from dflow_jupyter.expr.golang import go_string
 
 SCOPE: dict[str, Any] = {
     "inputs": {"parameters": {"x": "3", "msg": "hi there", "lst": "[1, 2, 3]"}},
@@ -194,5 +194,5 @@ def test_item_scope_value_matches_argo_item_binding() -> None:
         ({"s": "<&>\n\u2028é"}, '{"s":"\\u003c\\u0026\\u003e\\n\\u2028é"}'),
     ],
 )
-def test_to_argo_string(value: Any, expected: str) -> None:
-    assert to_argo_string(value) == expected
+def test_go_string(value: Any, expected: str) -> None:
+    assert go_string(value) == expected

@@ -14,7 +14,7 @@ from typing import Any
 from dflow_jupyter.expr.argo_template.items import ArgoItem
 from dflow_jupyter.expr.errors import ExpressionError, UnknownReferenceError
 from dflow_jupyter.expr.exprlang import Ctx, collect_references, compile_expression, parse
-from dflow_jupyter.expr.golang import go_type, to_argo_string
+from dflow_jupyter.expr.golang import go_string, go_type
 
 Scope = Mapping[str, Any]
 # A template piece: ("text", literal, offset), ("ref", dotted name, offset) or
@@ -110,7 +110,7 @@ def _reference_text(name: str, value: Any, text: str, pos: int) -> str:
         )
     if isinstance(value, ArgoItem):
         return value.text
-    return to_argo_string(value)
+    return go_string(value)
 
 
 def evaluate_expression(expr: str, scope: Scope) -> Any:
@@ -181,7 +181,7 @@ def render_template(text: str, scope: Scope, *, strict: bool = True) -> str:
                 value = resolve_reference(body, scope, source=text)
                 out.append(_reference_text(body, value, text, pos))
             else:
-                out.append(to_argo_string(_expression_value(body, scope, text)))
+                out.append(go_string(_expression_value(body, scope, text)))
         except UnknownReferenceError:
             if strict:
                 raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dflow_jupyter.expr.argo_template.render import Scope, render_template
 from dflow_jupyter.expr.errors import ExpressionError
-from dflow_jupyter.expr.golang import to_argo_string
+from dflow_jupyter.expr.golang import go_string
 from dflow_jupyter.expr.govaluate import evaluate_govaluate
 
 
@@ -29,7 +29,7 @@ def evaluate_when(text: str, scope: Scope) -> bool:
             raise exc.with_context(f"the 'when' condition {text!r} rendered to {rendered!r}") from None
         raise
     if not isinstance(result, bool):
-        shown = "<nil>" if result is None else to_argo_string(result)
+        shown = "<nil>" if result is None else go_string(result)
         raise ExpressionError(
             f"expected a boolean from the 'when' condition, got {shown}",
             source=rendered,
