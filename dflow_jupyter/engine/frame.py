@@ -54,14 +54,12 @@ class Frame:
         template: Any,
         parameters: Mapping[str, Any],
         artifacts: Mapping[str, Any],
-        node: Node | None = None,
     ) -> None:
         self.workflow = workflow
         self.template = template
         self.parameters = dict(parameters)
         self.artifacts = dict(artifacts)
         self.results: dict[str, StepResult] = {}
-        self.node = node
         #: The workflow's parameters (``{{workflow.parameters.x}}``), set by the invocation.
         self.workflow_parameters: Mapping[str, Any] = {}
 

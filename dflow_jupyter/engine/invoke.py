@@ -51,7 +51,7 @@ def invoke_template(
     node.inputs = argo_inputs(params, arts, template, key)
     if template.parallelism:
         limits = (*limits, Semaphore(template.parallelism))
-    frame = Frame(ctx.workflow, template, params, arts, node)
+    frame = Frame(ctx.workflow, template, params, arts)
     frame.workflow_parameters = ctx.workflow_parameters
     body = _run_steps if template.kind == "Steps" else _run_dag
     failure = yield from body(ctx, template, node, frame, limits)

@@ -53,7 +53,6 @@ class PodOutcome:
     artifacts: dict[str, Any] = field(default_factory=dict)
     #: Per-slice outputs for sliced groups (stacked by the caller).
     slice_outputs: list[dict[str, Any]] | None = None
-    timed_out: bool = False
     exception: BaseException | None = None
 
 
@@ -97,7 +96,7 @@ def prepare_python_inputs(spec: PodSpec) -> list[tuple[dict[str, Any], list[Any]
     return prepared
 
 
-def _sign_checker(template: Any, node: Node) -> Any:
+def _sign_checker(template: Any) -> Any:
     from dflow_jupyter.python.typecheck import check_opio
 
     name = template.op_class.__name__
@@ -167,7 +166,6 @@ def finish_python(spec: PodSpec, outcomes: list[ExecOutcome], fingerprints: list
             failed.exit_code,
             failed.message,
             parameters=parameters,
-            timed_out=failed.timed_out,
             exception=failed.exception,
         )
     if spec.slices is not None:
@@ -193,7 +191,7 @@ class InProcessPythonJob:
             prepared = prepare_python_inputs(spec)
         except (ParameterTypeError, OSError, ValueError, TypeError, KeyError) as exc:
             return PodOutcome("Failed", 1, str(exc))
-        check = _sign_checker(spec.template, spec.node)
+        check = _sign_checker(spec.template)
         outcomes, prints = [], []
         # getcwd() is measurable on deep paths: ask once per job, not per slice.
         caller_cwd = os.getcwd()
@@ -248,7 +246,6 @@ class ScriptJob:
         self._pidfd: int | None = None
         self._deadline: float | None = None
         self._timed_out = False
-        self._killed: str | None = None
         self._fingerprints: list[Any] = []
 
     def start(self) -> None:
@@ -312,7 +309,6 @@ class ScriptJob:
         self._signal(signal.SIGKILL)
 
     def kill(self, reason: str) -> None:
-        self._killed = reason
         self._signal(signal.SIGTERM)
         if self.process is not None:
             try:
@@ -351,7 +347,7 @@ class ScriptJob:
         spec, template = self.spec, self.spec.template
         workdir = spec.step_dir / "workdir"
         if self._timed_out:
-            return PodOutcome("Failed", None, TIMEOUT_MESSAGE, timed_out=True)
+            return PodOutcome("Failed", None, TIMEOUT_MESSAGE)
         if code != 0:
             message = f"failed with exit code {code}" if code > 0 else f"killed by signal {-code}"
             return PodOutcome("Failed", code, message)

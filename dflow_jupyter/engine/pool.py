@@ -294,7 +294,7 @@ class PoolPythonJob:
             worker, self.worker = self.worker, None
             worker.job = None
             self.pool.discard(worker)
-            self.result = PodOutcome("Failed", None, TIMEOUT_MESSAGE, timed_out=True)
+            self.result = PodOutcome("Failed", None, TIMEOUT_MESSAGE)
 
     def kill(self, reason: str) -> None:
         if self.worker is not None:
