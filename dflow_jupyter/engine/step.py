@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dflow_jupyter.engine import fanout
+from dflow_jupyter.engine.aggregate import aggregate
 from dflow_jupyter.engine.attempts import TemplateInvoker, error_result, run_single
 from dflow_jupyter.engine.frame import NO_ITEM, Frame, StepResult
 from dflow_jupyter.engine.outputs import argo_outputs
@@ -101,7 +102,7 @@ def run_step(
         )
         if group is not None:
             ctx.recorder.finish(group, "Succeeded")
-        empty = fanout.aggregate(step, [], ctx.fanout_dir(placement.name))
+        empty = aggregate(step, [], ctx.fanout_dir(placement.name))
         empty.node, empty.leaves = group or skipped, [group or skipped]
         return empty
     handles = []
@@ -145,11 +146,12 @@ def _finish_fanout(
             message = f"{succeeded}/{total} items succeeded"
         elif failures[0].node is not None:
             message = f"child '{failures[0].node.id}' failed"
-    result = fanout.aggregate(step, children, ctx.fanout_dir(placement.name))
+    result = aggregate(step, children, ctx.fanout_dir(placement.name))
     leaves = [leaf for c in children for leaf in c.leaves]
     phase = "Succeeded" if enough else "Failed"
     if group is not None:
-        group.outputs = argo_outputs(result.parameters, result.artifacts, step.template)
+        # Aggregates are lists whatever the item template declares: described by their own type.
+        group.outputs = argo_outputs(result.parameters, result.artifacts, None)
         ctx.recorder.finish(group, phase, message)
         leaves = leaves or [group]
     result.phase, result.message, result.node, result.leaves = phase, message, group, leaves
