@@ -13,11 +13,8 @@ dflow's ``Slices`` stack their output parameters into a list of the values thems
 
 from __future__ import annotations
 
-import json
-import math
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from dflow_jupyter.engine.frame import StepResult
 from dflow_jupyter.status.wire import (
@@ -89,77 +86,23 @@ def aggregated_json_value_list(texts: list[str]) -> str:
     >>> aggregated_json_value_list(['{"b": 1, "a": 2}', "[1.0]"])
     '[{"a":2,"b":1},[1]]'
     """
+    from dflow_jupyter.expr.errors import ExpressionError
+    from dflow_jupyter.expr.govalues import go_json_dumps, go_json_loads
+
     decoded = []
     for text in texts:
         try:
-            value = json.loads(text, parse_int=_go_number, parse_float=_go_number, parse_constant=_reject)
+            value = go_json_loads(text)
         except ValueError:
-            return go_json(texts)
+            return go_json_dumps(texts)
         if not isinstance(value, (list, dict)):
-            return go_json(texts)
+            return go_json_dumps(texts)
         decoded.append(value)
-    return go_json(decoded)
-
-
-def _go_number(text: str) -> float:
-    # Go decodes every JSON number into a float64 and refuses one out of its range.
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"number {text} out of float64 range")
-    return value
-
-
-def _reject(text: str) -> NoReturn:
-    # Python reads NaN and Infinity; Go's JSON decoder does not.
-    raise ValueError(f"invalid JSON value {text}")
-
-
-def go_json(value: Any) -> str:
-    """``value`` as Go's ``json.Marshal`` writes it (for JSON-decoded values and strings)."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return _go_string(value)
-    if isinstance(value, float):
-        return _go_float(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ",".join(go_json(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_go_string(k)}:{go_json(v)}" for k, v in sorted(value.items())) + "}"
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
-
-
-# Go escapes these for embedding in HTML (and U+2028/9 for JavaScript); they occur only in strings.
-_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def _go_string(text: str) -> str:
-    encoded = json.dumps(text, ensure_ascii=False)
-    for char, escape in _GO_ESCAPES.items():
-        if char in encoded:
-            encoded = encoded.replace(char, escape)
-    return encoded
-
-
-def _go_float(value: float) -> str:
-    """Go's float64 encoding: shortest digits, plain notation unless < 1e-6 or >= 1e21."""
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    text = repr(value)
-    magnitude = abs(value)
-    if magnitude < 1e-6 or magnitude >= 1e21:
-        # repr already uses exponent notation here; Go writes e-7 where Python writes e-07.
-        mantissa, exponent = text.split("e")
-        power = int(exponent)
-        return f"{mantissa}e-{-power}" if power < 0 else f"{mantissa}e+{power:02d}"
-    plain = format(Decimal(text), "f")
-    return plain.rstrip("0").rstrip(".") if "." in plain else plain
+    try:
+        return go_json_dumps(decoded)
+    except ExpressionError:
+        # A number beyond float64 (read as infinity): Go fails to decode it, so keeps the strings.
+        return go_json_dumps(texts)
 
 
 def coerce_op_input(value: Any, kind: Any, *, where: str) -> Any:

@@ -135,13 +135,13 @@ def run_single(
         # Each run gets its slice of the sliced inputs; the pod keeps the rest.
         params = {k: v for k, v in params.items() if k not in step.slices.input_parameter}
         arts = {k: v for k, v in arts.items() if k not in step.slices.input_artifact}
-    result = yield from run_pod(
+    result = yield from _run_pod(
         ctx, frame, step, name, display, parent, boundary, params, arts, key, item, runs, limits
     )
     return result
 
 
-def run_pod(
+def _run_pod(
     ctx: Any,
     frame: Frame,
     step: Any,
