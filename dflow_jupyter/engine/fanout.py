@@ -1,4 +1,4 @@
-"""Fan-outs: the item list of ``with_param``/``with_sequence``/``Slices``, and stacking results."""
+"""Fan-outs: the item list of ``with_param``/``with_sequence``/``Slices``, and each item's slices."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from dflow_jupyter.engine.frame import Frame, StepResult
+from dflow_jupyter.engine.frame import Frame
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.io import ArgoVar, _IOBase
@@ -201,35 +201,3 @@ def slice_runs(step: Any, item: Item, params: dict[str, Any], arts: dict[str, An
             override["artifacts"][name] = art[index] if art is not None else None
         runs.append(override)
     return runs
-
-
-def aggregate(step: Any, children: list[StepResult], dest: Any) -> StepResult:
-    """Argo's aggregated outputs of a fan-out: one list per output, in item order."""
-    from dflow_jupyter.storage import stack_artifacts
-
-    template = step.template
-    slices = step.slices
-    params: dict[str, list[Any]] = {}
-    arts: dict[str, Any] = {}
-    ok = [c for c in children if c.phase == "Succeeded"]
-    for name in template.outputs.parameters:
-        values: list[Any] = []
-        for child in ok:
-            value = child.parameters.get(name)
-            if slices is not None and name in slices.output_parameter and child.grouped:
-                values.extend(value or [])
-            else:
-                values.append(value)
-        params[name] = values
-    for name in template.outputs.artifacts:
-        items: list[Any] = []
-        for child in ok:
-            art = child.artifacts.get(name)
-            if child.grouped and isinstance(art, list):
-                items.extend(art)
-            else:
-                items.append(art)
-        create_dir = bool(slices and slices.create_dir)
-        # An empty fan-out still yields an (empty) list artifact, as dflow's merged key does.
-        arts[name] = stack_artifacts(items, dest / name, create_dir)
-    return StepResult("Succeeded", parameters=params, artifacts=arts)

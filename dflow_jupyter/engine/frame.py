@@ -54,14 +54,14 @@ class Frame:
         template: Any,
         parameters: Mapping[str, Any],
         artifacts: Mapping[str, Any],
-        node: Node | None = None,
     ) -> None:
         self.workflow = workflow
         self.template = template
         self.parameters = dict(parameters)
         self.artifacts = dict(artifacts)
         self.results: dict[str, StepResult] = {}
-        self.node = node
+        #: The workflow's parameters (``{{workflow.parameters.x}}``), set by the invocation.
+        self.workflow_parameters: Mapping[str, Any] = {}
 
     # -- typed resolution -----------------------------------------------------------------------
     def resolve_parameter(self, value: Any, item: Any = NO_ITEM, where: str = "") -> Any:
@@ -176,7 +176,7 @@ class _Scope(Mapping[str, Any]):
         if key in ("steps", "tasks"):
             return _ResultsView(frame.results, self._objects)
         if key == "workflow":
-            given = getattr(frame, "workflow_parameters", None) or {}
+            given = frame.workflow_parameters
             return {"name": frame.workflow, "parameters": {k: to_argo_string(v) for k, v in given.items()}}
         if key == "item" and self._item is not NO_ITEM:
             from dflow_jupyter.expr import item_scope_value

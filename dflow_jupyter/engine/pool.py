@@ -22,13 +22,9 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from dflow_jupyter.engine.pod import (
-    PodOutcome,
-    PodSpec,
-    finish_python,
-    prepare_python_inputs,
-)
+from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome
+from dflow_jupyter.engine.python_op import finish_python, prepare_python_inputs
 from dflow_jupyter.status.wire import ParameterTypeError
 
 
@@ -294,7 +290,7 @@ class PoolPythonJob:
             worker, self.worker = self.worker, None
             worker.job = None
             self.pool.discard(worker)
-            self.result = PodOutcome("Failed", None, TIMEOUT_MESSAGE, timed_out=True)
+            self.result = PodOutcome("Failed", None, TIMEOUT_MESSAGE)
 
     def kill(self, reason: str) -> None:
         if self.worker is not None:

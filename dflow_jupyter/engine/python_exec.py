@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-_SIGN_CHECK_FILE = str(Path(__file__).resolve().parents[1] / "python" / "op.py")
 TIMEOUT_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
 
@@ -35,7 +34,6 @@ class ExecOutcome:
     exit_code: int | None
     message: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
-    timed_out: bool = False
     #: The exception object when it ran in this process (for post-mortem debugging).
     exception: BaseException | None = None
 
@@ -182,7 +180,6 @@ def run_op(
                 None,
                 TIMEOUT_MESSAGE,
                 dict(getattr(op, "_early_outputs", {})),
-                timed_out=True,
             )
         except TransientError as exc:
             traceback.print_exc()
@@ -193,15 +190,6 @@ def run_op(
         except Exception as exc:
             traceback.print_exc()
             return _failed(op, 1, exc)
-
-
-def _print_traceback(exc: BaseException) -> None:
-    """The OP's traceback without the engine's own frames (run_op and the sign-check wrapper)."""
-    tb = exc.__traceback__
-    engine_files = (__file__, _SIGN_CHECK_FILE)
-    while tb is not None and tb.tb_frame.f_code.co_filename in engine_files:
-        tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
 
 
 def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:
