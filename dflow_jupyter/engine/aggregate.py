@@ -18,10 +18,6 @@ from typing import Any
 
 from dflow_jupyter.engine.frame import StepResult
 from dflow_jupyter.status.wire import (
-    ParameterTypeError,
-    coerce_parameter,
-    from_argo_string,
-    matches_type,
     to_argo_string,
 )
 
@@ -87,7 +83,7 @@ def aggregated_json_value_list(texts: list[str]) -> str:
     '[{"a":2,"b":1},[1]]'
     """
     from dflow_jupyter.expr.errors import ExpressionError
-    from dflow_jupyter.expr.govalues import go_json_dumps, go_json_loads
+    from dflow_jupyter.expr.golang import go_json_dumps, go_json_loads
 
     decoded = []
     for text in texts:
@@ -103,41 +99,3 @@ def aggregated_json_value_list(texts: list[str]) -> str:
     except ExpressionError:
         # A number beyond float64 (read as infinity): Go fails to decode it, so keeps the strings.
         return go_json_dumps(texts)
-
-
-def coerce_op_input(value: Any, kind: Any, *, where: str) -> Any:
-    """``coerce_parameter``; failing that, with the string elements of a JSON list decoded too.
-
-    An aggregate of scalar outputs is a list of strings (``["4","0","25"]``). dflow's OP runner
-    would hand those strings to a ``List[int]`` input and its type check would refuse them;
-    the debug engine decodes each element instead, when that makes the value fit ``kind``.
-    """
-    try:
-        return coerce_parameter(value, kind, where=where)
-    except ParameterTypeError:
-        elements = _string_elements(value)
-        if elements is None:
-            raise
-        decoded = [_decoded(element) for element in elements]
-        if not matches_type(decoded, kind):
-            raise
-        return decoded
-
-
-def _string_elements(value: Any) -> list[str] | None:
-    """The elements of a list (or of a JSON list's text) if they are all strings, else None."""
-    if isinstance(value, str):
-        try:
-            value = from_argo_string(value)
-        except ValueError:
-            return None
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    return None
-
-
-def _decoded(text: str) -> Any:
-    try:
-        return from_argo_string(text)
-    except ValueError:
-        return text

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from dflow_jupyter.engine.aggregate import coerce_op_input
 from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec, write_parameter_files
 from dflow_jupyter.engine.python_exec import ExecOutcome, run_op
-from dflow_jupyter.status.wire import ParameterTypeError
+from dflow_jupyter.status.wire import ParameterTypeError, coerce_parameter
 
 
 def prepare_python_inputs(spec: PodSpec) -> list[tuple[dict[str, Any], list[Any]]]:
@@ -34,7 +33,7 @@ def prepare_python_inputs(spec: PodSpec) -> list[tuple[dict[str, Any], list[Any]
             where = (
                 f"step {spec.node.display_name!r} (OP {template.op_class.__name__}): input parameter {name!r}"
             )
-            op_in[name] = coerce_op_input(value, kind, where=where)
+            op_in[name] = coerce_parameter(value, kind, where=where)
         suffix = "" if spec.slices is None else f"-slice{index}"
         for name, art in arts.items():
             if art is None:

@@ -134,8 +134,12 @@ def _list_expr(param: Any, what: str) -> str:
 
 
 def argo_sum(param: Any) -> ArgoVar:
-    """The sum of a list parameter (a number), e.g. of a fan-out's stacked outputs."""
-    return ArgoVar(f"sum({_list_expr(param, 'argo_sum')})", is_str=False)
+    """The sum of a list parameter (a number), e.g. of a fan-out's stacked outputs.
+
+    A fan-out aggregates scalar outputs as a list of strings (Argo's ``aggregatedJSONValueList``),
+    so each element goes through ``asFloat`` first, as it must on Argo.
+    """
+    return ArgoVar(f"sum(map({_list_expr(param, 'argo_sum')}, {{asFloat(#)}}))", is_str=False)
 
 
 def argo_concat(param: Any) -> ArgoVar:

@@ -115,7 +115,10 @@ def coerce_parameter(value: Any, kind: Any, *, where: str) -> Any:
     """Convert ``value`` as Argo + dflow would for an input of type ``kind``, or raise.
 
     A non-string given to a ``str`` input arrives as its JSON text, and a string given to any
-    other type is decoded as JSON (jsonpickle) by the OP runner.
+    other type is decoded as JSON (jsonpickle) by the OP runner. The aggregate of a fan-out's
+    scalar outputs is a list of strings (``["4","0","25"]``): dflow's OP runner would hand those
+    strings to a ``List[int]`` input and its type check would refuse them; here each element is
+    decoded too when that makes the value fit.
     """
     if kind is None or kind is Any:
         return value
@@ -131,8 +134,24 @@ def coerce_parameter(value: Any, kind: Any, *, where: str) -> Any:
             ) from None
         value = decoded
     if not matches_type(value, kind):
+        decoded_items = _decoded_string_items(value)
+        if decoded_items is not None and matches_type(decoded_items, kind):
+            return decoded_items
         raise ParameterTypeError(f"{where} expected {type_name(kind)}, got {_describe(value)}")
     return value
+
+
+def _decoded_string_items(value: Any) -> list[Any] | None:
+    """A list of strings with each element decoded as JSON where it is JSON, else None."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    items: list[Any] = []
+    for text in value:
+        try:
+            items.append(from_argo_string(text))
+        except ValueError:
+            items.append(text)
+    return items
 
 
 # -- node inputs and outputs -------------------------------------------------------------------

@@ -17,9 +17,9 @@ from dflow_jupyter import (
     Workflow,
     argo_sequence,
 )
-from dflow_jupyter.engine.aggregate import aggregated_json_value_list, coerce_op_input
+from dflow_jupyter.engine.aggregate import aggregated_json_value_list
 from dflow_jupyter.python import OP, PythonOPTemplate
-from dflow_jupyter.status.wire import ParameterTypeError
+from dflow_jupyter.status.wire import ParameterTypeError, coerce_parameter
 
 
 @OP.function
@@ -238,12 +238,12 @@ def test_aggregated_json_value_list(texts: list[str], expected: str) -> None:
 
 
 def test_op_inputs_decode_string_elements_only_when_needed() -> None:
-    assert coerce_op_input('["4","0"]', List[str], where="x") == ["4", "0"]
-    assert coerce_op_input('["4","0"]', List[int], where="x") == [4, 0]
-    assert coerce_op_input(["2.5", "1"], List[float], where="x") == [2.5, 1]
-    assert coerce_op_input('["4","0"]', list, where="x") == ["4", "0"]
-    assert coerce_op_input('["4","0"]', str, where="x") == '["4","0"]'
+    assert coerce_parameter('["4","0"]', List[str], where="x") == ["4", "0"]
+    assert coerce_parameter('["4","0"]', List[int], where="x") == [4, 0]
+    assert coerce_parameter(["2.5", "1"], List[float], where="x") == [2.5, 1]
+    assert coerce_parameter('["4","0"]', list, where="x") == ["4", "0"]
+    assert coerce_parameter('["4","0"]', str, where="x") == '["4","0"]'
     with pytest.raises(ParameterTypeError):
-        coerce_op_input('["4","x"]', List[int], where="x")
+        coerce_parameter('["4","x"]', List[int], where="x")
     with pytest.raises(ParameterTypeError):
-        coerce_op_input("[1, 2]", List[str], where="x")
+        coerce_parameter("[1, 2]", List[str], where="x")

@@ -300,11 +300,6 @@ def test_slices_over_unequal_lengths() -> None:
     assert "unequal length" in node.message and "a has 3" in node.message and "b has 2" in node.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="argo_sum's expression sum(sprig.fromJson(...)) panics on Argo's aggregate of scalar outputs, "
-    'a list of strings (["1","4","9"]); model/argo_funcs.py needs sum(map(sprig.fromJson(...), {asFloat(#)}))',
-)
 def test_argo_sum_and_concat_over_stacked_outputs() -> None:
     from dflow_jupyter import argo_concat, argo_sum
 
