@@ -27,15 +27,15 @@ _EXPORTS: dict[str, str] = {
     "OPTemplate": "dflow_jupyter.model.templates",
     "ShellOPTemplate": "dflow_jupyter.model.templates",
     "PythonScriptOPTemplate": "dflow_jupyter.model.templates",
-    "Inputs": "dflow_jupyter.model.io",
-    "Outputs": "dflow_jupyter.model.io",
-    "InputParameter": "dflow_jupyter.model.io",
-    "InputArtifact": "dflow_jupyter.model.io",
-    "OutputParameter": "dflow_jupyter.model.io",
-    "OutputArtifact": "dflow_jupyter.model.io",
-    "ArgoVar": "dflow_jupyter.model.io",
-    "IfExpression": "dflow_jupyter.model.io",
-    "if_expression": "dflow_jupyter.model.io",
+    "Inputs": "dflow_jupyter.model.signature",
+    "Outputs": "dflow_jupyter.model.signature",
+    "InputParameter": "dflow_jupyter.model.declarations",
+    "InputArtifact": "dflow_jupyter.model.declarations",
+    "OutputParameter": "dflow_jupyter.model.declarations",
+    "OutputArtifact": "dflow_jupyter.model.declarations",
+    "ArgoVar": "dflow_jupyter.model.expressions",
+    "IfExpression": "dflow_jupyter.model.expressions",
+    "if_expression": "dflow_jupyter.model.expressions",
     # fan-out helpers
     "argo_range": "dflow_jupyter.model.argo_funcs",
     "argo_sequence": "dflow_jupyter.model.argo_funcs",
@@ -138,18 +138,15 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         argo_sum,
     )
     from dflow_jupyter.model.dag import DAG, Task
-    from dflow_jupyter.model.executor import Context, Executor
-    from dflow_jupyter.model.io import (
-        ArgoVar,
-        IfExpression,
+    from dflow_jupyter.model.declarations import (
         InputArtifact,
         InputParameter,
-        Inputs,
         OutputArtifact,
         OutputParameter,
-        Outputs,
-        if_expression,
     )
+    from dflow_jupyter.model.executor import Context, Executor
+    from dflow_jupyter.model.expressions import ArgoVar, IfExpression, if_expression
+    from dflow_jupyter.model.signature import Inputs, Outputs
     from dflow_jupyter.model.step import Step
     from dflow_jupyter.model.steps import Steps
     from dflow_jupyter.model.templates import OPTemplate, PythonScriptOPTemplate, ShellOPTemplate

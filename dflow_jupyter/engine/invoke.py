@@ -22,7 +22,7 @@ from dflow_jupyter.engine import fanout
 from dflow_jupyter.engine.frame import NO_ITEM, Frame, StepResult
 from dflow_jupyter.engine.scheduler import Acquire, RunJob, Semaphore, Spawn, WaitAll, WaitAny
 from dflow_jupyter.errors import DflowJupyterError, StepRuntimeError
-from dflow_jupyter.model.io import UNSET, ArgoVar
+from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.model.names import check_key
 from dflow_jupyter.status.model import Node
 from dflow_jupyter.status.wire import ParameterTypeError, from_argo_string, to_argo_string

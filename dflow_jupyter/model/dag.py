@@ -7,7 +7,7 @@ from typing import Any
 
 from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
-from dflow_jupyter.model.io import Inputs, Outputs
+from dflow_jupyter.model.signature import Inputs, Outputs
 from dflow_jupyter.model.step import Step
 from dflow_jupyter.model.templates import OPTemplate
 

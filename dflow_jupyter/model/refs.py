@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dflow_jupyter.model.io import ArgoVar, IfExpression, _IOBase
+from dflow_jupyter.model.declarations import _IOBase
+from dflow_jupyter.model.expressions import ArgoVar, IfExpression
 
 _NAME_REF = re.compile(r"\b(steps|tasks)(?:\.|\[')([A-Za-z0-9][-A-Za-z0-9]*)")
 

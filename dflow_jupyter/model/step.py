@@ -7,8 +7,10 @@ from typing import Any
 
 from dflow_jupyter.errors import WorkflowDefinitionError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
-from dflow_jupyter.model.io import UNSET, ArgoVar, BoundIO, _IOBase
+from dflow_jupyter.model.declarations import _IOBase
+from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.model.names import check_key, check_step_name
+from dflow_jupyter.model.step_io import BoundIO
 from dflow_jupyter.model.templates import OPTemplate
 from dflow_jupyter.typenames import type_name
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dflow_jupyter._context import random_suffix
-from dflow_jupyter.model.io import Inputs, Outputs
 from dflow_jupyter.model.names import check_template_name
+from dflow_jupyter.model.signature import Inputs, Outputs
 
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
 

@@ -6,7 +6,7 @@ import graphlib
 from typing import Any
 
 from dflow_jupyter.errors import WorkflowDefinitionError
-from dflow_jupyter.model.io import ArgoVar
+from dflow_jupyter.model.expressions import ArgoVar
 from dflow_jupyter.model.refs import referenced_names, referenced_steps
 
 

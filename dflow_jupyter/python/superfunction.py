@@ -8,7 +8,7 @@ from typing import Any
 
 from dflow_jupyter import _context
 from dflow_jupyter.model.dag import DAG, Task
-from dflow_jupyter.model.io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
 
 
 class SuperFunctionDAG(DAG):
