@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.declarations import _IOBase
@@ -85,8 +86,6 @@ class Step:
         self.set_artifacts(artifacts or {})
         self._check_required()
         # As in dflow, a step made inside ``with Workflow(...)`` (or Steps/DAG) joins it.
-        from dflow_jupyter import _context
-
         container = _context.active()
         if container is not None:
             container.add(self)

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dflow_jupyter._context import random_suffix
-from dflow_jupyter.model.names import check_template_name
+from dflow_jupyter.model.names import check_template_name, random_suffix
 from dflow_jupyter.model.signature import Inputs, Outputs
 
 RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
