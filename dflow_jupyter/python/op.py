@@ -58,7 +58,7 @@ from dflow_jupyter.python.template import PythonOPTemplate
 from dflow_jupyter.python.typecheck import check_keys, check_opio, check_value, fill_defaults
 from dflow_jupyter.typenames import type_name
 
-__all__ = ["OP", "is_sign_checked"]
+__all__ = ["OP"]
 
 _log = logging.getLogger(__name__)
 _PROGRESS_KEYS = frozenset({"progress_total", "progress_current"})
@@ -215,12 +215,6 @@ class OP(ABC):
         if func is None:
             return lambda f: superfunction(f, **kwargs)
         return superfunction(func, **kwargs)
-
-
-def is_sign_checked(op: Any) -> bool:
-    """True if ``op.execute`` (class or instance) already checks its signs itself."""
-    execute = getattr(op, "execute", None)
-    return bool(getattr(execute, "__dflow_sign_checked__", False))
 
 
 def _filled_and_checked(sign: OPIOSign, values: Any, op_name: str, direction: Any) -> OPIO:

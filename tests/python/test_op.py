@@ -15,7 +15,7 @@ import pytest
 from dflow_jupyter import _context
 from dflow_jupyter.python import op as op_module
 from dflow_jupyter.python.errors import OPIOKeyError, OPIOTypeError, OPSignatureError
-from dflow_jupyter.python.op import OP, is_sign_checked
+from dflow_jupyter.python.op import OP
 from dflow_jupyter.python.opio import (
     OPIO,
     Artifact,
@@ -190,8 +190,7 @@ class TestClassOP:
                 return OPIO(anything=1)
 
         assert Unchecked().execute(OPIO(msg=1)) == {"anything": 1}
-        assert not is_sign_checked(Unchecked) and not is_sign_checked(Unchecked())
-        assert is_sign_checked(SimpleExample) and is_sign_checked(SimpleExample())
+        assert not hasattr(Unchecked.execute, "__dflow_sign_checked__")
         assert SimpleExample.execute.__dflow_sign_checked__ is True  # type: ignore[attr-defined]
         assert SimpleExample.execute.__name__ == "execute"
 
@@ -285,7 +284,7 @@ class TestFunctionOPOutsideContext:
         assert split.template_kwargs == {"image": "python:3.11"}
         assert add.get_input_sign() == OPIOSign(a=int, b=Parameter(int, default=2))
         assert add.get_output_sign() == OPIOSign(dflow_output=int)
-        assert is_sign_checked(add) and add.__dflow_source__ is None
+        assert type(add).execute.__dflow_sign_checked__ is True and add.__dflow_source__ is None
         assert type(add).__module__ == __name__
         assert simple_example.__doc__ == "The readme's function OP."
         assert isinstance(add, OP)  # last: it narrows the type of ``add`` for mypy
