@@ -12,10 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 # Imported eagerly (it is tiny) so that the name ``config`` is the settings dict, not the
 # ``dflow_jupyter.config`` module, whichever is imported first (as in dflow).
-from dflow_jupyter.config import config, s3_config, set_config, set_s3_config
+from dflow_jupyter.config import config as config
+from dflow_jupyter.config import s3_config as s3_config
+from dflow_jupyter.config import set_config as set_config
+from dflow_jupyter.config import set_s3_config as set_s3_config
 
 __version__ = "0.1.0"
 
+#: Every public name and the module that defines it: the one list ``__all__``, ``__dir__`` and the
+#: lazy ``__getattr__`` are derived from (the ``TYPE_CHECKING`` imports below mirror it for static
+#: tools; a test checks that they agree).
 _EXPORTS: dict[str, str] = {
     # composition
     "Workflow": "dflow_jupyter.model.workflow",
@@ -33,10 +39,10 @@ _EXPORTS: dict[str, str] = {
     "InputArtifact": "dflow_jupyter.model.declarations",
     "OutputParameter": "dflow_jupyter.model.declarations",
     "OutputArtifact": "dflow_jupyter.model.declarations",
+    # expressions and fan-out helpers
     "ArgoVar": "dflow_jupyter.model.expressions",
     "IfExpression": "dflow_jupyter.model.expressions",
     "if_expression": "dflow_jupyter.model.expressions",
-    # fan-out helpers
     "argo_range": "dflow_jupyter.model.argo_funcs",
     "argo_sequence": "dflow_jupyter.model.argo_funcs",
     "argo_len": "dflow_jupyter.model.argo_funcs",
@@ -49,7 +55,11 @@ _EXPORTS: dict[str, str] = {
     "S3Artifact": "dflow_jupyter.storage",
     "LocalArtifact": "dflow_jupyter.storage",
     "StorageClient": "dflow_jupyter.storage",
-    # settings
+    # settings (imported eagerly above)
+    "config": "dflow_jupyter.config",
+    "s3_config": "dflow_jupyter.config",
+    "set_config": "dflow_jupyter.config",
+    "set_s3_config": "dflow_jupyter.config",
     # extension points
     "Executor": "dflow_jupyter.model.executor",
     "Context": "dflow_jupyter.model.executor",
@@ -60,46 +70,7 @@ _EXPORTS: dict[str, str] = {
     "events": "dflow_jupyter.status.events",
 }
 
-__all__ = [
-    "DAG",
-    "ArgoStep",
-    "ArgoVar",
-    "ArgoWorkflow",
-    "Context",
-    "Executor",
-    "IfExpression",
-    "InputArtifact",
-    "InputParameter",
-    "Inputs",
-    "LocalArtifact",
-    "OPTemplate",
-    "OutputArtifact",
-    "OutputParameter",
-    "Outputs",
-    "PythonScriptOPTemplate",
-    "S3Artifact",
-    "ShellOPTemplate",
-    "Step",
-    "Steps",
-    "StorageClient",
-    "Task",
-    "Workflow",
-    "argo_concat",
-    "argo_enumerate",
-    "argo_len",
-    "argo_range",
-    "argo_sequence",
-    "argo_sum",
-    "config",
-    "download_artifact",
-    "events",
-    "if_expression",
-    "query_workflows",
-    "s3_config",
-    "set_config",
-    "set_s3_config",
-    "upload_artifact",
-]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -107,12 +78,12 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'dflow_jupyter' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
+    globals()[name] = value  # later look-ups skip __getattr__
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted({*globals(), *_EXPORTS})
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -128,36 +99,38 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
-    from dflow_jupyter.model.argo_funcs import (
-        argo_concat,
-        argo_enumerate,
-        argo_len,
-        argo_range,
-        argo_sequence,
-        argo_sum,
-    )
-    from dflow_jupyter.model.dag import DAG, Task
-    from dflow_jupyter.model.declarations import (
-        InputArtifact,
-        InputParameter,
-        OutputArtifact,
-        OutputParameter,
-    )
-    from dflow_jupyter.model.executor import Context, Executor
-    from dflow_jupyter.model.expressions import ArgoVar, IfExpression, if_expression
-    from dflow_jupyter.model.signature import Inputs, Outputs
-    from dflow_jupyter.model.step import Step
-    from dflow_jupyter.model.steps import Steps
-    from dflow_jupyter.model.templates import OPTemplate, PythonScriptOPTemplate, ShellOPTemplate
-    from dflow_jupyter.model.workflow import Workflow
-    from dflow_jupyter.status.events import events
-    from dflow_jupyter.status.listing import query_workflows
-    from dflow_jupyter.status.query import ArgoStep, ArgoWorkflow
-    from dflow_jupyter.storage import (
-        LocalArtifact,
-        S3Artifact,
-        StorageClient,
-        download_artifact,
-        upload_artifact,
-    )
+if TYPE_CHECKING:  # pragma: no cover - the names for type checkers and IDEs; ``X as X`` re-exports
+    from dflow_jupyter.model.argo_funcs import argo_concat as argo_concat
+    from dflow_jupyter.model.argo_funcs import argo_enumerate as argo_enumerate
+    from dflow_jupyter.model.argo_funcs import argo_len as argo_len
+    from dflow_jupyter.model.argo_funcs import argo_range as argo_range
+    from dflow_jupyter.model.argo_funcs import argo_sequence as argo_sequence
+    from dflow_jupyter.model.argo_funcs import argo_sum as argo_sum
+    from dflow_jupyter.model.dag import DAG as DAG
+    from dflow_jupyter.model.dag import Task as Task
+    from dflow_jupyter.model.declarations import InputArtifact as InputArtifact
+    from dflow_jupyter.model.declarations import InputParameter as InputParameter
+    from dflow_jupyter.model.declarations import OutputArtifact as OutputArtifact
+    from dflow_jupyter.model.declarations import OutputParameter as OutputParameter
+    from dflow_jupyter.model.executor import Context as Context
+    from dflow_jupyter.model.executor import Executor as Executor
+    from dflow_jupyter.model.expressions import ArgoVar as ArgoVar
+    from dflow_jupyter.model.expressions import IfExpression as IfExpression
+    from dflow_jupyter.model.expressions import if_expression as if_expression
+    from dflow_jupyter.model.signature import Inputs as Inputs
+    from dflow_jupyter.model.signature import Outputs as Outputs
+    from dflow_jupyter.model.step import Step as Step
+    from dflow_jupyter.model.steps import Steps as Steps
+    from dflow_jupyter.model.templates import OPTemplate as OPTemplate
+    from dflow_jupyter.model.templates import PythonScriptOPTemplate as PythonScriptOPTemplate
+    from dflow_jupyter.model.templates import ShellOPTemplate as ShellOPTemplate
+    from dflow_jupyter.model.workflow import Workflow as Workflow
+    from dflow_jupyter.status.events import events as events
+    from dflow_jupyter.status.listing import query_workflows as query_workflows
+    from dflow_jupyter.status.query import ArgoStep as ArgoStep
+    from dflow_jupyter.status.query import ArgoWorkflow as ArgoWorkflow
+    from dflow_jupyter.storage import LocalArtifact as LocalArtifact
+    from dflow_jupyter.storage import S3Artifact as S3Artifact
+    from dflow_jupyter.storage import StorageClient as StorageClient
+    from dflow_jupyter.storage import download_artifact as download_artifact
+    from dflow_jupyter.storage import upload_artifact as upload_artifact
