@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.declarations import _IOBase
+from dflow_jupyter.model.executor import Executor
 from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.model.names import check_key, check_step_name
+from dflow_jupyter.model.refs import referenced_steps
 from dflow_jupyter.model.step_io import BoundIO
 from dflow_jupyter.model.templates import OPTemplate
 from dflow_jupyter.typenames import type_name
@@ -19,7 +21,8 @@ from dflow_jupyter.typenames import type_name
 class Step:
     """A step of a ``Steps`` template (or, as ``Task``, of a ``DAG``)."""
 
-    is_task = False
+    #: A Task is a DAG node; it renders references as ``tasks.<name>`` instead of ``steps.<name>``.
+    is_task: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -27,7 +30,7 @@ class Step:
         template: OPTemplate,
         parameters: Mapping[str, Any] | None = None,
         artifacts: Mapping[str, Any] | None = None,
-        when: str | ArgoVar | None = None,
+        when: str | ArgoVar | bool | None = None,
         with_param: Any = None,
         continue_on_failed: bool = False,
         continue_on_error: bool = False,
@@ -35,7 +38,7 @@ class Step:
         continue_on_success_ratio: float | None = None,
         with_sequence: ArgoSequence | None = None,
         key: str | ArgoVar | None = None,
-        executor: Any = None,
+        executor: Executor | None = None,
         use_resource: Any = None,
         util_image: str | None = None,
         util_image_pull_policy: str | None = None,
@@ -214,23 +217,13 @@ class Step:
             )
 
     # -- dependencies --------------------------------------------------------------------------
-    def references(self) -> list[Any]:
-        """Every step/task this one reads from (parameters, artifacts, when, with_param, key)."""
-        from dflow_jupyter.model.refs import referenced_names, referenced_steps
-
-        found: list[Any] = []
-        for value in (*self.parameters.values(), *self.artifacts.values(), self.with_param):
-            found.extend(referenced_steps(value))
-        self._referenced_names = set()
-        for value in (
-            *self.parameters.values(),
-            self.when,
-            self.with_param,
-            self.key,
-            *(vars(self.with_sequence).values() if self.with_sequence else ()),
-        ):
-            self._referenced_names.update(referenced_names(value))
-        return found
+    def references(self) -> list[Step]:
+        """Every step/task this one reads from by data (parameters, artifacts, with_param)."""
+        return [
+            ref
+            for value in (*self.parameters.values(), *self.artifacts.values(), self.with_param)
+            for ref in referenced_steps(value)
+        ]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, template={self.template.name!r})"
