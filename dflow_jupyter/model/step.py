@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -65,7 +66,7 @@ class Step:
         self.parameters: dict[str, Any] = {}
         self.artifacts: dict[str, Any] = {}
         self.when = when
-        self.with_param = with_param
+        self.with_param = self._fan_out_items(with_param)
         self.with_sequence = with_sequence
         self.continue_on_failed = continue_on_failed
         self.continue_on_error = continue_on_error
@@ -174,6 +175,42 @@ class Step:
                 continue
             coerce_parameter(value, decl.type, where=f"{self._describe()}: input parameter {pname!r}")
 
+    def _fan_out_items(self, with_param: Any) -> list[Any] | str | ArgoVar | None:
+        """``with_param`` as dflow takes it: any iterable, a JSON-list string, or a reference.
+
+        Iterables are materialised here, once, so a generator is not consumed twice; a string is
+        an Argo reference when it contains ``{{`` and otherwise must be a JSON list.
+        """
+        if with_param is None or isinstance(with_param, ArgoVar):
+            return with_param
+        expected = (
+            "with_param expects a list (or any iterable: tuple, range, generator), a JSON list "
+            "string, a list parameter or an Argo expression such as argo_range(3)"
+        )
+        if isinstance(with_param, str):
+            if "{{" in with_param:
+                return with_param
+            try:
+                items = json.loads(with_param)
+            except ValueError:
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: {expected}; got the string {with_param!r}, which is "
+                    "neither a JSON list nor an Argo reference '{{...}}'"
+                ) from None
+            if not isinstance(items, list):
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: {expected}; got the string {with_param!r}, which is JSON "
+                    f"for a {type(items).__name__}, not a list"
+                )
+            return items
+        try:
+            items_iter = iter(with_param)
+        except TypeError:
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: {expected}; got {type(with_param).__name__} ({with_param!r})"
+            ) from None
+        return list(items_iter)
+
     def _validate_options(self) -> None:
         ratio = self.continue_on_success_ratio
         if ratio is not None and (
@@ -189,16 +226,6 @@ class Step:
             )
         if self.with_param is not None and self.with_sequence is not None:
             raise WorkflowDefinitionError(f"{self._describe()}: give with_param or with_sequence, not both")
-        wp = self.with_param
-        if (
-            wp is not None
-            and not isinstance(wp, (list, tuple, ArgoVar))
-            and not (isinstance(wp, str) and "{{" in wp)
-        ):
-            raise WorkflowDefinitionError(
-                f"{self._describe()}: with_param expects a list, a list parameter or an Argo "
-                f"expression such as argo_range(3), got {type(wp).__name__} ({wp!r})"
-            )
         if self.with_sequence is not None and not isinstance(self.with_sequence, ArgoSequence):
             raise WorkflowDefinitionError(
                 f"{self._describe()}: with_sequence expects argo_sequence(...), got {self.with_sequence!r}"
