@@ -1,10 +1,4 @@
-"""The stack of open ``with Workflow(...)`` / ``with DAG(...)`` / ``with Steps(...)`` blocks.
-
-Function OPs called inside such a block do not run: they become a task (or step) of the
-innermost open container, wired to their arguments by data, exactly as in dflow. The stack lives
-in a ``ContextVar`` holding a tuple, so threads and asyncio tasks each see only their own open
-blocks (a new thread starts with none; a task starts with a snapshot of its creator's).
-"""
+"""The stack of open ``with Workflow(...)`` / ``with DAG(...)`` / ``with Steps(...)`` blocks."""
 
 from __future__ import annotations
 
@@ -20,7 +14,10 @@ class Container(Protocol):
     def node_class(self) -> type[Any]: ...
 
 
-# A tuple, never mutated in place: a context that copied the variable keeps its own stack.
+# Steps and function-OP calls made inside such a block join the innermost open container, as in
+# dflow. A ContextVar, so that threads and asyncio tasks each see only their own open blocks (a new
+# thread starts with none; a task starts with a snapshot of its creator's). It holds a tuple, never
+# mutated in place, so a context that copied the variable keeps its own stack.
 _stack: ContextVar[tuple[Container, ...]] = ContextVar("dflow_jupyter_open_blocks", default=())
 
 

@@ -1,11 +1,4 @@
-"""Parameter and artifact declarations, which double as references once reached through a step.
-
-Declared on a template, a parameter or artifact is part of the template's signature; reached
-through a step (``step.outputs.parameters["x"]``) it is a reference that another step can take
-as input. References render to Argo's template syntax (``{{steps.a.outputs.parameters.x}}``)
-when formatted into strings, and to Argo expressions (``steps['a'].outputs.parameters['x']``)
-through ``.expr``, so ``when`` strings and ``if_expression`` work unchanged on every backend.
-"""
+"""Parameter and artifact declarations, which double as references once reached through a step."""
 
 from __future__ import annotations
 
@@ -18,7 +11,15 @@ _Self = TypeVar("_Self", bound="_IOBase")
 
 
 class _IOBase(ArgoVar):
-    """Shared plumbing: a name, the template that declares it, and the step it is reached through."""
+    """Shared plumbing: a name, the template that declares it, and the step it is reached through.
+
+    A declaration plays two roles, as in dflow: declared on a template it is part of the
+    template's signature; reached through a step (``step.outputs.parameters["x"]``) it is a
+    reference that another step can take as input. References render to Argo's template syntax
+    (``{{steps.a.outputs.parameters.x}}``) when formatted into strings, and to Argo expressions
+    (``steps['a'].outputs.parameters['x']``) through ``.expr``, so ``when`` strings and
+    ``if_expression`` work unchanged on every backend.
+    """
 
     _scope: ClassVar[str] = "inputs"
     _kind: ClassVar[str] = "parameters"
