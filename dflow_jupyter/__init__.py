@@ -12,10 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 # Imported eagerly (it is tiny) so that the name ``config`` is the settings dict, not the
 # ``dflow_jupyter.config`` module, whichever is imported first (as in dflow).
-from dflow_jupyter.config import config, s3_config, set_config, set_s3_config
+from dflow_jupyter.config import (
+    config as config,
+    s3_config as s3_config,
+    set_config as set_config,
+    set_s3_config as set_s3_config,
+)
 
 __version__ = "0.1.0"
 
+#: Every public name and the module that defines it: the one list ``__all__``, ``__dir__`` and the
+#: lazy ``__getattr__`` are derived from (the ``TYPE_CHECKING`` imports below mirror it for static
+#: tools; a test checks that they agree).
 _EXPORTS: dict[str, str] = {
     # composition
     "Workflow": "dflow_jupyter.model.workflow",
@@ -27,16 +35,16 @@ _EXPORTS: dict[str, str] = {
     "OPTemplate": "dflow_jupyter.model.templates",
     "ShellOPTemplate": "dflow_jupyter.model.templates",
     "PythonScriptOPTemplate": "dflow_jupyter.model.templates",
-    "Inputs": "dflow_jupyter.model.io",
-    "Outputs": "dflow_jupyter.model.io",
-    "InputParameter": "dflow_jupyter.model.io",
-    "InputArtifact": "dflow_jupyter.model.io",
-    "OutputParameter": "dflow_jupyter.model.io",
-    "OutputArtifact": "dflow_jupyter.model.io",
-    "ArgoVar": "dflow_jupyter.model.io",
-    "IfExpression": "dflow_jupyter.model.io",
-    "if_expression": "dflow_jupyter.model.io",
-    # fan-out helpers
+    "Inputs": "dflow_jupyter.model.signature",
+    "Outputs": "dflow_jupyter.model.signature",
+    "InputParameter": "dflow_jupyter.model.declarations",
+    "InputArtifact": "dflow_jupyter.model.declarations",
+    "OutputParameter": "dflow_jupyter.model.declarations",
+    "OutputArtifact": "dflow_jupyter.model.declarations",
+    # expressions and fan-out helpers
+    "ArgoVar": "dflow_jupyter.model.expressions",
+    "IfExpression": "dflow_jupyter.model.expressions",
+    "if_expression": "dflow_jupyter.model.expressions",
     "argo_range": "dflow_jupyter.model.argo_funcs",
     "argo_sequence": "dflow_jupyter.model.argo_funcs",
     "argo_len": "dflow_jupyter.model.argo_funcs",
@@ -49,7 +57,11 @@ _EXPORTS: dict[str, str] = {
     "S3Artifact": "dflow_jupyter.storage",
     "LocalArtifact": "dflow_jupyter.storage",
     "StorageClient": "dflow_jupyter.storage",
-    # settings
+    # settings (imported eagerly above)
+    "config": "dflow_jupyter.config",
+    "s3_config": "dflow_jupyter.config",
+    "set_config": "dflow_jupyter.config",
+    "set_s3_config": "dflow_jupyter.config",
     # extension points
     "Executor": "dflow_jupyter.model.executor",
     "Context": "dflow_jupyter.model.executor",
@@ -60,46 +72,7 @@ _EXPORTS: dict[str, str] = {
     "events": "dflow_jupyter.status.events",
 }
 
-__all__ = [
-    "DAG",
-    "ArgoStep",
-    "ArgoVar",
-    "ArgoWorkflow",
-    "Context",
-    "Executor",
-    "IfExpression",
-    "InputArtifact",
-    "InputParameter",
-    "Inputs",
-    "LocalArtifact",
-    "OPTemplate",
-    "OutputArtifact",
-    "OutputParameter",
-    "Outputs",
-    "PythonScriptOPTemplate",
-    "S3Artifact",
-    "ShellOPTemplate",
-    "Step",
-    "Steps",
-    "StorageClient",
-    "Task",
-    "Workflow",
-    "argo_concat",
-    "argo_enumerate",
-    "argo_len",
-    "argo_range",
-    "argo_sequence",
-    "argo_sum",
-    "config",
-    "download_artifact",
-    "events",
-    "if_expression",
-    "query_workflows",
-    "s3_config",
-    "set_config",
-    "set_s3_config",
-    "upload_artifact",
-]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
@@ -107,12 +80,12 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'dflow_jupyter' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
+    globals()[name] = value  # later look-ups skip __getattr__
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted({*globals(), *_EXPORTS})
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -128,39 +101,44 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
-    from dflow_jupyter.backend.queries import query_workflows
+if TYPE_CHECKING:  # pragma: no cover - the names for type checkers and IDEs; ``X as X`` re-exports
+    from dflow_jupyter.backend.queries import query_workflows as query_workflows
     from dflow_jupyter.model.argo_funcs import (
-        argo_concat,
-        argo_enumerate,
-        argo_len,
-        argo_range,
-        argo_sequence,
-        argo_sum,
+        argo_concat as argo_concat,
+        argo_enumerate as argo_enumerate,
+        argo_len as argo_len,
+        argo_range as argo_range,
+        argo_sequence as argo_sequence,
+        argo_sum as argo_sum,
     )
-    from dflow_jupyter.model.dag import DAG, Task
-    from dflow_jupyter.model.executor import Context, Executor
-    from dflow_jupyter.model.io import (
-        ArgoVar,
-        IfExpression,
-        InputArtifact,
-        InputParameter,
-        Inputs,
-        OutputArtifact,
-        OutputParameter,
-        Outputs,
-        if_expression,
+    from dflow_jupyter.model.dag import DAG as DAG, Task as Task
+    from dflow_jupyter.model.declarations import (
+        InputArtifact as InputArtifact,
+        InputParameter as InputParameter,
+        OutputArtifact as OutputArtifact,
+        OutputParameter as OutputParameter,
     )
-    from dflow_jupyter.model.step import Step
-    from dflow_jupyter.model.steps import Steps
-    from dflow_jupyter.model.templates import OPTemplate, PythonScriptOPTemplate, ShellOPTemplate
-    from dflow_jupyter.model.workflow import Workflow
-    from dflow_jupyter.status.events import events
-    from dflow_jupyter.status.query import ArgoStep, ArgoWorkflow
+    from dflow_jupyter.model.executor import Context as Context, Executor as Executor
+    from dflow_jupyter.model.expressions import (
+        ArgoVar as ArgoVar,
+        IfExpression as IfExpression,
+        if_expression as if_expression,
+    )
+    from dflow_jupyter.model.signature import Inputs as Inputs, Outputs as Outputs
+    from dflow_jupyter.model.step import Step as Step
+    from dflow_jupyter.model.steps import Steps as Steps
+    from dflow_jupyter.model.templates import (
+        OPTemplate as OPTemplate,
+        PythonScriptOPTemplate as PythonScriptOPTemplate,
+        ShellOPTemplate as ShellOPTemplate,
+    )
+    from dflow_jupyter.model.workflow import Workflow as Workflow
+    from dflow_jupyter.status.events import events as events
+    from dflow_jupyter.status.query import ArgoStep as ArgoStep, ArgoWorkflow as ArgoWorkflow
     from dflow_jupyter.storage import (
-        LocalArtifact,
-        S3Artifact,
-        StorageClient,
-        download_artifact,
-        upload_artifact,
+        LocalArtifact as LocalArtifact,
+        S3Artifact as S3Artifact,
+        StorageClient as StorageClient,
+        download_artifact as download_artifact,
+        upload_artifact as upload_artifact,
     )

@@ -146,8 +146,3 @@ def convert_config_value(key: str, text: str) -> Any:
     if key not in _CONFIG_SCHEMA:
         raise KeyError(f"unknown config key {key!r}; known keys are {', '.join(sorted(_CONFIG_SCHEMA))}")
     return _CONFIG_SCHEMA[key][1](text)
-
-
-def is_debug_mode() -> bool:
-    """True when workflows run on the in-process debug backend."""
-    return str(config["mode"]).lower() == "debug"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,44 @@ def test_top_level_names(name: str) -> None:
 def test_python_names(name: str) -> None:
     assert name in dflow_jupyter.python.__all__
     assert getattr(dflow_jupyter.python, name) is not None
+
+
+@pytest.mark.parametrize("module", [dflow_jupyter, dflow_jupyter.python], ids=lambda m: m.__name__)
+def test_every_exported_name_resolves(module: types.ModuleType) -> None:
+    assert len(set(module.__all__)) == len(module.__all__)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+        assert name in dir(module)
+
+
+def test_top_level_exports_come_from_one_mapping() -> None:
+    exports = dflow_jupyter._EXPORTS
+    assert dflow_jupyter.__all__ == sorted(exports)
+    for name, module in exports.items():
+        assert getattr(dflow_jupyter, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        dflow_jupyter.Nope  # noqa: B018
+
+
+def test_static_imports_mirror_the_mapping() -> None:
+    """The ``TYPE_CHECKING`` block (and the eager config import) name the same modules."""
+    tree = ast.parse(Path(dflow_jupyter.__file__).read_text())
+    imported: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dflow_jupyter"):
+            for alias in node.names:
+                if alias.asname == alias.name:  # ``X as X``: an explicit re-export
+                    imported[alias.name] = str(node.module)
+    assert imported == dflow_jupyter._EXPORTS
+
+
+def test_python_namespace_is_its_all() -> None:
+    public = {
+        name
+        for name, value in vars(dflow_jupyter.python).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
+    }
+    assert public == set(dflow_jupyter.python.__all__)
 
 
 def test_config_is_the_settings_dict() -> None:

@@ -10,7 +10,8 @@ from typing import Any
 from dflow_jupyter.engine.frame import Frame
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
-from dflow_jupyter.model.io import ArgoVar, _IOBase
+from dflow_jupyter.model.declarations import _IOBase
+from dflow_jupyter.model.expressions import ArgoVar
 
 
 @dataclass

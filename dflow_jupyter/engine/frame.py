@@ -7,14 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dflow_jupyter.errors import StepRuntimeError
-from dflow_jupyter.model.io import (
-    UNSET,
-    ArgoVar,
-    InputArtifact,
-    InputParameter,
-    OutputArtifact,
-    OutputParameter,
-)
+from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.status.model import Node
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from dflow_jupyter.engine.frame import Frame
 from dflow_jupyter.errors import DflowJupyterError, StepRuntimeError
-from dflow_jupyter.model.io import UNSET, ArgoVar
+from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.model.names import check_key
+from dflow_jupyter.model.refs import is_dynamic
 from dflow_jupyter.status.wire import to_argo_string
 
 
@@ -61,27 +62,10 @@ def _static_parameters(step: Any) -> frozenset[str]:
     """
     cached = step.__dict__.get("_static_parameters")
     if cached is None or cached[0] != len(step.parameters):
-        names = frozenset(name for name, value in step.parameters.items() if not _is_dynamic(value))
+        names = frozenset(name for name, value in step.parameters.items() if not is_dynamic(value))
         cached = (len(step.parameters), names)
         step.__dict__["_static_parameters"] = cached
     return cached[1]  # type: ignore[no-any-return]
-
-
-def _is_dynamic(value: Any) -> bool:
-    """Whether ``value`` holds a reference anywhere, as ``Frame.resolve_parameter`` resolves them.
-
-    References nested in lists, tuples and dict values count: the frame resolves those too.
-    """
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ArgoVar) or (isinstance(item, str) and "{{" in item):
-            return True
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return False
 
 
 def render_key(ctx: Any, frame: Frame, step: Any, item: Any, node_name: str) -> str | None:

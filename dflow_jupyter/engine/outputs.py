@@ -6,7 +6,7 @@ from typing import Any
 
 from dflow_jupyter.engine.frame import Frame
 from dflow_jupyter.errors import DflowJupyterError, StepRuntimeError
-from dflow_jupyter.model.io import UNSET, ArgoVar
+from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.status.wire import encode_artifacts, encode_parameters, from_argo_string
 
 

@@ -129,7 +129,7 @@ class ScriptJob:
         raise NotImplementedError
 
     def _collect(self, code: int) -> PodOutcome:
-        from dflow_jupyter.model.io import UNSET
+        from dflow_jupyter.model.expressions import UNSET
         from dflow_jupyter.storage import verify_unmodified
 
         spec, template = self.spec, self.spec.template

@@ -1,0 +1,1 @@
+"""The dflow programming model: templates, their signatures, steps, DAGs and expressions."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dflow_jupyter.model.io import ArgoVar, InputParameter, OutputParameter, to_expr
+from dflow_jupyter.model.declarations import InputParameter, OutputParameter
+from dflow_jupyter.model.expressions import ArgoVar, to_expr
 
 
 def _operand(value: Any, *, as_int: bool) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
-from dflow_jupyter.model.io import Inputs, Outputs
+from dflow_jupyter.model.signature import Inputs, Outputs
 from dflow_jupyter.model.step import Step
 from dflow_jupyter.model.templates import OPTemplate
+from dflow_jupyter.status.phase import NodeType
 
 
 class Task(Step):
@@ -21,11 +22,11 @@ class Task(Step):
         self,
         name: str,
         template: OPTemplate,
-        dependencies: Sequence[Any] | None = None,
+        dependencies: Sequence[Task | str] | None = None,
         **kwargs: Any,
     ) -> None:
         # Set first: joining an open ``with`` block happens inside Step.__init__.
-        self.dependencies: list[Any] = list(dependencies or [])
+        self.dependencies: list[Task | str] = list(dependencies or [])
         for dep in self.dependencies:
             if not isinstance(dep, (Task, str)):
                 raise WorkflowDefinitionError(
@@ -37,7 +38,7 @@ class Task(Step):
 class DAG(OPTemplate):
     """A directed acyclic graph of tasks; dependencies are inferred from data references."""
 
-    kind = "DAG"
+    kind: ClassVar[NodeType] = "DAG"
 
     def __init__(
         self,
@@ -52,12 +53,15 @@ class DAG(OPTemplate):
         super().__init__(name, inputs, outputs, memoize_key, annotations=annotations)
         self.tasks: list[Task] = []
         self.parallelism = parallelism
+        #: ``(number of tasks, dependencies)`` as last computed by ``validate.dag_dependencies``.
+        self._dependency_cache: tuple[int, dict[str, list[str]]] | None = None
         for task in tasks or []:
             self.add(task)
 
     def add(self, task: Task | Sequence[Task]) -> None:
         """Add a task (or a list of tasks)."""
-        for item in list(task) if isinstance(task, (list, tuple)) else [task]:
+        items: list[object] = list(task) if isinstance(task, (list, tuple)) else [task]
+        for item in items:
             if not isinstance(item, Task):
                 raise WorkflowDefinitionError(
                     f"DAG {self.name!r}: add() takes Task objects, got {type(item).__name__} "

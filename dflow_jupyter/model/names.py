@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from dflow_jupyter.errors import InvalidNameError
 
@@ -78,3 +79,9 @@ def template_name_from(name: str) -> str:
     dashed = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name)
     cleaned = _suggest_lower(dashed)[:57].strip("-.")
     return cleaned or "op"
+
+
+def random_suffix(length: int = 5) -> str:
+    """A lowercase alphanumeric suffix like dflow's ``randstr``, valid in every kind of name."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dflow_jupyter.model.io import ArgoVar, IfExpression, _IOBase
+from dflow_jupyter.model.declarations import _IOBase
+from dflow_jupyter.model.expressions import ArgoVar, IfExpression
 
 _NAME_REF = re.compile(r"\b(steps|tasks)(?:\.|\[')([A-Za-z0-9][-A-Za-z0-9]*)")
 
@@ -47,3 +48,14 @@ def referenced_names(value: Any) -> set[tuple[str, str]]:
             continue
         names.update((m.group(1), m.group(2)) for m in _NAME_REF.finditer(text))
     return names
+
+
+def is_dynamic(value: Any) -> bool:
+    """Whether ``value`` holds a reference anywhere, resolved only when the step runs.
+
+    References nested in lists, tuples and dict values count: the engine resolves those too, so
+    a literal check at definition time must leave such a value alone.
+    """
+    return any(
+        isinstance(item, ArgoVar) or (isinstance(item, str) and "{{" in item) for item in _walk(value)
+    )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
+from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
-from dflow_jupyter.model.io import UNSET, ArgoVar, BoundIO, _IOBase
+from dflow_jupyter.model.declarations import _IOBase
+from dflow_jupyter.model.executor import Executor
+from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.model.names import check_key, check_step_name
+from dflow_jupyter.model.refs import is_dynamic, referenced_steps
+from dflow_jupyter.model.step_io import BoundIO
 from dflow_jupyter.model.templates import OPTemplate
 from dflow_jupyter.typenames import type_name
 
@@ -16,7 +22,8 @@ from dflow_jupyter.typenames import type_name
 class Step:
     """A step of a ``Steps`` template (or, as ``Task``, of a ``DAG``)."""
 
-    is_task = False
+    #: A Task is a DAG node; it renders references as ``tasks.<name>`` instead of ``steps.<name>``.
+    is_task: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -24,7 +31,7 @@ class Step:
         template: OPTemplate,
         parameters: Mapping[str, Any] | None = None,
         artifacts: Mapping[str, Any] | None = None,
-        when: str | ArgoVar | None = None,
+        when: str | ArgoVar | bool | None = None,
         with_param: Any = None,
         continue_on_failed: bool = False,
         continue_on_error: bool = False,
@@ -32,7 +39,7 @@ class Step:
         continue_on_success_ratio: float | None = None,
         with_sequence: ArgoSequence | None = None,
         key: str | ArgoVar | None = None,
-        executor: Any = None,
+        executor: Executor | None = None,
         use_resource: Any = None,
         util_image: str | None = None,
         util_image_pull_policy: str | None = None,
@@ -59,7 +66,7 @@ class Step:
         self.parameters: dict[str, Any] = {}
         self.artifacts: dict[str, Any] = {}
         self.when = when
-        self.with_param = with_param
+        self.with_param = self._fan_out_items(with_param)
         self.with_sequence = with_sequence
         self.continue_on_failed = continue_on_failed
         self.continue_on_error = continue_on_error
@@ -83,8 +90,6 @@ class Step:
         self.set_artifacts(artifacts or {})
         self._check_required()
         # As in dflow, a step made inside ``with Workflow(...)`` (or Steps/DAG) joins it.
-        from dflow_jupyter import _context
-
         container = _context.active()
         if container is not None:
             container.add(self)
@@ -159,7 +164,7 @@ class Step:
         sliced = self._sliced_parameters()
         for pname, value in parameters.items():
             decl = self.template.inputs.parameters[pname]
-            if decl.type is None or _is_dynamic(value):
+            if decl.type is None or is_dynamic(value):
                 continue
             if pname in sliced:
                 if not isinstance(value, (list, tuple)):
@@ -169,6 +174,42 @@ class Step:
                     )
                 continue
             coerce_parameter(value, decl.type, where=f"{self._describe()}: input parameter {pname!r}")
+
+    def _fan_out_items(self, with_param: Any) -> list[Any] | str | ArgoVar | None:
+        """``with_param`` as dflow takes it: any iterable, a JSON-list string, or a reference.
+
+        Iterables are materialised here, once, so a generator is not consumed twice; a string is
+        an Argo reference when it contains ``{{`` and otherwise must be a JSON list.
+        """
+        if with_param is None or isinstance(with_param, ArgoVar):
+            return with_param
+        expected = (
+            "with_param expects a list (or any iterable: tuple, range, generator), a JSON list "
+            "string, a list parameter or an Argo expression such as argo_range(3)"
+        )
+        if isinstance(with_param, str):
+            if "{{" in with_param:
+                return with_param
+            try:
+                items = json.loads(with_param)
+            except ValueError:
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: {expected}; got the string {with_param!r}, which is "
+                    "neither a JSON list nor an Argo reference '{{...}}'"
+                ) from None
+            if not isinstance(items, list):
+                raise WorkflowDefinitionError(
+                    f"{self._describe()}: {expected}; got the string {with_param!r}, which is JSON "
+                    f"for a {type(items).__name__}, not a list"
+                )
+            return items
+        try:
+            items_iter = iter(with_param)
+        except TypeError:
+            raise WorkflowDefinitionError(
+                f"{self._describe()}: {expected}; got {type(with_param).__name__} ({with_param!r})"
+            ) from None
+        return list(items_iter)
 
     def _validate_options(self) -> None:
         ratio = self.continue_on_success_ratio
@@ -185,16 +226,6 @@ class Step:
             )
         if self.with_param is not None and self.with_sequence is not None:
             raise WorkflowDefinitionError(f"{self._describe()}: give with_param or with_sequence, not both")
-        wp = self.with_param
-        if (
-            wp is not None
-            and not isinstance(wp, (list, tuple, ArgoVar))
-            and not (isinstance(wp, str) and "{{" in wp)
-        ):
-            raise WorkflowDefinitionError(
-                f"{self._describe()}: with_param expects a list, a list parameter or an Argo "
-                f"expression such as argo_range(3), got {type(wp).__name__} ({wp!r})"
-            )
         if self.with_sequence is not None and not isinstance(self.with_sequence, ArgoSequence):
             raise WorkflowDefinitionError(
                 f"{self._describe()}: with_sequence expects argo_sequence(...), got {self.with_sequence!r}"
@@ -213,34 +244,16 @@ class Step:
             )
 
     # -- dependencies --------------------------------------------------------------------------
-    def references(self) -> list[Any]:
-        """Every step/task this one reads from (parameters, artifacts, when, with_param, key)."""
-        from dflow_jupyter.model.refs import referenced_names, referenced_steps
-
-        found: list[Any] = []
-        for value in (*self.parameters.values(), *self.artifacts.values(), self.with_param):
-            found.extend(referenced_steps(value))
-        self._referenced_names = set()
-        for value in (
-            *self.parameters.values(),
-            self.when,
-            self.with_param,
-            self.key,
-            *(vars(self.with_sequence).values() if self.with_sequence else ()),
-        ):
-            self._referenced_names.update(referenced_names(value))
-        return found
+    def references(self) -> list[Step]:
+        """Every step/task this one reads from by data (parameters, artifacts, with_param)."""
+        return [
+            ref
+            for value in (*self.parameters.values(), *self.artifacts.values(), self.with_param)
+            for ref in referenced_steps(value)
+        ]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, template={self.template.name!r})"
-
-
-def _is_dynamic(value: Any) -> bool:
-    if isinstance(value, ArgoVar):
-        return True
-    if isinstance(value, str):
-        return "{{" in value
-    return False
 
 
 def _known(declared: Mapping[str, Any]) -> str:

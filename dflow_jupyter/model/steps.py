@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from dflow_jupyter import _context
 from dflow_jupyter.errors import WorkflowDefinitionError
-from dflow_jupyter.model.io import Inputs, Outputs
+from dflow_jupyter.model.signature import Inputs, Outputs
 from dflow_jupyter.model.step import Step
 from dflow_jupyter.model.templates import OPTemplate
+from dflow_jupyter.status.phase import NodeType
 
 
 class Steps(OPTemplate):
     """``[[s00, s01], [s10]]``: the outer list runs in order, each inner list in parallel."""
 
-    kind = "Steps"
+    kind: ClassVar[NodeType] = "Steps"
 
     def __init__(
         self,
@@ -34,13 +36,10 @@ class Steps(OPTemplate):
 
     def add(self, step: Step | Sequence[Step]) -> None:
         """Append a step, or a list of steps that run in parallel."""
-        group: list[Step] = list(step) if isinstance(step, (list, tuple)) else [step]  # type: ignore[list-item]
+        items: list[object] = list(step) if isinstance(step, (list, tuple)) else [step]
         present = {id(s) for g in self.steps for s in g}
-        # A step made inside ``with`` has added itself already.
-        group = [item for item in group if id(item) not in present]
-        if not group:
-            return
-        for item in group:
+        group: list[Step] = []
+        for item in items:
             if not isinstance(item, Step):
                 raise TypeError(
                     f"Steps {self.name!r}: add() takes Step objects or lists of them, got {item!r}"
@@ -49,10 +48,14 @@ class Steps(OPTemplate):
                 raise WorkflowDefinitionError(
                     f"Steps {self.name!r}: {item.name!r} is a Task; tasks belong in a DAG, use Step here"
                 )
+            if id(item) in present:
+                continue  # made inside ``with``, so it has added itself already
             if item.parallelism is not None:
                 # dflow copies a step's parallelism to its enclosing template.
                 self.parallelism = item.parallelism
-        self.steps.append(group)
+            group.append(item)
+        if group:
+            self.steps.append(group)
 
     def all_steps(self) -> list[Step]:
         return [step for group in self.steps for step in group]

@@ -5,13 +5,23 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
-from dflow_jupyter._context import random_suffix
-from dflow_jupyter.model.io import Inputs, Outputs
-from dflow_jupyter.model.names import check_template_name
+from dflow_jupyter.model.names import check_template_name, random_suffix
+from dflow_jupyter.model.signature import Inputs, Outputs
+from dflow_jupyter.status.phase import NodeType, Phase
 
-RETRY_POLICIES = ("Always", "OnFailure", "OnError", "OnTransientError")
+#: Argo's ``retryPolicy``.
+RetryPolicy = Literal["Always", "OnFailure", "OnError", "OnTransientError"]
+RETRY_POLICIES: tuple[RetryPolicy, ...] = get_args(RetryPolicy)
+#: The failed phases each policy retries (a phase not listed here is never held against a retry).
+_RETRIED: dict[RetryPolicy, frozenset[Phase]] = {
+    "Always": frozenset({"Failed", "Error"}),
+    "OnFailure": frozenset({"Failed"}),
+    "OnError": frozenset({"Error"}),
+    "OnTransientError": frozenset({"Failed", "Error"}),
+}
+_FAILED_PHASES: frozenset[Phase] = frozenset({"Failed", "Error"})
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,7 @@ class RetryStrategy:
     """
 
     limit: int
-    policy: str = "OnFailure"
+    policy: RetryPolicy = "OnFailure"
     exit_codes: tuple[int, ...] | None = None
     exclude_exit_codes: tuple[int, ...] | None = None
 
@@ -39,14 +49,20 @@ class RetryStrategy:
         """Accept an Argo-style ``{"limit": 3, "retryPolicy": "OnError"}`` dict."""
         if spec is None or isinstance(spec, RetryStrategy):
             return spec
-        limit = spec.get("limit", 0)
-        return cls(limit=int(limit), policy=str(spec.get("retryPolicy", "OnFailure")))
+        # __post_init__ checks the policy.
+        return cls(limit=int(spec.get("limit", 0)), policy=spec.get("retryPolicy", "OnFailure"))
 
     def allows(self, phase: str, exit_code: int | None) -> bool:
-        """Whether an attempt that ended in ``phase`` with ``exit_code`` may be retried."""
-        if phase == "Failed" and self.policy not in ("Always", "OnFailure", "OnTransientError"):
-            return False
-        if phase == "Error" and self.policy not in ("Always", "OnError", "OnTransientError"):
+        """Whether an attempt that ended in ``phase`` with ``exit_code`` may be retried.
+
+        Parameters
+        ----------
+        phase : str
+            The attempt's ``Phase`` (a plain ``str`` because engines carry it untyped).
+        exit_code : int or None
+            The attempt's exit code, if it ran.
+        """
+        if phase in _FAILED_PHASES and phase not in _RETRIED[self.policy]:
             return False
         if self.exit_codes is not None and exit_code not in self.exit_codes:
             return False
@@ -68,7 +84,8 @@ class RetryStrategy:
 class OPTemplate:
     """Base of every template: a name and the ``inputs``/``outputs`` signature."""
 
-    kind = "Pod"
+    #: The Argo node type of a step that runs this template.
+    kind: ClassVar[NodeType] = "Pod"
 
     def __init__(
         self,
@@ -91,7 +108,8 @@ class OPTemplate:
         self.labels = dict(labels or {})
 
     def __setattr__(self, key: str, value: Any) -> None:
-        if key in ("inputs", "outputs") and value is not None and hasattr(value, "set_template"):
+        # ``template.outputs = Outputs(...)`` (dflow's idiom) ties the new declarations to us.
+        if key in ("inputs", "outputs") and isinstance(value, (Inputs, Outputs)):
             value.set_template(self)
         super().__setattr__(key, value)
 

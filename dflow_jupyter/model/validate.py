@@ -6,11 +6,16 @@ import graphlib
 from typing import Any
 
 from dflow_jupyter.errors import WorkflowDefinitionError
-from dflow_jupyter.model.io import ArgoVar
+from dflow_jupyter.model.dag import DAG
+from dflow_jupyter.model.expressions import ArgoVar
 from dflow_jupyter.model.refs import referenced_names, referenced_steps
+from dflow_jupyter.model.step import Step
+from dflow_jupyter.model.steps import Steps
+from dflow_jupyter.model.templates import OPTemplate
 
 
-def _step_values(step: Any) -> list[Any]:
+def _step_values(step: Step) -> list[Any]:
+    """Everything of ``step`` that may refer to other steps."""
     values = [
         *step.parameters.values(),
         *step.artifacts.values(),
@@ -23,17 +28,25 @@ def _step_values(step: Any) -> list[Any]:
     return values
 
 
-def dag_dependencies(dag: Any) -> dict[str, list[str]]:
-    """Each task's upstream task names: explicit ``dependencies`` plus data references."""
-    cached = getattr(dag, "_dependency_cache", None)
+def dag_dependencies(dag: DAG) -> dict[str, list[str]]:
+    """Each task's upstream task names: explicit ``dependencies`` plus data references.
+
+    Raises
+    ------
+    WorkflowDefinitionError
+        If a task depends on, or reads from, something that is not a task of ``dag``, or if the
+        dependencies form a cycle (the message spells the cycle out).
+    """
+    cached = dag._dependency_cache
     if cached is not None and cached[0] == len(dag.tasks):
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     names = {task.name for task in dag.tasks}
     deps: dict[str, list[str]] = {}
     for task in dag.tasks:
         upstream: list[str] = []
         for dep in task.dependencies:
-            dep_name = dep.name if hasattr(dep, "name") else str(dep).split(".", 1)[0].strip("() ")
+            # dflow also takes Argo's ``depends`` spellings: "a.Succeeded", "(a)".
+            dep_name = dep.name if isinstance(dep, Step) else dep.split(".", 1)[0].strip("() ")
             if dep_name not in names:
                 raise WorkflowDefinitionError(
                     f"task {task.name!r} depends on {dep_name!r}, which is not a task of DAG {dag.name!r}; "
@@ -69,7 +82,7 @@ def dag_dependencies(dag: Any) -> dict[str, list[str]]:
     return deps
 
 
-def _check_steps(template: Any) -> None:
+def _check_steps(template: Steps) -> None:
     seen: dict[str, int] = {}
     for index, group in enumerate(template.steps):
         for step in group:
@@ -102,7 +115,7 @@ def _check_steps(template: Any) -> None:
                         )
 
 
-def _check_expressions(step: Any) -> None:
+def _check_expressions(step: Step) -> None:
     from dflow_jupyter.expr import ExpressionError, check_expression, check_template
 
     try:
@@ -115,13 +128,20 @@ def _check_expressions(step: Any) -> None:
         raise WorkflowDefinitionError(f"{step.kind} {step.name!r}: {exc}") from None
 
 
-def validate(entry: Any) -> None:
-    """Validate the template tree under ``entry`` (each template once, recursion included)."""
+def validate(entry: OPTemplate) -> None:
+    """Validate the template tree under ``entry`` (each template once, recursion included).
+
+    Raises
+    ------
+    WorkflowDefinitionError
+        On the first problem found: a dangling or out-of-order reference, a DAG cycle, a bad
+        expression, or a recursion that no ``when`` condition can stop.
+    """
     visited: set[int] = set()
-    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(entry, (), False)]
+    stack: list[tuple[OPTemplate, tuple[OPTemplate, ...], bool]] = [(entry, (), False)]
     while stack:
         template, path, guarded = stack.pop()
-        if template.kind not in ("Steps", "DAG"):
+        if not isinstance(template, (Steps, DAG)):
             continue
         if any(t is template for t in path):
             if not guarded:
@@ -134,7 +154,7 @@ def validate(entry: Any) -> None:
             continue
         if id(template) not in visited:
             visited.add(id(template))
-            if template.kind == "Steps":
+            if isinstance(template, Steps):
                 _check_steps(template)
             else:
                 dag_dependencies(template)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import types
-from collections.abc import Callable
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Set as AbstractSet
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, is_typeddict
 

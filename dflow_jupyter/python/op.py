@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dflow_jupyter import _context
+from dflow_jupyter.model.names import random_suffix
 from dflow_jupyter.python.errors import short_repr
 from dflow_jupyter.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
 from dflow_jupyter.python.signature import (
@@ -53,10 +54,11 @@ from dflow_jupyter.python.signature import (
     evaluated_signature,
     sign_from_function,
 )
+from dflow_jupyter.python.template import PythonOPTemplate
 from dflow_jupyter.python.typecheck import check_keys, check_opio, check_value, fill_defaults
 from dflow_jupyter.typenames import type_name
 
-__all__ = ["OP", "is_sign_checked"]
+__all__ = ["OP"]
 
 _log = logging.getLogger(__name__)
 _PROGRESS_KEYS = frozenset({"progress_total", "progress_current"})
@@ -215,12 +217,6 @@ class OP(ABC):
         return superfunction(func, **kwargs)
 
 
-def is_sign_checked(op: Any) -> bool:
-    """True if ``op.execute`` (class or instance) already checks its signs itself."""
-    execute = getattr(op, "execute", None)
-    return bool(getattr(execute, "__dflow_sign_checked__", False))
-
-
 def _filled_and_checked(sign: OPIOSign, values: Any, op_name: str, direction: Any) -> OPIO:
     if not isinstance(values, Mapping):
         check_opio(sign, values, op_name=op_name, direction=direction)  # raises the shape error
@@ -294,10 +290,17 @@ class _FunctionOPMethods:
         check_keys(sign, op_in, op_name=name, direction="input")
         parameters = {k: v for k, v in op_in.items() if not isinstance(sign[k], Artifact)}
         artifacts = {k: v for k, v in op_in.items() if isinstance(sign[k], Artifact)}
-        outputs = _context.call_op(
-            self, name, parameters, artifacts, dict(self.template_kwargs), dict(self.task_kwargs)
+        template = PythonOPTemplate(self, **self.template_kwargs)
+        # The new step or task adds itself to the open container (see Step.__init__).
+        node = container.node_class()(
+            f"{name.lower().replace('_', '-')}-{random_suffix()}",
+            template,
+            parameters=parameters,
+            artifacts=artifacts,
+            **self.task_kwargs,
         )
-        return spec.opio2ret(outputs)
+        # References to the new node's outputs, for the caller to pass on to the next call.
+        return spec.opio2ret({**node.outputs.parameters, **node.outputs.artifacts})
 
     def __repr__(self) -> str:
         func = type(self)._spec.func

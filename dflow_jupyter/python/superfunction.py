@@ -8,7 +8,8 @@ from typing import Any
 
 from dflow_jupyter import _context
 from dflow_jupyter.model.dag import DAG, Task
-from dflow_jupyter.model.io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.names import random_suffix
 
 
 class SuperFunctionDAG(DAG):
@@ -39,7 +40,7 @@ class SuperFunctionDAG(DAG):
         if unknown:
             raise TypeError(f"{self.name}() got unexpected argument(s) {', '.join(unknown)}")
         task = Task(
-            f"{self.name}-{_context.random_suffix()}",
+            f"{self.name}-{random_suffix()}",
             self,
             parameters=params,
             artifacts=arts,

@@ -6,13 +6,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dflow_jupyter.model.io import (
-    UNSET,
-    InputArtifact,
-    InputParameter,
-    OutputArtifact,
-    OutputParameter,
-)
+from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_jupyter.model.expressions import UNSET
 from dflow_jupyter.model.names import template_name_from
 from dflow_jupyter.model.templates import OPTemplate, RetryStrategy, parse_timeout
 
@@ -60,9 +55,7 @@ class Slices:
             self.slices = "{{item}}"
         if group_size is not None and (not isinstance(group_size, int) or group_size < 1):
             raise ValueError(f"Slices: group_size must be a positive int, got {group_size!r}")
-        if pool_size is not None and (
-            not isinstance(pool_size, int) or pool_size == 0 or pool_size < -1
-        ):
+        if pool_size is not None and (not isinstance(pool_size, int) or pool_size == 0 or pool_size < -1):
             raise ValueError(f"Slices: pool_size must be a positive int or -1, got {pool_size!r}")
         self.group_size = group_size
         self.shuffle = shuffle
@@ -229,9 +222,7 @@ class PythonOPTemplate(OPTemplate):
                     type=sign.type,
                     archive=sign.archive,
                 )
-            elif (
-                isinstance(sign, Parameter) or (hasattr(sign, "type") and not isinstance(sign, type))
-            ):
+            elif isinstance(sign, Parameter) or (hasattr(sign, "type") and not isinstance(sign, type)):
                 value = sign.default if _has_default(sign) else UNSET
                 self.inputs.parameters[name] = InputParameter(type=sign.type, value=value)
             else:

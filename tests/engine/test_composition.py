@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import List
+
 from dflow_jupyter import (
     DAG,
     InputParameter,
@@ -157,3 +159,18 @@ def test_superfunction_builds_a_reusable_dag() -> None:
     assert sums == [3, 6, 16]
     [dag_node] = [s for s in wf.query_step(type="DAG") if s.displayName.startswith("add-three")]
     assert dag_node.outputs.parameters["total"].value == 6
+
+
+@OP.function
+def total(values: List[int]) -> {"sum": int}:  # type: ignore[valid-type]
+    return {"sum": sum(values)}
+
+
+def test_a_reference_nested_in_a_list_is_resolved_not_type_checked_early() -> None:
+    first = Step("first", PythonOPTemplate(add), parameters={"a": 1, "b": 2})
+    both = Step("both", PythonOPTemplate(total), parameters={"values": [first.outputs.parameters["sum"], 1]})
+    wf = Workflow("nested-ref")
+    wf.add(first)
+    wf.add(both)
+    wf.submit()
+    assert wf.query_step(name="both")[0].outputs.parameters["sum"].value == 4

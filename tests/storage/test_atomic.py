@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 
-from dflow_jupyter.storage import LocalStore, stack_artifacts, upload_artifact
-from dflow_jupyter.storage import stack as stack_module
-from dflow_jupyter.storage import store as store_module
-from dflow_jupyter.storage import transfer as transfer_module
+from dflow_jupyter.storage import (
+    LocalStore,
+    stack as stack_module,
+    stack_artifacts,
+    store as store_module,
+    transfer as transfer_module,
+    upload_artifact,
+)
 from dflow_jupyter.storage.linking import Linker
 
 from .helpers import in_dest, out_dest, write
