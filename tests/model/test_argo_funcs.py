@@ -64,7 +64,7 @@ def test_argo_enumerate() -> None:
 
 
 def test_argo_sum_and_concat() -> None:
-    assert argo_sum(param("xs")).expr == "sum(sprig.fromJson(inputs.parameters['xs']))"
+    assert argo_sum(param("xs")).expr == "sum(map(sprig.fromJson(inputs.parameters['xs']), {asFloat(#)}))"
     assert argo_concat(param("xs")).expr == "toJson(flatten(sprig.fromJson(inputs.parameters['xs'])))"
     with pytest.raises(
         TypeError,
