@@ -94,8 +94,9 @@ def main() -> int:
     print(step_table(wf))
     pick = wf.query_step(name="pick-minimum")[0]
     best = pick.outputs.parameters["best"].value
-    paths = download_artifact(pick.outputs.artifacts["report"],
-                              path=str(Path(config["debug_workdir"], f"{wf.id}-report")))
+    paths = download_artifact(
+        pick.outputs.artifacts["report"], path=str(Path(config["debug_workdir"], f"{wf.id}-report"))
+    )
     print(
         f"\nlowest energy at lattice constant {best} (exact minimum 3.9 * 2**(1/6) = "
         f"{3.9 * math.pow(2, 1 / 6):.4f}); report: {paths[0]}"

@@ -2,8 +2,9 @@
 # Install everything the tests need (idempotently) into .venv, then run the whole suite.
 source "$(dirname "$0")/_venv.sh"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
-echo "== lint"
+echo "== lint and format"
 ruff check dflow_jupyter tests bench
+ruff format --check dflow_jupyter tests bench
 echo "== types"
 mypy dflow_jupyter
 echo "== layering (import contracts in pyproject.toml)"

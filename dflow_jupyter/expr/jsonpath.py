@@ -97,11 +97,7 @@ def compile_path(path: str) -> tuple[Step, ...]:
             if not name:
                 raise GoPanic(f"jsonpath {path!r}: empty key at index {i}")
             steps.append(
-                ("wild", None)
-                if name == "*"
-                else ("length", None)
-                if name == "length"
-                else ("key", name)
+                ("wild", None) if name == "*" else ("length", None) if name == "length" else ("key", name)
             )
             i = j
         elif path[i] == "[":
@@ -142,9 +138,7 @@ def _children(value: Any) -> list[Any]:
         return [value[k] for k in sorted(value)]
     if isinstance(value, list):
         return list(value)
-    raise GoPanic(
-        f"wildcard: invalid token target. expected [array map slice] got [{go_type(value)}]"
-    )
+    raise GoPanic(f"wildcard: invalid token target. expected [array map slice] got [{go_type(value)}]")
 
 
 def _descend(value: Any, key: str | None) -> list[Any]:
@@ -222,7 +216,5 @@ def jsonpath(document: Any, path: Any) -> Any:
     try:
         data = go_json_loads(document)
     except ValueError as exc:
-        raise GoPanic(
-            f"jsonpath: the first argument is not valid JSON ({exc}): {document!r}"
-        ) from None
+        raise GoPanic(f"jsonpath: the first argument is not valid JSON ({exc}): {document!r}") from None
     return _apply(data, compile_path(path))

@@ -56,6 +56,4 @@ def is_dynamic(value: Any) -> bool:
     References nested in lists, tuples and dict values count: the engine resolves those too, so
     a literal check at definition time must leave such a value alone.
     """
-    return any(
-        isinstance(item, ArgoVar) or (isinstance(item, str) and "{{" in item) for item in _walk(value)
-    )
+    return any(isinstance(item, ArgoVar) or (isinstance(item, str) and "{{" in item) for item in _walk(value))

@@ -89,8 +89,7 @@ class NestedDict(Generic[_Leaf]):
             return cls._forms[leaf]
         except (KeyError, TypeError):
             raise TypeError(
-                f"NestedDict[{type_name(leaf)}] is not supported; "
-                "use NestedDict[str] or NestedDict[Path]"
+                f"NestedDict[{type_name(leaf)}] is not supported; use NestedDict[str] or NestedDict[Path]"
             ) from None
 
 
@@ -215,10 +214,7 @@ class Artifact(_NoDefault):
         super().__setattr__(key, value)
 
     def __repr__(self) -> str:
-        return (
-            f"Artifact(type={type_name(self.type)}, optional={self.optional}, "
-            f"sub_path={self.sub_path})"
-        )
+        return f"Artifact(type={type_name(self.type)}, optional={self.optional}, sub_path={self.sub_path})"
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and vars(self) == vars(other)

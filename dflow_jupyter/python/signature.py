@@ -49,9 +49,7 @@ RetToOPIO = Callable[[Any], dict[str, Any]]
 OPIOToRet = Callable[[Mapping[str, Any]], Any]
 
 _SIGN_CLASSES = (Artifact, Parameter, BigParameter)
-_USAGE = (
-    "use a type (e.g. int, List[str]), Artifact(Path), Parameter(int, ...) or BigParameter(...)"
-)
+_USAGE = "use a type (e.g. int, List[str]), Artifact(Path), Parameter(int, ...) or BigParameter(...)"
 
 
 def _evaluate(func: Any, annotation: Any, what: str) -> Any:

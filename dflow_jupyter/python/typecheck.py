@@ -128,10 +128,7 @@ def check_keys(
     if direction == "input":
         msg = f"missing input {kind}{plural} {listed}; pass a value, or {fix}"
     else:
-        msg = (
-            f"output {kind}{plural} {listed} missing from what execute() returned; "
-            f"return it, or {fix}"
-        )
+        msg = f"output {kind}{plural} {listed} missing from what execute() returned; return it, or {fix}"
     raise OPIOKeyError(
         f"OP {op_name!r}: {msg}",
         op_name,

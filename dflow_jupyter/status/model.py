@@ -70,8 +70,12 @@ def format_time(ts: float | None) -> str | None:
     if ts is None:
         return None
     # isoformat is several times faster than strftime, and status snapshots format every node.
-    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).replace(tzinfo=None).isoformat(
-        timespec="microseconds") + "Z"
+    return (
+        _dt.datetime.fromtimestamp(ts, _dt.timezone.utc)
+        .replace(tzinfo=None)
+        .isoformat(timespec="microseconds")
+        + "Z"
+    )
 
 
 def parse_time(text: str | None) -> float | None:

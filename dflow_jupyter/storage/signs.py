@@ -115,9 +115,7 @@ def convert_for_sign(path_object: Any, root: str, sign: SignKind, *, what: str) 
             items: list[Any] = [path_object]
         elif isinstance(path_object, list) and not path_object:
             items = [root]
-        elif isinstance(path_object, list) and all(
-            p is None or isinstance(p, str) for p in path_object
-        ):
+        elif isinstance(path_object, list) and all(p is None or isinstance(p, str) for p in path_object):
             items = path_object
         else:
             items = list(flatten(path_object).values())

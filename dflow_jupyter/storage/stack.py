@@ -24,9 +24,7 @@ def _ordered(items: list[Item]) -> tuple[list[Item], bool]:
     return items, False
 
 
-def stack_artifacts(
-    items: Sequence[Any | None], dest: Path, create_dir: bool = False
-) -> S3Artifact:
+def stack_artifacts(items: Sequence[Any | None], dest: Path, create_dir: bool = False) -> S3Artifact:
     """Merge the artifacts of slices ``0..n-1`` into one list artifact at ``dest``.
 
     As dflow's ``Slices`` does: the files of every slice are merged at their relative paths

@@ -99,6 +99,7 @@ def test_artifacts_are_not_copied_between_steps(tmp_path: Path) -> None:
 @pytest.mark.parametrize("method", ["auto", "copy"])
 def test_in_place_write_to_an_input_never_corrupts_the_producer(method: str) -> None:
     config["debug_copy_method"] = method
+
     @OP.function
     def produce() -> {"f": Artifact(Path)}:  # type: ignore[valid-type]
         Path("f.txt").write_text("original")

@@ -313,8 +313,14 @@ def test_argo_sum_and_concat_over_stacked_outputs() -> None:
 
     sq = Step("sq", PythonOPTemplate(square), parameters={"x": "{{item}}"}, with_param=[1, 2, 3])
     pairs = Step("pairs", PythonOPTemplate(pair), parameters={"x": "{{item}}"}, with_param=[1, 2])
-    out = Step("out", PythonOPTemplate(show), parameters={"total": argo_sum(sq.outputs.parameters["y"]),
-                                                         "flat": argo_concat(pairs.outputs.parameters["pair"])})
+    out = Step(
+        "out",
+        PythonOPTemplate(show),
+        parameters={
+            "total": argo_sum(sq.outputs.parameters["y"]),
+            "flat": argo_concat(pairs.outputs.parameters["pair"]),
+        },
+    )
     wf = Workflow("sum-concat")
     wf.add([sq, pairs])
     wf.add(out)

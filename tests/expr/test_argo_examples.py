@@ -42,15 +42,11 @@ def test_conditionals(when: str, should_print: str) -> None:
 def test_conditionals_dash_needs_brackets_in_expr() -> None:
     # The example's own comment: a dash in the name needs brackets and quotes in expr.
     scope = {"inputs": {"parameters": {"should-print": "true"}}}
-    with pytest.raises(
-        UnknownReferenceError, match=r"unknown reference 'inputs\.parameters\.should'"
-    ):
+    with pytest.raises(UnknownReferenceError, match=r"unknown reference 'inputs\.parameters\.should'"):
         evaluate_when("{{=inputs.parameters.should-print == 'true'}}", scope)
 
 
-@pytest.mark.parametrize(
-    ("result", "heads", "tails"), [("heads", True, False), ("tails", False, True)]
-)
+@pytest.mark.parametrize(("result", "heads", "tails"), [("heads", True, False), ("tails", False, True)])
 def test_coinflip_recursive(result: str, heads: bool, tails: bool) -> None:
     scope = {"steps": {"flip-coin": {"outputs": {"result": result}}}}
     assert evaluate_when("{{steps.flip-coin.outputs.result}} == heads", scope) is heads
@@ -61,12 +57,8 @@ def test_coinflip_recursive(result: str, heads: bool, tails: bool) -> None:
 def test_dag_conditional_parameters(result: str) -> None:
     # Only the task that ran has outputs; the skipped one is absent from the scope.
     scope: dict[str, Any] = {"tasks": {"flip-coin": {"outputs": {"result": result}}}}
-    assert evaluate_when("{{tasks.flip-coin.outputs.result}} == heads", scope) is (
-        result == "heads"
-    )
-    assert evaluate_when("{{tasks.flip-coin.outputs.result}} == tails", scope) is (
-        result == "tails"
-    )
+    assert evaluate_when("{{tasks.flip-coin.outputs.result}} == heads", scope) is (result == "heads")
+    assert evaluate_when("{{tasks.flip-coin.outputs.result}} == tails", scope) is (result == "tails")
     scope["tasks"][result] = {"outputs": {"result": result}}
     expression = (
         "tasks['flip-coin'].outputs.result == 'heads' ? tasks.heads.outputs.result "
@@ -131,9 +123,7 @@ def test_loops_param_argument() -> None:
         image = render_template("{{item.image}}", step_scope)
         tag = render_template("{{item.tag}}", step_scope)
         inner = {"inputs": {"parameters": {"image": image, "tag": tag}}}
-        rendered.append(
-            render_template("{{inputs.parameters.image}}:{{inputs.parameters.tag}}", inner)
-        )
+        rendered.append(render_template("{{inputs.parameters.image}}:{{inputs.parameters.tag}}", inner))
         assert render_template("os-{{inputs.parameters.image}}-{{inputs.parameters.tag}}", inner)
     assert rendered == ["debian:9.1", "debian:8.9", "alpine:3.6", "ubuntu:17.10"]
     first = item_scope_value(items[0])
@@ -158,7 +148,6 @@ def test_scripts_python_and_output_parameter() -> None:
         "echo result was: 42"
     )
     assert (
-        render_template("{{steps.generate-parameter.outputs.parameters.hello-param}}", scope)
-        == "hello world"
+        render_template("{{steps.generate-parameter.outputs.parameters.hello-param}}", scope) == "hello world"
     )
     assert evaluate_when("{{steps.generate.outputs.result}} > 40", scope)

@@ -104,9 +104,7 @@ def test_argovar_getitem_uses_jsonpath() -> None:
     assert evaluate_when("{{=jsonpath(inputs.parameters['d'], '$')['s'] == 'text'}}", s)
     # Indexing twice nests jsonpath over a parsed value, which Argo rejects too.
     with pytest.raises(ExpressionError, match="takes two strings"):
-        evaluate_expression(
-            "jsonpath(jsonpath(inputs.parameters['d'], '$')['nested'], '$')['x']", s
-        )
+        evaluate_expression("jsonpath(jsonpath(inputs.parameters['d'], '$')['nested'], '$')['x']", s)
 
 
 # InputParameter.convert_to_argo for a non-string ArgoVar value.
@@ -187,9 +185,7 @@ def test_argo_enumerate_over_parameters() -> None:
     )
     assert "{ {'order': #, 'value0': " in expr
     rendered = render_template(tag(expr), scope())
-    assert json.loads(rendered) == [
-        {"order": i, "value0": i + 1, "value1": "abcde"[i]} for i in range(5)
-    ]
+    assert json.loads(rendered) == [{"order": i, "value0": i + 1, "value1": "abcde"[i]} for i in range(5)]
     assert rendered.startswith('[{"order":0,"value0":1,"value1":"a"},')
 
 
@@ -197,9 +193,7 @@ def test_argo_enumerate_over_a_literal_list() -> None:
     # dflow quotes a literal list with shlex.quote(json.dumps(v)).replace("\\", "\\\\")
     literal = shlex.quote(json.dumps(["x", "y"])).replace("\\", "\\\\")
     expr = (
-        "toJson(map(sprig.untilStep(0, 2, 1), { {'order': #, 'value': jsonpath("
-        + literal
-        + ", '$')[#]} }))"
+        "toJson(map(sprig.untilStep(0, 2, 1), { {'order': #, 'value': jsonpath(" + literal + ", '$')[#]} }))"
     )
     assert json.loads(evaluate_expression(expr, scope())) == [
         {"order": 0, "value": "x"},
@@ -212,10 +206,7 @@ def test_sliced_step_group_count(length: int, expected: int) -> None:
     # step.py: argo_range(if_expression("%s %% %s > 0", "sprig.int(%s/%s) + 1", "sprig.int(%s/%s)"))
     nslices = "len(sprig.fromJson(inputs.parameters['lst']))"
     group = 2
-    condition = (
-        f"({nslices} % {group} > 0 ? sprig.int({nslices}/{group}) + 1 "
-        f": sprig.int({nslices}/{group}))"
-    )
+    condition = f"({nslices} % {group} > 0 ? sprig.int({nslices}/{group}) + 1 : sprig.int({nslices}/{group}))"
     s = scope()
     s["inputs"]["parameters"]["lst"] = json.dumps(list(range(length)))
     assert evaluate_expression(condition, s) == expected

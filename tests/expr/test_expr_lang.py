@@ -414,9 +414,7 @@ def test_runtime_errors_carry_the_position() -> None:
     assert info.value.position == 4
 
 
-@pytest.mark.parametrize(
-    "expr", ["len()", "split('a')", "max()", "replace('a', 'b')", "upper('a', 'b')"]
-)
+@pytest.mark.parametrize("expr", ["len()", "split('a')", "max()", "replace('a', 'b')", "upper('a', 'b')"])
 def test_builtin_arity_is_checked_before_running(expr: str) -> None:
     with pytest.raises(ExpressionError, match=r"invalid number of arguments for \w+\(\)"):
         check_expression(expr)

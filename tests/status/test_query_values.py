@@ -9,8 +9,16 @@ from dflow_jupyter.python import OP, BigParameter, PythonOPTemplate
 
 
 @OP.function
-def shapes(d: dict, items: List[int]) -> {"d": dict, "items": List[int], "big": BigParameter(dict),
-                                          "table": Dict[str, List[int]], "n": int, "s": str}:
+def shapes(
+    d: dict, items: List[int]
+) -> {
+    "d": dict,
+    "items": List[int],
+    "big": BigParameter(dict),
+    "table": Dict[str, List[int]],
+    "n": int,
+    "s": str,
+}:
     return {"d": d, "items": items, "big": {"k": [1, 2]}, "table": {"a": [1]}, "n": 7, "s": "7"}
 
 
@@ -20,8 +28,14 @@ def test_parameter_values_are_plain_python_values() -> None:
     wf.submit()
     [step] = wf.query_step(name="shapes")
     outputs = {name: p.value for name, p in step.outputs.parameters.items()}
-    assert outputs == {"d": {"x": {"y": 1}}, "items": [3, 4], "big": {"k": [1, 2]}, "table": {"a": [1]},
-                       "n": 7, "s": "7"}
+    assert outputs == {
+        "d": {"x": {"y": 1}},
+        "items": [3, 4],
+        "big": {"k": [1, 2]},
+        "table": {"a": [1]},
+        "n": 7,
+        "s": "7",
+    }
     assert type(outputs["d"]) is dict and type(outputs["d"]["x"]) is dict
     assert type(outputs["big"]) is dict and type(outputs["table"]) is dict
     assert type(outputs["items"]) is list

@@ -36,10 +36,10 @@ def _tracker() -> tuple[Mirror, list[NodeEvent]]:
 
 def test_nodes_get_argo_ids_and_children() -> None:
     tracker, _ = _tracker()
-    root = tracker.add_node("wf-abcde", "wf-abcde", "Steps", template_name="main", boundary_id=None, parent=None)
-    child = tracker.add_node(
-        "wf-abcde[0].a", "a", "Pod", template_name="a", boundary_id=root.id, parent=root
+    root = tracker.add_node(
+        "wf-abcde", "wf-abcde", "Steps", template_name="main", boundary_id=None, parent=None
     )
+    child = tracker.add_node("wf-abcde[0].a", "a", "Pod", template_name="a", boundary_id=root.id, parent=root)
     assert root.id == "wf-abcde"
     assert child.id == node_id("wf-abcde", "wf-abcde[0].a")
     assert root.children == [child.id]
@@ -77,8 +77,12 @@ def test_without_listeners_nothing_is_serialized_unless_the_mirror_asks() -> Non
 def test_finish_gives_leaves_a_progress_and_abandon_spares_finished_nodes() -> None:
     tracker, _ = _tracker()
     root = tracker.add_node("wf-abcde", "wf-abcde", "Steps", template_name="m", boundary_id=None, parent=None)
-    done = tracker.add_node("wf-abcde[0].a", "a", "Pod", template_name="a", boundary_id="wf-abcde", parent=root)
-    busy = tracker.add_node("wf-abcde[0].b", "b", "Pod", template_name="b", boundary_id="wf-abcde", parent=root)
+    done = tracker.add_node(
+        "wf-abcde[0].a", "a", "Pod", template_name="a", boundary_id="wf-abcde", parent=root
+    )
+    busy = tracker.add_node(
+        "wf-abcde[0].b", "b", "Pod", template_name="b", boundary_id="wf-abcde", parent=root
+    )
     tracker.finish(done, "Succeeded")
     tracker.progress(busy, 3, 10)
     assert (done.progress, busy.progress) == ("1/1", "3/10")

@@ -25,8 +25,15 @@ from dflow_jupyter.storage import S3Artifact
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("abc", "abc"), (3, "3"), (2.5, "2.5"), (True, "true"), (None, "null"), ([1, 2], "[1, 2]"),
-     ({"a": 1}, '{"a": 1}')],
+    [
+        ("abc", "abc"),
+        (3, "3"),
+        (2.5, "2.5"),
+        (True, "true"),
+        (None, "null"),
+        ([1, 2], "[1, 2]"),
+        ({"a": 1}, '{"a": 1}'),
+    ],
 )
 def test_values_travel_as_dflow_writes_them(value: Any, text: str) -> None:
     assert to_argo_string(value) == text
@@ -41,8 +48,14 @@ def test_objects_json_cannot_hold_round_trip_through_jsonpickle() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "name"),
-    [(None, "str"), (int, "int"), (List[int], "List[int]"), (Dict[str, Any], "Dict[str, Any]"),
-     (Optional[int], "Optional[int]"), (Path, "pathlib.Path")],
+    [
+        (None, "str"),
+        (int, "int"),
+        (List[int], "List[int]"),
+        (Dict[str, Any], "Dict[str, Any]"),
+        (Optional[int], "Optional[int]"),
+        (Path, "pathlib.Path"),
+    ],
 )
 def test_type_descriptions(kind: Any, name: str) -> None:
     assert declared_type_name({"description": type_description(kind)}) == name
@@ -69,8 +82,9 @@ def test_coerce_follows_argo_and_names_the_field() -> None:
 def test_encoded_entries_read_back() -> None:
     params = encode_parameters({"n": 3, "d": {"k": 1}, "s": "x"}, None)
     assert params[0] == {"name": "n", "value": "3", "description": '{"type": "int"}'}
-    arts = encode_artifacts({"one": S3Artifact(key="k1"), "many": [S3Artifact(key="a"), S3Artifact(key="b")],
-                             "none": None})
+    arts = encode_artifacts(
+        {"one": S3Artifact(key="k1"), "many": [S3Artifact(key="a"), S3Artifact(key="b")], "none": None}
+    )
     decoded_params, decoded_arts = decode_outputs({"parameters": params, "artifacts": arts})
     assert decoded_params == {"n": 3, "d": {"k": 1}, "s": "x"}
     assert decoded_arts["one"].key == "k1"

@@ -16,9 +16,7 @@ from dflow_jupyter.storage import FileFingerprint, LocalStore, linking, verify_u
 from .helpers import in_dest, out_dest, write
 
 
-def produce(
-    store: LocalStore, tmp_path: Path, workdir: Path
-) -> tuple[Path, Path, list[FileFingerprint]]:
+def produce(store: LocalStore, tmp_path: Path, workdir: Path) -> tuple[Path, Path, list[FileFingerprint]]:
     write(workdir / "a.txt", "original")
     write(workdir / "d" / "b.txt", "bee")
     art = store.save_output(["a.txt", "d"], workdir=workdir, dest=out_dest(tmp_path, "out"))

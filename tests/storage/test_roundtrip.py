@@ -157,9 +157,7 @@ def test_shape_mismatch_is_a_clear_error(
     with pytest.raises(ArtifactTypeError, match=r"output artifact 'o'.*List\[Path\]"):
         store.save_output(["a.txt"], workdir=workdir, dest=out_dest(tmp_path, "o"), sign_type=Path)
     with pytest.raises(ArtifactTypeError, match="returned one path"):
-        store.save_output(
-            "a.txt", workdir=workdir, dest=out_dest(tmp_path, "out"), sign_type=list[Path]
-        )
+        store.save_output("a.txt", workdir=workdir, dest=out_dest(tmp_path, "out"), sign_type=list[Path])
     art = store.save_output(["a.txt"], workdir=workdir, dest=out_dest(tmp_path, "out"))
     with pytest.raises(ArtifactTypeError, match=r"input artifact 'inp'.*dict of paths"):
         store.stage_input(art, dest=in_dest(tmp_path, "inp"), sign_type=dict[str, Path])
@@ -241,9 +239,7 @@ def test_sliced_artifact_stages_only_its_item(
         store.stage_input(art[9], dest=dest, sign_type=Path)
 
 
-def test_string_artifact_becomes_a_file(
-    make_store: Callable[..., LocalStore], tmp_path: Path
-) -> None:
+def test_string_artifact_becomes_a_file(make_store: Callable[..., LocalStore], tmp_path: Path) -> None:
     dest = in_dest(tmp_path, "msg")
     staged, prints = make_store().stage_input("hello", dest=dest, sign_type=Path)
     assert staged == dest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,10 +37,7 @@ def test_stacks_1000_items_in_order(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "artifacts")
     items = slice_outputs(store, tmp_path, 1000, lambda i: f"out-{i}.txt")
     dest = tmp_path / "wf" / "fanout" / "outputs" / "artifacts" / "out"
-    start = time.perf_counter()
     stacked = stack_artifacts(items, dest, create_dir=False)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 5.0, f"stacking 1,000 items took {elapsed:.2f} s"
     assert path_object_of_artifact(stacked) == [f"out-{i}.txt" for i in range(1000)]
     # dflow's readers recover the slice index from the order.
     assert isinstance(stacked.path_list, list)
@@ -102,8 +98,7 @@ def test_dict_slices_merge_like_dflow(tmp_path: Path) -> None:
 def test_shell_outputs_stack(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "artifacts")
     files = [
-        store.save_path(write(tmp_path / f"w{i}" / f"r{i}.txt", str(i)), tmp_path / f"o{i}")
-        for i in range(2)
+        store.save_path(write(tmp_path / f"w{i}" / f"r{i}.txt", str(i)), tmp_path / f"o{i}") for i in range(2)
     ]
     write(tmp_path / "w2" / "dir" / "x.txt", "x")
     plain_dir = store.save_path(tmp_path / "w2" / "dir", tmp_path / "o2")
@@ -117,15 +112,11 @@ def test_empty_stack(tmp_path: Path) -> None:
     assert path_object_of_artifact(stacked) == []
 
 
-@pytest.mark.slow
-def test_stacks_10000_items_quickly(tmp_path: Path) -> None:
+def test_stacks_10000_items(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "artifacts")
     write(tmp_path / "wd" / "r.txt", "r")
     art = store.save_output(["r.txt"], workdir=tmp_path / "wd", dest=tmp_path / "one")
-    start = time.perf_counter()
     stacked = stack_artifacts([art] * 10_000, tmp_path / "stacked", create_dir=True)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 15.0, f"stacking 10,000 items took {elapsed:.2f} s"
     po = path_object_of_artifact(stacked)
     assert len(po) == 10_000
     assert po[9_999] == "9999/r.txt"
