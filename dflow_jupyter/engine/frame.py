@@ -10,13 +10,14 @@ from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
 from dflow_jupyter.model.expressions import UNSET, ArgoVar
 from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.phase import Phase
 
 
 @dataclass
 class StepResult:
     """What a step (or task, or a whole fan-out) produced."""
 
-    phase: str
+    phase: Phase
     node: Node | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, Any] = field(default_factory=dict)

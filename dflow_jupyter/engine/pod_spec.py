@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.phase import Phase
 from dflow_jupyter.status.wire import to_argo_string
 
 
@@ -33,7 +34,7 @@ class PodSpec:
 class PodOutcome:
     """What a leaf step's job gives back: its phase, exit code, message and stored outputs."""
 
-    phase: str
+    phase: Phase
     exit_code: int | None = None
     message: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)

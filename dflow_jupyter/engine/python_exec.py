@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from dflow_jupyter.status.phase import Phase
+
 TIMEOUT_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
 
@@ -30,7 +32,7 @@ class OPTimeout(BaseException):
 
 @dataclass
 class ExecOutcome:
-    phase: str
+    phase: Phase
     exit_code: int | None
     message: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from dflow_jupyter.engine.outputs import argo_outputs
 from dflow_jupyter.engine.scheduler import Coroutine, Semaphore, Spawn, WaitAll
 from dflow_jupyter.errors import DflowJupyterError
 from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.phase import Phase
 
 
 @dataclass
@@ -148,7 +149,7 @@ def _finish_fanout(
             message = f"child '{failures[0].node.id}' failed"
     result = aggregate(step, children, ctx.fanout_dir(placement.name))
     leaves = [leaf for c in children for leaf in c.leaves]
-    phase = "Succeeded" if enough else "Failed"
+    phase: Phase = "Succeeded" if enough else "Failed"
     if group is not None:
         # Aggregates are lists whatever the item template declares: described by their own type.
         group.outputs = argo_outputs(result.parameters, result.artifacts, None)

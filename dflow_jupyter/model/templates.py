@@ -52,7 +52,7 @@ class RetryStrategy:
         # __post_init__ checks the policy.
         return cls(limit=int(spec.get("limit", 0)), policy=spec.get("retryPolicy", "OnFailure"))
 
-    def allows(self, phase: str, exit_code: int | None) -> bool:
+    def allows(self, phase: Phase, exit_code: int | None) -> bool:
         """Whether an attempt that ended in ``phase`` with ``exit_code`` may be retried.
 
         Parameters

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.phase import Phase
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class NodeEvent:
     kind: Literal["node", "workflow"]
     node_id: str | None
     node: dict[str, Any] | None
-    phase: str
+    phase: Phase
     progress: str | None
 
 
