@@ -41,11 +41,12 @@ class Recorder(StatusTracker):
         directory.mkdir(parents=True, exist_ok=True)
 
     # -- the tracker's hooks ------------------------------------------------------------------
-    def needs_serialized(self, node: Node) -> bool:
-        return node.step_dir is not None and node.finished
+    def needs_serialized(self, node: Node, *, finished: bool) -> bool:
+        return finished and node.step_dir is not None
 
-    def node_changed(self, node: Node, data: dict[str, Any] | None) -> None:
-        if data is not None and node.step_dir is not None and node.finished:
+    def node_changed(self, node: Node, data: dict[str, Any] | None, *, finished: bool) -> None:
+        # The commit record is written once, when the step ends (its outputs are in place by then).
+        if finished and data is not None and node.step_dir is not None:
             self._write_step_record(node, data)
         self._dirty = True
         now = time.monotonic()

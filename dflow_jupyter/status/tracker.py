@@ -41,10 +41,13 @@ class StatusTracker:
         self.lock = threading.RLock()
 
     # -- hooks for backends ---------------------------------------------------------------------
-    def node_changed(self, node: Node, data: dict[str, Any] | None) -> None:
-        """Called after each node change; ``data`` is ``node.to_argo()`` when it was needed."""
+    def node_changed(self, node: Node, data: dict[str, Any] | None, *, finished: bool) -> None:
+        """Called after each node change; ``data`` is ``node.to_argo()`` when it was needed.
 
-    def needs_serialized(self, node: Node) -> bool:
+        ``finished`` is true for the change that moved the node to its final phase.
+        """
+
+    def needs_serialized(self, node: Node, *, finished: bool) -> bool:
         """Whether :meth:`node_changed` needs ``node.to_argo()`` for this change."""
         return False
 
@@ -122,7 +125,7 @@ class StatusTracker:
                 setattr(node, key, value)
             if node.type in LEAF_TYPES and node.progress is None:
                 node.progress = "1/1" if phase == "Succeeded" else "0/1"
-            self._changed(node)
+            self._changed(node, finished=True)
 
     def progress(self, node: Node, current: int, total: int) -> None:
         """Record a leaf's own progress report (dflow's ``progress_current/progress_total``)."""
@@ -153,11 +156,12 @@ class StatusTracker:
             self.workflow_changed()
             self.bus.publish_workflow(status)
 
-    def _changed(self, node: Node) -> None:
+    def _changed(self, node: Node, *, finished: bool = False) -> None:
         # Serialized at most once per change, for both the event and the backend's mirror.
-        data = node.to_argo() if (self.bus.active or self.needs_serialized(node)) else None
+        wanted = self.bus.active or self.needs_serialized(node, finished=finished)
+        data = node.to_argo() if wanted else None
         self.bus.publish_node(self.status, node, data)
-        self.node_changed(node, data)
+        self.node_changed(node, data, finished=finished)
 
 
 # -- workflows followed in this process ----------------------------------------------------------

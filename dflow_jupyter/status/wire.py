@@ -67,6 +67,19 @@ def from_argo_string(text: str) -> Any:
 # -- types -------------------------------------------------------------------------------------
 def type_description(kind: Any) -> str:
     """The ``description`` dflow gives a parameter of declared type ``kind``."""
+    try:
+        return _cached_type_description(kind)
+    except TypeError:  # an unhashable annotation: described every time
+        return _type_description(kind)
+
+
+@lru_cache(maxsize=1024)
+def _cached_type_description(kind: Any) -> str:
+    # Every recorded parameter carries one: a fan-out of 10,000 items asks for the same few.
+    return _type_description(kind)
+
+
+def _type_description(kind: Any) -> str:
     if kind is None:
         return json.dumps({"type": "str"})
     if isinstance(kind, type) and kind.__module__ != "builtins":

@@ -17,10 +17,10 @@ class Mirror(StatusTracker):
         self.seen: list[tuple[str, dict[str, Any] | None]] = []
         self.phases: list[str] = []
 
-    def needs_serialized(self, node: Node) -> bool:
-        return node.finished
+    def needs_serialized(self, node: Node, *, finished: bool) -> bool:
+        return finished
 
-    def node_changed(self, node: Node, data: dict[str, Any] | None) -> None:
+    def node_changed(self, node: Node, data: dict[str, Any] | None, *, finished: bool) -> None:
         self.seen.append((node.phase, data))
 
     def workflow_changed(self) -> None:
