@@ -1,0 +1,532 @@
+/**
+ * The DAG in SVG: group boxes, edges, node boxes. Built once per graph revision (in chunks
+ * across frames, so ten thousand nodes never hold the main thread for long) and then only
+ * patched: a state change touches the changed node's attributes, one text node and one bar.
+ *
+ * A node is drawn in two steps. Its element and box come first, for every node: that is all a
+ * fitted view of thousands of nodes can show (a box in its phase's colour). Its details (label,
+ * key, duration, progress bar) are added once it is on screen at a scale where text can be
+ * read. Texts are the costliest SVG elements to style, lay out and paint, and a large graph
+ * seen whole would otherwise carry tens of thousands of them that nobody can read.
+ */
+import { svg, setText, setAttr, nextFrame } from "./dom.js";
+import { nodeView } from "./state.js";
+import { elapsed, formatDuration, fraction, truncate } from "./format.js";
+import { drawnEdges } from "./graph.js";
+import { ACTIVE, PHASES } from "./phases.js";
+
+/** Average advance of a 12px sans-serif character: enough to budget a label without measuring. */
+const CHAR_W = 6.6;
+/** Time spent building elements before yielding to the browser for a frame. */
+const CHUNK_MS = 12;
+/** Nodes parsed per frame at most: the frame's style and paint work grows with them. */
+const NODES_PER_FRAME = 500;
+/** The first chunk shares its frame with the layout, the edges and the groups. */
+const FIRST_CHUNK = 200;
+/** Edges per `<path>`: one element per edge would double the element count of a large graph. */
+const EDGES_PER_PATH = 2000;
+/** One symbol per phase for the counts of a fan-out summary, so they read without colour too. */
+const SYMBOL = {
+  Planned: "◦",
+  Pending: "…",
+  Running: "▶",
+  Succeeded: "✓",
+  Failed: "✗",
+  Error: "!",
+  Skipped: "↷",
+  Omitted: "○",
+};
+
+/**
+ * @typedef {import("./graph.js").Box} Box
+ * @typedef {object} NodeRecord
+ * @property {"node" | "fanout" | "group"} kind
+ * @property {Element} el
+ * @property {{type: string, label: string}} entry
+ * @property {Box} box
+ * @property {import("./state.js").NodeState | undefined} state
+ * @property {boolean} detailed whether its label, duration and bar exist yet
+ * @property {{bar: Element | null, dur: Element | null, counts: Element | null,
+ *             segs: Element | null} | null} parts found on first update of a detailed node
+ */
+
+export class GraphView {
+  /**
+   * @param {SVGGElement} layer the zoomed and panned group to draw into
+   * @param {() => {level: string, rect: {x: number, y: number, w: number, h: number}}} view
+   *   the level of detail and the visible area, in layout coordinates
+   */
+  constructor(layer, view) {
+    this.layer = layer;
+    this.view = view;
+    /** @type {Map<string, NodeRecord>} node and group elements by id */
+    this.records = new Map();
+    /** ids of nodes whose duration grows: the clock updates only these */
+    this.running = new Set();
+    /** @type {(() => void) | null} */
+    this.cancelBuild = null;
+    /** @type {(() => void) | null} */
+    this.cancelReveal = null;
+    this.selected = "";
+    this.bounds = { x: 0, y: 0, w: 0, h: 0 };
+    this.now = () => Date.now() / 1000;
+  }
+
+  /**
+   * Draw a graph from scratch. Resolves when every node's element exists; a later `draw` or
+   * `clear` abandons an unfinished build.
+   *
+   * Elements are made from markup, a chunk per frame: the parser makes SVG elements several
+   * times faster than createElementNS and setAttribute do one by one. Coordinates are
+   * absolute (no `transform` per node): in Chromium each transform starts a paint chunk of its
+   * own, and ten thousand of them make every frame's compositing update slow.
+   * @param {import("./graph.js").Graph} graph
+   * @param {import("./graph.js").GraphIndex} index
+   * @param {import("./graph.js").Layout} layout
+   * @param {import("./state.js").NodeStore} store
+   * @param {() => number} now Unix seconds
+   * @returns {Promise<void>}
+   */
+  draw(graph, index, layout, store, now) {
+    this.clear();
+    this.store = store;
+    this.now = now;
+    const groupsLayer = svg("g", { class: "dflow-groups" });
+    const edgesLayer = svg("g", { class: "dflow-edge-layer" });
+    const nodesLayer = svg("g", { class: "dflow-nodes" });
+    this.layer.append(groupsLayer, edgesLayer, nodesLayer);
+    const boxOf = (id) => layout.nodes[id] ?? layout.groups?.[id];
+    this.bounds = boundsOf(layout);
+
+    // Groups parents-first, so inner boxes are painted over outer ones.
+    const groups = index.groupOrder.filter((gid) => layout.groups?.[gid]);
+    this.insert(
+      groupsLayer,
+      groups,
+      groups.map((gid) => groupMarkup(gid, index.groups.get(gid), layout.groups[gid], store.get(gid))),
+      (gid) => ({ kind: "group", entry: index.groups.get(gid) ?? { type: "", label: gid }, box: layout.groups[gid], detailed: true }),
+    );
+    drawEdges(edgesLayer, drawnEdges(graph, index), boxOf);
+
+    const nodes = (graph.nodes ?? []).filter((n) => layout.nodes[n.id]);
+    const { level, rect } = this.view();
+    let i = 0;
+    return new Promise((resolve) => {
+      const step = () => {
+        const t0 = performance.now();
+        const ids = [];
+        const parts = [];
+        const detailed = [];
+        const t = now();
+        // Markup is cheap to make; check the clock every few nodes, not every node.
+        const most = i === 0 ? FIRST_CHUNK : NODES_PER_FRAME;
+        while (i < nodes.length && ids.length < most && (i % 64 !== 0 || performance.now() - t0 < CHUNK_MS)) {
+          const n = nodes[i++];
+          const box = layout.nodes[n.id];
+          const detail = level !== "far" && overlaps(box, rect);
+          ids.push(n.id);
+          detailed.push(detail);
+          parts.push(nodeMarkup(n, box, store.get(n.id), t, detail));
+        }
+        let k = 0;
+        this.insert(nodesLayer, ids, parts, (id) => {
+          const n = index.nodes.get(id);
+          return { kind: isFanout(n) ? "fanout" : "node", entry: n, box: layout.nodes[id], detailed: detailed[k++] };
+        });
+        if (i < nodes.length) this.cancelBuild = nextFrame(step);
+        else {
+          this.cancelBuild = null;
+          if (this.selected) this.select(this.selected);
+          // The view may have moved while the build ran.
+          this.reveal();
+          resolve();
+        }
+      };
+      step();
+    });
+  }
+
+  /** Parse a chunk of markup into `layer` and keep a record of each new element. */
+  insert(layer, ids, parts, describe) {
+    if (!ids.length) return;
+    const last = layer.lastElementChild;
+    layer.insertAdjacentHTML("beforeend", parts.join(""));
+    let el = last ? last.nextElementSibling : layer.firstElementChild;
+    for (const id of ids) {
+      const r = /** @type {NodeRecord} */ ({ ...describe(id), el, state: this.store?.get(id), parts: null });
+      this.records.set(id, r);
+      this.track(id, r);
+      el = el.nextElementSibling;
+    }
+  }
+
+  /**
+   * Add the details of the nodes now in sight, if the scale lets them be read. Called when
+   * the view moves; the work is spread over frames like the build.
+   */
+  reveal() {
+    if (this.cancelBuild) return; // the build reveals when it ends
+    this.cancelReveal?.();
+    this.cancelReveal = null;
+    const { level, rect } = this.view();
+    if (level === "far") return;
+    const todo = [];
+    for (const r of this.records.values()) if (!r.detailed && overlaps(r.box, rect)) todo.push(r);
+    let i = 0;
+    const step = () => {
+      const t0 = performance.now();
+      const now = this.now();
+      while (i < todo.length && (i % 32 !== 0 || performance.now() - t0 < CHUNK_MS)) {
+        const r = todo[i++];
+        r.el.insertAdjacentHTML("beforeend", detailMarkup(/** @type {any} */ (r.entry), r.box, r.state, now));
+        r.detailed = true;
+        r.parts = null;
+      }
+      this.cancelReveal = i < todo.length ? nextFrame(step) : null;
+    };
+    if (todo.length) step();
+  }
+
+  /** Remove everything drawn and stop an unfinished build. */
+  clear() {
+    this.cancelBuild?.();
+    this.cancelBuild = null;
+    this.cancelReveal?.();
+    this.cancelReveal = null;
+    this.records.clear();
+    this.running.clear();
+    this.layer.replaceChildren();
+  }
+
+  /**
+   * Bring the given elements up to date with the store.
+   * @param {Iterable<string>} ids
+   * @param {import("./state.js").NodeStore} store
+   * @param {number} now Unix seconds
+   */
+  update(ids, store, now) {
+    for (const id of ids) if (this.records.has(id)) this.apply(id, store.get(id), now);
+  }
+
+  /**
+   * Advance the durations of running nodes.
+   * @param {number} now Unix seconds
+   */
+  tick(now) {
+    for (const id of this.running) {
+      const r = this.records.get(id);
+      const dur = r?.detailed && partsOf(r).dur;
+      if (dur) setText(dur, formatDuration(elapsed(r.state?.started_at, r.state?.finished_at, now)));
+    }
+  }
+
+  /**
+   * Mark the node whose details are open.
+   * @param {string} id `""` for none
+   */
+  select(id) {
+    this.records.get(this.selected)?.el.classList.remove("dflow-selected");
+    this.selected = id;
+    this.records.get(id)?.el.classList.add("dflow-selected");
+  }
+
+  /** Whether a node's clock ticks. */
+  track(id, r) {
+    const phase = r.el.getAttribute("data-phase");
+    if (r.kind !== "group" && ACTIVE.has(phase) && r.state?.started_at != null) this.running.add(id);
+    else this.running.delete(id);
+  }
+
+  /** Write one element's state: attributes, a bar width, a text node or two. */
+  apply(id, state, now) {
+    const r = this.records.get(id);
+    if (!r) return;
+    r.state = state;
+    const v = nodeView(r.entry, state);
+    setAttr(r.el, "data-phase", v.phase);
+    setAttr(r.el, "data-progress", v.progressText);
+    if (r.detailed) {
+      const p = partsOf(r);
+      if (p.bar) setAttr(p.bar, "width", String(r1(barWidth(r.kind, r.box) * fraction(v.progress))));
+      if (p.dur) {
+        setText(p.dur, r.kind === "group" ? v.progressText : formatDuration(elapsed(state?.started_at, state?.finished_at, now)));
+      }
+      if (r.kind === "fanout" && p.counts && p.segs) {
+        const c = countsMarkup(state?.counts ?? null, r.box);
+        p.counts.innerHTML = c.text;
+        p.segs.innerHTML = c.segs;
+      }
+    }
+    setTitle(r, state?.message ?? "");
+    this.track(id, r);
+  }
+}
+
+/** Whether two boxes (a centre-based one and a corner-based one) overlap. */
+function overlaps(box, rect) {
+  return (
+    box.x + box.w / 2 >= rect.x &&
+    box.x - box.w / 2 <= rect.x + rect.w &&
+    box.y + box.h / 2 >= rect.y &&
+    box.y - box.h / 2 <= rect.y + rect.h
+  );
+}
+
+/**
+ * The parts of a detailed node's element that state changes touch, found on first use: a
+ * delta touches few nodes, so looking them up then is cheaper than keeping ten thousand
+ * references.
+ */
+function partsOf(r) {
+  if (!r.parts) {
+    const q = (sel) => r.el.querySelector(sel);
+    r.parts = {
+      bar: q(":scope > .dflow-bar"),
+      dur: q(":scope > .dflow-dur, :scope > .dflow-gprog"),
+      counts: q(":scope > .dflow-counts"),
+      segs: q(":scope > .dflow-segs"),
+    };
+  }
+  return r.parts;
+}
+
+/**
+ * A tooltip with the node's message, present only while there is one (a `<title>` per node
+ * costs elements). It is the element's first child when present.
+ */
+function setTitle(r, message) {
+  const first = r.el.firstElementChild;
+  const title = first?.tagName === "title" ? first : null;
+  if (!message) {
+    title?.remove();
+    return;
+  }
+  if (title) setText(title, message);
+  else {
+    const t = svg("title");
+    t.textContent = message;
+    r.el.prepend(t);
+  }
+}
+
+function isFanout(n) {
+  return n != null && (n.type === "Fanout" || n.fanout != null);
+}
+
+function barWidth(kind, box) {
+  return kind === "group" ? Math.min(60, Math.max(0, box.w - 20)) : Math.max(0, box.w - 18);
+}
+
+/**
+ * The markup of one node: its element and box, and (with `detail`) its label, duration and bar.
+ * @param {import("./graph.js").GraphNode} node
+ * @param {Box} box
+ * @param {import("./state.js").NodeState | undefined} state
+ * @param {number} now Unix seconds
+ * @param {boolean} [detail]
+ * @returns {string}
+ */
+export function nodeMarkup(node, box, state, now, detail = true) {
+  const fan = isFanout(node);
+  const { w, h } = box;
+  const x = r1(box.x - w / 2);
+  const y = r1(box.y - h / 2);
+  const v = nodeView(node, state);
+  let out =
+    `<g class="dflow-node${fan ? " dflow-fanout" : ""}" data-node-id="${esc(node.id)}" data-type="${esc(node.type)}"` +
+    ` data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
+    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "") +
+    ">";
+  if (state?.message) out += `<title>${esc(state.message)}</title>`;
+  // A second box offset behind the first reads as "a stack of many".
+  if (fan) out += `<rect class="dflow-stack" x="${r1(x + 4)}" y="${r1(y - 4)}" width="${w}" height="${h}" rx="6"/>`;
+  out += `<rect class="dflow-box" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/>`;
+  if (detail) out += detailMarkup(node, box, state, now);
+  return `${out}</g>`;
+}
+
+/**
+ * The readable parts of a node: label, key (or counts per phase), duration, progress bar.
+ * @param {import("./graph.js").GraphNode} node
+ * @param {Box} box
+ * @param {import("./state.js").NodeState | undefined} state
+ * @param {number} now Unix seconds
+ * @returns {string}
+ */
+export function detailMarkup(node, box, state, now) {
+  const fan = isFanout(node);
+  const { w, h } = box;
+  const x = r1(box.x - w / 2);
+  const y = r1(box.y - h / 2);
+  const v = nodeView(node, state);
+  const chars = Math.max(4, Math.floor((w - 18) / CHAR_W));
+  const label = fan ? `${node.label} ×${node.fanout?.total ?? "?"}` : node.label;
+  let out = `<text class="dflow-label" x="${r1(x + 9)}" y="${r1(y + Math.min(18, h / 2))}">${esc(truncate(label, chars))}</text>`;
+  if (h >= 40) {
+    if (fan) {
+      out += `<text class="dflow-counts" x="${r1(x + 9)}" y="${r1(y + 35)}">${countsMarkup(state?.counts ?? null, box).text}</text>`;
+    } else {
+      const sub = node.key ?? (node.template && node.template !== node.label ? node.template : "");
+      if (sub) out += `<text class="dflow-sub" x="${r1(x + 9)}" y="${r1(y + 35)}">${esc(truncate(sub, Math.max(4, chars - 9)))}</text>`;
+    }
+    const dur = formatDuration(elapsed(state?.started_at, state?.finished_at, now));
+    out += `<text class="dflow-dur" x="${r1(x + w - 8)}" y="${r1(y + (fan ? 18 : 35))}" text-anchor="end">${dur}</text>`;
+  }
+  const bw = barWidth("node", box);
+  out += `<rect class="dflow-track" x="${r1(x + 9)}" y="${r1(y + h - 9)}" width="${r1(bw)}" height="4" rx="2"/>`;
+  if (fan) {
+    out += `<g class="dflow-segs" transform="translate(${r1(x + 9)},${r1(y + h - 9)})">${countsMarkup(state?.counts ?? null, box).segs}</g>`;
+  } else {
+    out += `<rect class="dflow-bar" x="${r1(x + 9)}" y="${r1(y + h - 9)}" width="${r1(bw * fraction(v.progress))}" height="4" rx="2"/>`;
+  }
+  return out;
+}
+
+/**
+ * The markup of one group box.
+ * @param {string} id
+ * @param {import("./graph.js").GraphGroup | undefined} group
+ * @param {Box} box
+ * @param {import("./state.js").NodeState | undefined} state
+ * @returns {string}
+ */
+export function groupMarkup(id, group, box, state) {
+  const { w, h } = box;
+  const x = r1(box.x - w / 2);
+  const y = r1(box.y - h / 2);
+  const v = nodeView(group ?? { type: "" }, state);
+  const chars = Math.max(4, Math.floor((w - 90) / CHAR_W));
+  const bw = barWidth("group", box);
+  return (
+    `<g class="dflow-group" data-group-id="${esc(id)}" data-type="${esc(group?.type ?? "")}"` +
+    ` data-phase="${esc(v.phase)}" data-progress="${v.progressText}">` +
+    (state?.message ? `<title>${esc(state.message)}</title>` : "") +
+    `<rect class="dflow-gbox" x="${x}" y="${y}" width="${w}" height="${h}" rx="8"/>` +
+    `<text class="dflow-glabel" x="${r1(x + 10)}" y="${r1(y + 17)}">${esc(truncate(group?.label ?? id, chars))}</text>` +
+    `<text class="dflow-gprog" x="${r1(x + w - 10)}" y="${r1(y + 17)}" text-anchor="end">${v.progressText}</text>` +
+    `<rect class="dflow-track" x="${r1(x + w - 10 - bw)}" y="${r1(y + 21)}" width="${r1(bw)}" height="3" rx="1.5"/>` +
+    `<rect class="dflow-bar" x="${r1(x + w - 10 - bw)}" y="${r1(y + 21)}" width="${r1(bw * fraction(v.progress))}" height="3" rx="1.5"/>` +
+    "</g>"
+  );
+}
+
+/** A fan-out's counts per phase (as tspans) and its stacked bar (as rects). */
+function countsMarkup(counts, box) {
+  const entries = PHASES.filter((p) => counts?.[p]).map((p) => [p, Number(counts[p])]);
+  for (const [p, n] of Object.entries(counts ?? {})) if (!PHASES.includes(p) && n) entries.push([p, Number(n)]);
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  const bw = barWidth("fanout", box);
+  let text = "";
+  let segs = "";
+  let x = 0;
+  for (const [p, n] of entries) {
+    text += `<tspan class="dflow-count" data-phase="${esc(p)}">${n}${SYMBOL[p] ?? ""} </tspan>`;
+    const w = total ? (bw * n) / total : 0;
+    segs += `<rect class="dflow-seg" data-phase="${esc(p)}" x="${r1(x)}" width="${r1(w)}" height="4"/>`;
+    x += w;
+  }
+  return { text, segs };
+}
+
+const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/**
+ * Text or an attribute value made safe for markup: ids and labels come from user code.
+ * @param {unknown} v
+ * @returns {string}
+ */
+export function esc(v) {
+  return String(v ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
+}
+
+/** The area the layout covers (Graphviz may place its origin anywhere). */
+export function boundsOf(layout) {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const boxes of [layout.nodes ?? {}, layout.groups ?? {}]) {
+    for (const b of Object.values(boxes)) {
+      x0 = Math.min(x0, b.x - b.w / 2);
+      y0 = Math.min(y0, b.y - b.h / 2);
+      x1 = Math.max(x1, b.x + b.w / 2);
+      y1 = Math.max(y1, b.y + b.h / 2);
+    }
+  }
+  if (!Number.isFinite(x0)) return { x: 0, y: 0, w: 0, h: 0 };
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/**
+ * The path of one edge between two boxes, and its arrowhead: leave the source on the side
+ * that faces the target (below in a top-down layout, beside in a left-right one).
+ * @param {Box} a
+ * @param {Box} b
+ * @returns {{d: string, arrow: string, mid: {x: number, y: number}}}
+ */
+export function edgePath(a, b) {
+  const down = b.y - b.h / 2 >= a.y + a.h / 2 - 1;
+  const up = a.y - a.h / 2 >= b.y + b.h / 2 - 1;
+  let x1, y1, x2, y2, c1, c2, arrow;
+  if (down || up) {
+    const s = down ? 1 : -1;
+    x1 = a.x;
+    y1 = a.y + (s * a.h) / 2;
+    x2 = b.x;
+    y2 = b.y - (s * b.h) / 2;
+    const k = (y2 - y1) / 2;
+    c1 = `${r1(x1)},${r1(y1 + k)}`;
+    c2 = `${r1(x2)},${r1(y2 - k)}`;
+    arrow = `M${r1(x2 - 4)},${r1(y2 - s * 7)}L${r1(x2 + 4)},${r1(y2 - s * 7)}L${r1(x2)},${r1(y2)}Z`;
+  } else {
+    const s = b.x >= a.x ? 1 : -1;
+    x1 = a.x + (s * a.w) / 2;
+    y1 = a.y;
+    x2 = b.x - (s * b.w) / 2;
+    y2 = b.y;
+    const k = (x2 - x1) / 2;
+    c1 = `${r1(x1 + k)},${r1(y1)}`;
+    c2 = `${r1(x2 - k)},${r1(y2)}`;
+    arrow = `M${r1(x2 - s * 7)},${r1(y2 - 4)}L${r1(x2 - s * 7)},${r1(y2 + 4)}L${r1(x2)},${r1(y2)}Z`;
+  }
+  return {
+    d: `M${r1(x1)},${r1(y1)}C${c1} ${c2} ${r1(x2)},${r1(y2)}`,
+    arrow,
+    mid: { x: (x1 + x2) / 2, y: (y1 + y2) / 2 },
+  };
+}
+
+function drawEdges(layer, edges, boxOf) {
+  const plain = [];
+  const arrows = [];
+  const bundled = [];
+  for (const e of edges) {
+    const a = boxOf(e.from);
+    const b = boxOf(e.to);
+    if (!a || !b) continue;
+    const p = edgePath(a, b);
+    (e.bundled > 1 ? bundled : plain).push(p.d);
+    arrows.push(p.arrow);
+    if (e.bundled > 1) {
+      const label = text("dflow-edge-count", p.mid.x + 5, p.mid.y + 4, `×${e.bundled}`);
+      layer.append(label);
+    }
+  }
+  for (let i = 0; i < plain.length; i += EDGES_PER_PATH) {
+    layer.append(svg("path", { class: "dflow-edge", d: plain.slice(i, i + EDGES_PER_PATH).join("") }));
+  }
+  if (bundled.length) layer.append(svg("path", { class: "dflow-edge dflow-edge-bundled", d: bundled.join("") }));
+  for (let i = 0; i < arrows.length; i += EDGES_PER_PATH) {
+    layer.append(svg("path", { class: "dflow-arrow", d: arrows.slice(i, i + EDGES_PER_PATH).join("") }));
+  }
+}
+
+function text(cls, x, y, value) {
+  const t = /** @type {SVGTextElement} */ (svg("text", { class: cls, x: r1(x), y: r1(y) }));
+  t.textContent = value;
+  return t;
+}
+
+function r1(v) {
+  return Math.round(v * 10) / 10;
+}
