@@ -8,7 +8,7 @@
  * summary, the theme); custom messages carry node state (a whole `state`, then `delta`s) and
  * the answers to this view's requests. See docs/widget-protocol.md.
  */
-import { h, svg, nextFrame } from "./dom.js";
+import { h, nextFrame } from "./dom.js";
 import { indexGraph } from "./graph.js";
 import { NodeStore } from "./state.js";
 import { computeLayout, hasGivenLayout } from "./layout-client.js";
@@ -70,19 +70,17 @@ export function render(el, model) {
   let confirmTimer = 0;
 
   // ---- DOM skeleton
-  const viewport = /** @type {SVGGElement} */ (svg("g", { class: "dflow-viewport" }));
-  const svgEl = /** @type {SVGSVGElement} */ (svg("svg", { class: "dflow-svg", role: "img", "aria-label": "workflow graph" }));
-  svgEl.append(viewport);
+  const stage = h("div", { class: "dflow-stage" });
   const placeholder = h("div", { class: "dflow-placeholder" });
   const status = h("div", { class: "dflow-status", role: "status" });
-  const canvas = h("div", { class: "dflow-canvas" }, [svgEl, placeholder, status]);
+  const canvas = h("div", { class: "dflow-canvas", role: "img", "aria-label": "workflow graph" }, [stage, placeholder, status]);
   let revealTimer = 0;
-  const pz = panZoom(svgEl, viewport, () => {
+  const pz = panZoom(canvas, stage, () => {
     // Details of the nodes in sight, once the view rests (not at every wheel step).
     clearTimeout(revealTimer);
     revealTimer = window.setTimeout(() => graphView.reveal(), REVEAL_DELAY_MS);
   });
-  const graphView = new GraphView(viewport, () => {
+  const graphView = new GraphView(stage, () => {
     const v = pz.visible();
     // A margin of half a screen, so a small pan does not show bare boxes.
     return { level: zoomLevel(pz.get().k), rect: { x: v.x - v.w / 2, y: v.y - v.h / 2, w: v.w * 2, h: v.h * 2 } };
@@ -213,7 +211,7 @@ export function render(el, model) {
   }
 
   function fit(bounds) {
-    const r = svgEl.getBoundingClientRect();
+    const r = canvas.getBoundingClientRect();
     // Not on screen yet (a hidden output, a tab in the background): fit when it gets a size.
     if (r.width === 0 || r.height === 0) return;
     pz.fit(bounds);
@@ -223,7 +221,7 @@ export function render(el, model) {
     if (needsFit && graphView.bounds.w > 0) fit(graphView.bounds);
     if (view === "timeline") timeline.paint();
   });
-  resize.observe(svgEl);
+  resize.observe(canvas);
   resize.observe(timeline.el);
 
   // ---- header and traits
@@ -277,7 +275,7 @@ export function render(el, model) {
     request({ kind: "preview", id: details.id, side, artifact, path: path ?? null });
   }
 
-  svgEl.addEventListener("click", (ev) => {
+  canvas.addEventListener("click", (ev) => {
     if (pz.dragged()) return;
     const target = /** @type {Element} */ (ev.target);
     const nodeEl = target.closest?.("[data-node-id]");

@@ -3,6 +3,11 @@
  * across frames, so ten thousand nodes never hold the main thread for long) and then only
  * patched: a state change touches the changed node's attributes, one text node and one bar.
  *
+ * Nodes live in tiles: separate <svg> elements of a few hundred nodes each, stacked over one
+ * <svg> of group boxes and edges. Chromium repaints an <svg> as a whole when anything in it
+ * changes, but keeps the paint of the other <svg>s: appending a chunk or patching a node then
+ * repaints one tile, not ten thousand nodes.
+ *
  * A node is drawn in two steps. Its element and box come first, for every node: that is all a
  * fitted view of thousands of nodes can show (a box in its phase's colour). Its details (label,
  * key, duration, progress bar) are added once it is on screen at a scale where text can be
@@ -21,6 +26,8 @@ const CHAR_W = 6.6;
 const CHUNK_MS = 12;
 /** Nodes parsed per frame at most: the frame's style and paint work grows with them. */
 const NODES_PER_FRAME = 500;
+/** Nodes per tile (one <svg>): see the module's comment. */
+const NODES_PER_TILE = 500;
 /** The first chunk shares its frame with the layout, the edges and the groups. */
 const FIRST_CHUNK = 200;
 /** Edges per `<path>`: one element per edge would double the element count of a large graph. */
@@ -52,12 +59,12 @@ const SYMBOL = {
 
 export class GraphView {
   /**
-   * @param {SVGGElement} layer the zoomed and panned group to draw into
+   * @param {HTMLElement} stage the zoomed and panned element to draw into
    * @param {() => {level: string, rect: {x: number, y: number, w: number, h: number}}} view
    *   the level of detail and the visible area, in layout coordinates
    */
-  constructor(layer, view) {
-    this.layer = layer;
+  constructor(stage, view) {
+    this.stage = stage;
     this.view = view;
     /** @type {Map<string, NodeRecord>} node and group elements by id */
     this.records = new Map();
@@ -91,12 +98,14 @@ export class GraphView {
     this.clear();
     this.store = store;
     this.now = now;
-    const groupsLayer = svg("g", { class: "dflow-groups" });
-    const edgesLayer = svg("g", { class: "dflow-edge-layer" });
-    const nodesLayer = svg("g", { class: "dflow-nodes" });
-    this.layer.append(groupsLayer, edgesLayer, nodesLayer);
     const boxOf = (id) => layout.nodes[id] ?? layout.groups?.[id];
     this.bounds = boundsOf(layout);
+    // Room around the boxes for strokes, arrowheads and the stack behind fan-outs.
+    const area = { x: this.bounds.x - 20, y: this.bounds.y - 20, w: this.bounds.w + 40, h: this.bounds.h + 40 };
+    const base = this.addLayer("dflow-base", area);
+    const groupsLayer = svg("g", { class: "dflow-groups" });
+    const edgesLayer = svg("g", { class: "dflow-edge-layer" });
+    base.append(groupsLayer, edgesLayer);
 
     // Groups parents-first, so inner boxes are painted over outer ones.
     const groups = index.groupOrder.filter((gid) => layout.groups?.[gid]);
@@ -111,6 +120,8 @@ export class GraphView {
     const nodes = (graph.nodes ?? []).filter((n) => layout.nodes[n.id]);
     const { level, rect } = this.view();
     let i = 0;
+    let tile = null;
+    let inTile = 0;
     return new Promise((resolve) => {
       const step = () => {
         const t0 = performance.now();
@@ -118,8 +129,12 @@ export class GraphView {
         const parts = [];
         const detailed = [];
         const t = now();
+        if (!tile || inTile >= NODES_PER_TILE) {
+          tile = this.addLayer("dflow-nodes", area);
+          inTile = 0;
+        }
         // Markup is cheap to make; check the clock every few nodes, not every node.
-        const most = i === 0 ? FIRST_CHUNK : NODES_PER_FRAME;
+        const most = Math.min(i === 0 ? FIRST_CHUNK : NODES_PER_FRAME, NODES_PER_TILE - inTile);
         while (i < nodes.length && ids.length < most && (i % 64 !== 0 || performance.now() - t0 < CHUNK_MS)) {
           const n = nodes[i++];
           const box = layout.nodes[n.id];
@@ -129,7 +144,8 @@ export class GraphView {
           parts.push(nodeMarkup(n, box, store.get(n.id), t, detail));
         }
         let k = 0;
-        this.insert(nodesLayer, ids, parts, (id) => {
+        inTile += ids.length;
+        this.insert(tile, ids, parts, (id) => {
           const n = index.nodes.get(id);
           return { kind: isFanout(n) ? "fanout" : "node", entry: n, box: layout.nodes[id], detailed: detailed[k++] };
         });
@@ -144,6 +160,20 @@ export class GraphView {
       };
       step();
     });
+  }
+
+  /** A new <svg> over the others, in layout coordinates over `area`. */
+  addLayer(cls, area) {
+    const el = svg("svg", {
+      class: `dflow-layer ${cls}`,
+      width: r1(area.w),
+      height: r1(area.h),
+      viewBox: `${r1(area.x)} ${r1(area.y)} ${r1(area.w)} ${r1(area.h)}`,
+    });
+    el.style.left = `${r1(area.x)}px`;
+    el.style.top = `${r1(area.y)}px`;
+    this.stage.append(el);
+    return el;
   }
 
   /** Parse a chunk of markup into `layer` and keep a record of each new element. */
@@ -195,7 +225,7 @@ export class GraphView {
     this.cancelReveal = null;
     this.records.clear();
     this.running.clear();
-    this.layer.replaceChildren();
+    this.stage.replaceChildren();
   }
 
   /**

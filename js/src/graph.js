@@ -152,3 +152,54 @@ export function drawnEdges(graph, index, limit = BUNDLE_LIMIT) {
   }
   return out;
 }
+
+/**
+ * A layout as two flat arrays (x, y, w, h per node and per group, in the graph's order), for
+ * the Worker to transfer: posting ten thousand small objects costs the main thread a
+ * structured-clone deserialisation; a transferred buffer costs nothing.
+ * @param {Graph} graph
+ * @param {Layout} layout
+ * @returns {{width: number, height: number, engine: string, nodes: Float64Array, groups: Float64Array}}
+ */
+export function packLayout(graph, layout) {
+  const pack = (items, boxes) => {
+    const out = new Float64Array(items.length * 4);
+    items.forEach((it, i) => {
+      const b = boxes[it.id];
+      out.set(b ? [b.x, b.y, b.w, b.h] : [NaN, NaN, NaN, NaN], i * 4);
+    });
+    return out;
+  };
+  return {
+    width: layout.width,
+    height: layout.height,
+    engine: layout.engine ?? "dagre",
+    nodes: pack(graph.nodes ?? [], layout.nodes),
+    groups: pack(graph.groups ?? [], layout.groups ?? {}),
+  };
+}
+
+/**
+ * The inverse of `packLayout`.
+ * @param {Graph} graph
+ * @param {ReturnType<typeof packLayout>} packed
+ * @returns {Layout}
+ */
+export function unpackLayout(graph, packed) {
+  const unpack = (items, arr) => {
+    /** @type {Record<string, Box>} */
+    const out = {};
+    items.forEach((it, i) => {
+      const x = arr[i * 4];
+      if (!Number.isNaN(x)) out[it.id] = { x, y: arr[i * 4 + 1], w: arr[i * 4 + 2], h: arr[i * 4 + 3] };
+    });
+    return out;
+  };
+  return {
+    engine: packed.engine,
+    width: packed.width,
+    height: packed.height,
+    nodes: unpack(graph.nodes ?? [], packed.nodes),
+    groups: unpack(graph.groups ?? [], packed.groups),
+  };
+}

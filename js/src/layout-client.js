@@ -11,6 +11,8 @@
  * import, on the main thread.
  */
 
+import { unpackLayout } from "./graph.js";
+
 /** @typedef {import("./graph.js").Graph} Graph */
 /** @typedef {import("./graph.js").Layout} Layout */
 
@@ -19,7 +21,7 @@ let layoutSource = null;
 
 /**
  * Register the layout module's source (an ES module exporting `browserLayout` that, when run
- * as a Worker, answers `{graph}` messages with `{layout}` or `{error}`).
+ * as a Worker, answers `{graph}` messages with `{packed}` or `{error}`: layout-worker.js).
  * @param {string} source
  */
 export function useLayoutSource(source) {
@@ -90,7 +92,7 @@ function inWorker(url, graph, signal) {
     worker.onmessage = (ev) => {
       done();
       if (ev.data?.error) reject(new Error(`browser layout failed: ${ev.data.error}`));
-      else resolve(ev.data.layout);
+      else resolve(unpackLayout(graph, ev.data.packed));
     };
     // A script that never loads (blocked by policy) surfaces here, not in the constructor.
     worker.onerror = (ev) => {

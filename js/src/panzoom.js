@@ -1,11 +1,11 @@
 /**
- * Pan (drag), zoom (wheel, buttons) and fit for one SVG viewport group. The transform is one
- * attribute on one group, so moving the view never touches the nodes. The current scale is
- * published as a level of detail (`data-zoom` on the SVG): labels too small to read are hidden
- * by CSS, which also spares painting ten thousand texts when a large graph is fitted.
+ * Pan (drag), zoom (wheel, buttons) and fit: one CSS transform on the element that holds the
+ * drawing, so moving the view never touches the nodes (and their paint is kept: only the
+ * transform above them changed). The scale is published as a level of detail (`data-zoom`):
+ * labels too small to read are hidden by CSS, and not even made for a large graph seen whole.
  */
 
-const MIN_SCALE = 0.02;
+const MIN_SCALE = 0.004;
 const MAX_SCALE = 3;
 /** Pointer travel (px) past which a press is a drag, not a click. */
 const DRAG_SLOP = 4;
@@ -23,35 +23,36 @@ const DRAG_SLOP = 4;
  */
 
 /**
- * Attach pan and zoom to an SVG whose content sits in `viewport`.
- * @param {SVGSVGElement} svgEl
- * @param {SVGGElement} viewport
+ * Attach pan and zoom to `frame` (the visible area, which takes the pointer and the wheel)
+ * whose content sits in `stage` (the transformed element).
+ * @param {HTMLElement} frame
+ * @param {HTMLElement} stage
  * @param {(t: {x: number, y: number, k: number}) => void} [onChange] after the view moved
  * @returns {PanZoom}
  */
-export function panZoom(svgEl, viewport, onChange = () => {}) {
+export function panZoom(frame, stage, onChange = () => {}) {
   let x = 0;
   let y = 0;
   let k = 1;
   let drag = null;
   let moved = false;
-  let frame = 0;
+  let pending = 0;
   // Whether the view is as the last fit left it: then a new graph is fitted again.
   let fitted = false;
 
   const apply = () => {
-    frame = 0;
-    viewport.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${k.toFixed(4)})`);
+    pending = 0;
+    stage.style.transform = `translate(${x.toFixed(1)}px,${y.toFixed(1)}px) scale(${k.toFixed(4)})`;
     const level = zoomLevel(k);
-    if (svgEl.dataset.zoom !== level) svgEl.dataset.zoom = level;
+    if (stage.dataset.zoom !== level) stage.dataset.zoom = level;
     onChange({ x, y, k });
   };
   // Wheel and pointer events come faster than frames: write the transform once per frame.
   const schedule = () => {
-    if (!frame) frame = requestAnimationFrame(apply);
+    if (!pending) pending = requestAnimationFrame(apply);
   };
   const size = () => {
-    const r = svgEl.getBoundingClientRect();
+    const r = frame.getBoundingClientRect();
     return { w: r.width || 1, h: r.height || 1, left: r.left, top: r.top };
   };
   const zoomBy = (factor, cx, cy) => {
@@ -85,8 +86,8 @@ export function panZoom(svgEl, viewport, onChange = () => {}) {
     if (!moved && Math.hypot(dx, dy) < DRAG_SLOP) return;
     if (!moved) {
       moved = true;
-      svgEl.setPointerCapture?.(ev.pointerId);
-      svgEl.classList.add("dflow-dragging");
+      frame.setPointerCapture?.(ev.pointerId);
+      frame.classList.add("dflow-dragging");
     }
     x = drag.x + dx;
     y = drag.y + dy;
@@ -96,15 +97,15 @@ export function panZoom(svgEl, viewport, onChange = () => {}) {
   const onUp = (ev) => {
     if (!drag || ev.pointerId !== drag.id) return;
     drag = null;
-    svgEl.classList.remove("dflow-dragging");
-    if (svgEl.hasPointerCapture?.(ev.pointerId)) svgEl.releasePointerCapture(ev.pointerId);
+    frame.classList.remove("dflow-dragging");
+    if (frame.hasPointerCapture?.(ev.pointerId)) frame.releasePointerCapture(ev.pointerId);
   };
 
-  svgEl.addEventListener("wheel", onWheel, { passive: false });
-  svgEl.addEventListener("pointerdown", onDown);
-  svgEl.addEventListener("pointermove", onMove);
-  svgEl.addEventListener("pointerup", onUp);
-  svgEl.addEventListener("pointercancel", onUp);
+  frame.addEventListener("wheel", onWheel, { passive: false });
+  frame.addEventListener("pointerdown", onDown);
+  frame.addEventListener("pointermove", onMove);
+  frame.addEventListener("pointerup", onUp);
+  frame.addEventListener("pointercancel", onUp);
   apply();
 
   return {
@@ -134,12 +135,12 @@ export function panZoom(svgEl, viewport, onChange = () => {}) {
       return { x: -x / k, y: -y / k, w: s.w / k, h: s.h / k };
     },
     destroy() {
-      if (frame) cancelAnimationFrame(frame);
-      svgEl.removeEventListener("wheel", onWheel);
-      svgEl.removeEventListener("pointerdown", onDown);
-      svgEl.removeEventListener("pointermove", onMove);
-      svgEl.removeEventListener("pointerup", onUp);
-      svgEl.removeEventListener("pointercancel", onUp);
+      if (pending) cancelAnimationFrame(pending);
+      frame.removeEventListener("wheel", onWheel);
+      frame.removeEventListener("pointerdown", onDown);
+      frame.removeEventListener("pointermove", onMove);
+      frame.removeEventListener("pointerup", onUp);
+      frame.removeEventListener("pointercancel", onUp);
     },
   };
 }

@@ -173,14 +173,14 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     page.wait_for_timeout(400)  # the view rests, then the nodes in sight get their labels
     page.screenshot(path=str(out / "zoomed.png"))
     # Pan by dragging.
-    before = page.evaluate("document.querySelector('.dflow-viewport').getAttribute('transform')")
-    box = page.locator(".dflow-svg").bounding_box()
+    before = page.evaluate("document.querySelector('.dflow-stage').style.transform")
+    box = page.locator(".dflow-canvas").bounding_box()
     page.mouse.move(box["x"] + 40, box["y"] + 40)
     page.mouse.down()
     page.mouse.move(box["x"] + 240, box["y"] + 140, steps=5)
     page.mouse.up()
     page.wait_for_timeout(50)
-    after = page.evaluate("document.querySelector('.dflow-viewport').getAttribute('transform')")
+    after = page.evaluate("document.querySelector('.dflow-stage').style.transform")
     c.check(before != after, "drag pans the view")
     page.locator(".dflow-fit").click()
     # Fan-out: click expands (a new graph rev, laid out in the browser).

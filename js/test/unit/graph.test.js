@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chain, drawnEdges, indexGraph, liftEdge } from "../../src/graph.js";
+import { chain, drawnEdges, indexGraph, liftEdge, packLayout, unpackLayout } from "../../src/graph.js";
 
 const graph = {
   rev: 1,
@@ -58,4 +58,18 @@ test("many edges into one group are drawn once; the rest one by one, without dup
     { from: "c", to: "d", bundled: 1 },
   ]);
   assert.equal(drawnEdges(graph, ix, 20).length, 12);
+});
+
+test("a layout packs into flat arrays and back (what the Worker transfers)", () => {
+  const layout = {
+    engine: "dagre",
+    width: 300,
+    height: 200,
+    nodes: { a: { x: 10, y: 20, w: 30, h: 40 }, c: { x: 1.5, y: 2, w: 3, h: 4 } },
+    groups: { wf: { x: 150, y: 100, w: 300, h: 200 } },
+  };
+  const packed = packLayout(graph, layout);
+  assert.ok(packed.nodes instanceof Float64Array);
+  assert.equal(packed.nodes.length, graph.nodes.length * 4);
+  assert.deepEqual(unpackLayout(graph, packed), layout); // boxes it had no coordinates for stay absent
 });
