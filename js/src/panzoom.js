@@ -152,8 +152,9 @@ export function panZoom(frame, stage, onChange = () => {}) {
  * @returns {"near" | "mid" | "far"}
  */
 export function zoomLevel(k) {
-  if (k >= 0.6) return "near";
-  if (k >= 0.3) return "mid";
+  // 12px labels below half size are smaller than 6px on screen: unreadable, so not drawn.
+  if (k >= 0.8) return "near";
+  if (k >= 0.5) return "mid";
   return "far";
 }
 

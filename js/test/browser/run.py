@@ -190,6 +190,25 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     c.check(page.locator("[data-node-id$='.items(0)']").count() == 1, "fan-out expands on click")
     page.wait_for_timeout(100)
     page.screenshot(path=str(out / "fanout-expanded.png"))
+    # Python selects a node: the panel opens on it.
+    target = page.locator('.dflow-node[data-phase=Succeeded][data-type=Pod]').first.get_attribute("data-node-id")
+    page.evaluate(f"window.dflowHarness.model.set('selected', {json.dumps(target)})")
+    page.wait_for_selector(f'.dflow-details[data-node-id="{target}"] .dflow-outputs')
+    c.check(True, "selected set from Python opens the details")
+    page.locator(".dflow-details .dflow-close").click()
+    # Wheel zooms about the pointer.
+    k0 = page.evaluate("document.querySelector('.dflow-stage').style.transform")
+    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(100)
+    c.check(page.evaluate("document.querySelector('.dflow-stage').style.transform") != k0, "wheel zooms")
+    page.locator(".dflow-fit").click()
+    # Terminate asks once, then sends.
+    page.locator(".dflow-terminate").click()
+    c.check("Really" in page.locator(".dflow-terminate").inner_text(), "terminate asks for a second click")
+    page.locator(".dflow-terminate").click()
+    page.wait_for_function("document.querySelector('.dflow-status').textContent.includes('terminated')")
+    c.check(page.evaluate("window.dflowHarness.model.sent.some(m => m.action === 'terminate' && m.id === null)"), "terminate sent")
     # Timeline.
     page.locator(".dflow-view-timeline").click()
     page.wait_for_selector(".dflow-timeline .dflow-trow")
@@ -208,6 +227,14 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     page.evaluate("document.body.dataset.jpThemeLight = 'true'")
     page.wait_for_selector(".dflow-widget[data-theme=light]")
     c.check(True, "theme follows a JupyterLab theme change")
+    # No clipboard permission: the replay command is offered in a text field instead.
+    page.locator('.dflow-node[data-phase=Failed][data-type=Pod]').first.click()
+    page.wait_for_selector(".dflow-details .dflow-copy-replay")
+    page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
+    page.locator(".dflow-details .dflow-copy-replay").click()
+    page.wait_for_selector(".dflow-details .dflow-copy-field")
+    value = page.locator(".dflow-copy-field").input_value()
+    c.check(value.startswith("%dflow replay"), f"clipboard refused: command offered in a field ({value})")
     # Cleanup removes the view.
     page.evaluate("window.dflowHarness.cleanup()")
     c.check(page.locator(".dflow-widget").count() == 0, "cleanup removes the view")

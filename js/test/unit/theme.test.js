@@ -20,6 +20,7 @@ test("the workflow's phase before and after submission", () => {
 
 test("levels of detail by scale", () => {
   assert.equal(zoomLevel(1), "near");
-  assert.equal(zoomLevel(0.4), "mid");
+  assert.equal(zoomLevel(0.6), "mid");
+  assert.equal(zoomLevel(0.4), "far");
   assert.equal(zoomLevel(0.05), "far");
 });
