@@ -241,6 +241,26 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     return {}
 
 
+def worker_fallback(browser, url: str, c: Checks) -> None:
+    """The browser layout runs in a Worker; where a page's policy forbids one, on the main thread."""
+    page = browser.new_page()
+    page.add_init_script(
+        "const W = window.Worker; window.__workers = 0;"
+        "window.Worker = class extends W { constructor(...a) { super(...a); window.__workers++; } };"
+    )
+    open_harness(page, url, "size=300&layout=0")
+    c.check(page.evaluate("window.__workers") == 1, "browser layout ran in a Worker")
+    page.close()
+    page = browser.new_page()
+    html = (REPO / "js" / "test" / "browser" / "harness.html").read_text()
+    headers = {"content-type": "text/html", "content-security-policy": "worker-src 'none'"}
+    page.route("**/harness.html*", lambda route: route.fulfill(status=200, headers=headers, body=html))
+    b = open_harness(page, url, "size=300&layout=0")
+    n = page.locator("[data-node-id]").count()
+    c.check(n == b["nodes"], f"no Worker allowed (CSP): laid out on the main thread ({n} nodes)")
+    page.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "js" / "test" / "output")
@@ -270,6 +290,7 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             interact(page, url, args.out, c)
             page.close()
+            worker_fallback(browser, url, c)
             browser.close()
     finally:
         server.shutdown()
