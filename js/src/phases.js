@@ -15,6 +15,21 @@ export const PHASES = Object.freeze([
   "Omitted",
 ]);
 
+/**
+ * One symbol per phase, so counts read without colour too (fan-out summaries; the header's
+ * chips take the same symbols from styles.css).
+ */
+export const PHASE_SYMBOL = Object.freeze({
+  Planned: "◦",
+  Pending: "…",
+  Running: "▶",
+  Succeeded: "✓",
+  Failed: "✗",
+  Error: "!",
+  Skipped: "↷",
+  Omitted: "○",
+});
+
 /** Phases after which a node never changes again (progress counts them as done). */
 export const FINISHED = new Set(["Succeeded", "Failed", "Error", "Skipped", "Omitted"]);
 

@@ -34,18 +34,6 @@ export function countsProgress(counts) {
 }
 
 /**
- * Add counts per phase together (a header from node states, a timeline legend).
- * @param {Iterable<string>} phases
- * @returns {Record<string, number>}
- */
-export function countPhases(phases) {
-  /** @type {Record<string, number>} */
-  const out = {};
-  for (const p of phases) out[p] = (out[p] ?? 0) + 1;
-  return out;
-}
-
-/**
  * What a node's box shows, from its graph entry and its state (if any).
  * Progress comes from the state's own `progress` when given, else from `counts`
  * (a group or fan-out: finished children over all children).

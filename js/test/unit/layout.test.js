@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SIZES, browserLayout, dagreOptions, packRows } from "../../src/layout.js";
 import { hasGivenLayout } from "../../src/layout-client.js";
-import { boundsOf, edgePath } from "../../src/draw.js";
+import { boundsOf } from "../../src/markup.js";
 import { makeWorkflow } from "../fixtures/workflows.js";
 
 const inside = (inner, outer) =>
@@ -75,14 +75,4 @@ test("Python's layout is used only when it covers every box", () => {
   delete graph.layout.nodes[graph.nodes[3].id];
   assert.ok(!hasGivenLayout(graph));
   assert.ok(!hasGivenLayout({ ...graph, layout: null }));
-});
-
-test("edges leave the side that faces their target", () => {
-  const a = { x: 0, y: 0, w: 100, h: 40 };
-  const down = edgePath(a, { x: 0, y: 100, w: 100, h: 40 });
-  assert.match(down.d, /^M0,20C/);
-  assert.match(down.d, /0,80$/);
-  const right = edgePath(a, { x: 300, y: 0, w: 100, h: 40 });
-  assert.match(right.d, /^M50,0C/);
-  assert.match(right.d, /250,0$/);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NodeStore, countPhases, countsProgress, nodeView } from "../../src/state.js";
+import { NodeStore, countsProgress, nodeView } from "../../src/state.js";
 
 test("a delta merges field by field and reports only real changes", () => {
   const s = new NodeStore();
@@ -31,7 +31,6 @@ test("progress of a group or fan-out is finished over all children", () => {
   assert.deepEqual(countsProgress({ Succeeded: 3, Failed: 1, Skipped: 1, Running: 2, Pending: 3 }), { done: 5, total: 10 });
   assert.equal(countsProgress({}), null);
   assert.equal(countsProgress(null), null);
-  assert.deepEqual(countPhases(["Running", "Succeeded", "Running"]), { Running: 2, Succeeded: 1 });
 });
 
 test("what a node shows: its own progress first, then its counts, planned without state", () => {
