@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
 # Install everything the tests need (idempotently) into .venv, then run the whole suite.
 source "$(dirname "$0")/_venv.sh"
+# Debian packages the tests use, each installed only when its command is missing.
+apt_updated=""
+need_apt() {  # need_apt COMMAND PACKAGE...
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "setup: installing $* with apt" >&2
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  shift
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+need_apt npm nodejs npm
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 echo "== lint and format"
 ruff check dflow_jupyter tests bench
