@@ -5,9 +5,9 @@ source "$(dirname "$0")/_venv.sh"
 apt_updated=""
 need_apt() {  # need_apt COMMAND PACKAGE...
   command -v "$1" >/dev/null 2>&1 && return 0
+  shift
   echo "setup: installing $* with apt" >&2
   [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
-  shift
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 need_apt npm nodejs npm
