@@ -270,13 +270,50 @@ def go_parse_float(text: str) -> float | None:
     return None
 
 
-@lru_cache(maxsize=256)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a (Go RE2-style) regular expression; Python's syntax covers the common subset."""
+#: The most items a list built by an expression may hold (``1..n``, ``until``, ``seq``).
+MAX_ITEMS = 1_000_000
+#: The longest string an expression may build (``repeat``), in characters.
+MAX_STRING = 16 * 1024 * 1024
+
+
+def bounded_count(count: int, what: str) -> int:
+    """``count`` if an expression may build that many items, else a clear error (a memory bomb)."""
+    if count > MAX_ITEMS:
+        raise GoPanic(
+            f"{what} would hold {count:,} items; expressions build at most {MAX_ITEMS:,} "
+            "(fan out with with_sequence, or pass the data as an artifact)"
+        )
+    return count
+
+
+def bounded_repeat(text: str, count: int, what: str = "repeat") -> str:
+    """``text`` repeated ``count`` times, refused past ``MAX_STRING`` characters."""
+    count = max(count, 0)
+    if len(text) * count > MAX_STRING:
+        raise GoPanic(
+            f"{what} would build a string of {len(text) * count:,} characters; expressions build at "
+            f"most {MAX_STRING:,}"
+        )
+    return text * count
+
+
+@lru_cache(maxsize=512)
+def compile_regex(pattern: str) -> Any:
+    """Compile a regular expression with RE2, the engine behind Go's ``regexp`` (and so Argo's).
+
+    RE2 runs in time linear in the input: a pattern like ``^(a+)+$`` cannot backtrack for
+    minutes as it does with Python's ``re``, and the syntax (no look-around, no backreferences)
+    is Go's. The result has ``re``'s methods (``search``, ``finditer``, ``sub``, ``split``).
+    """
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the error travels in the exception, not on stderr
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise GoPanic(f"error parsing regexp {pattern!r}: {exc}") from None
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise GoPanic(f"error parsing regexp: {reason}: `{pattern}`") from None
 
 
 def go_string(value: Any) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from dflow_jupyter.expr.exprlang.ops import equal, fetch, less, to_index
 from dflow_jupyter.expr.golang import (
     GoPanic,
+    bounded_repeat,
     go_atoi,
     go_json_loads,
     go_parse_float,
@@ -287,7 +288,7 @@ BUILTINS: dict[str, Builtin] = {
     "replace": lambda a: _str("replace", a[0]).replace(
         _str("replace", a[1]), _str("replace", a[2]), to_index(a[3]) if len(a) > 3 else -1
     ),
-    "repeat": lambda a: _str("repeat", a[0]) * max(to_index(a[1]), 0),
+    "repeat": lambda a: bounded_repeat(_str("repeat", a[0]), to_index(a[1])),
     "join": _join,
     "indexOf": lambda a: _str("indexOf", a[0]).encode().find(_str("indexOf", a[1]).encode()),
     "lastIndexOf": lambda a: _str("lastIndexOf", a[0]).encode().rfind(a[1].encode()),

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from dflow_jupyter.expr.golang import GoPanic, compile_regex, deep_equal, go_type, is_number
+from dflow_jupyter.expr.golang import GoPanic, bounded_count, compile_regex, deep_equal, go_type, is_number
 
 
 def equal(a: Any, b: Any) -> bool:
@@ -167,6 +167,7 @@ def make_range(a: Any, b: Any) -> list[int]:
     """``a..b``: the integers from ``a`` to ``b`` inclusive."""
     if type(a) is not int or type(b) is not int:
         raise GoPanic(f"invalid operation: {go_type(a)} .. {go_type(b)} (integers are required)")
+    bounded_count(b - a + 1, f"the range {a}..{b}")
     return list(range(a, b + 1))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from dflow_jupyter.expr.golang import (
     GoPanic,
+    bounded_count,
     deep_equal,
     go_atoi,
     go_json_dumps,
@@ -37,7 +38,9 @@ from dflow_jupyter.expr.sprig.core import (
 def _until_step(start: int, stop: int, step: int) -> list[int]:
     if (stop < start and step >= 0) or (stop >= start and step <= 0):
         return []
-    return list(range(start, stop, step))
+    span = range(start, stop, step)
+    bounded_count(len(span), f"untilStep({start}, {stop}, {step})")
+    return list(span)
 
 
 def _seq(*params: int) -> str:

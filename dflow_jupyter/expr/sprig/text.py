@@ -12,7 +12,7 @@ import re
 import zlib
 from collections.abc import Callable
 
-from dflow_jupyter.expr.golang import GoPanic, compile_regex
+from dflow_jupyter.expr.golang import GoPanic, bounded_repeat, compile_regex
 from dflow_jupyter.expr.sprig.core import ANY, INT, STR, GoFunc, go_func, strslice, strval
 
 _GO_GROUP = re.compile(r"\$(\{(\w+)\}|(\w+))")
@@ -136,7 +136,7 @@ TEXT: dict[str, GoFunc] = {
     "untitle": go_func(STR)(lambda s: re.sub(r"(^|\s)(\w)", lambda m: m.group(1) + m.group(2).lower(), s)),
     "substr": go_func(INT, INT, STR)(_substr),
     "trunc": go_func(INT, STR)(_trunc),
-    "repeat": go_func(INT, STR)(lambda n, s: s * max(n, 0)),
+    "repeat": go_func(INT, STR)(lambda n, s: bounded_repeat(s, n)),
     "trimAll": go_func(STR, STR)(lambda cut, s: s.strip(cut)),
     "trimall": go_func(STR, STR)(lambda cut, s: s.strip(cut)),
     "trimPrefix": go_func(STR, STR)(lambda p, s: s.removeprefix(p)),
