@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dflow_jupyter.config import config
+from dflow_jupyter.names import check_workflow_id
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import ACTIVE_PHASES
 
@@ -51,8 +52,8 @@ def workflow_root() -> Path:
 
 
 def workflow_dir(workflow_id: str) -> Path:
-    """The record directory of ``workflow_id``."""
-    return workflow_root() / workflow_id
+    """The record directory of ``workflow_id`` (an id that is no valid name is refused)."""
+    return workflow_root() / check_workflow_id(workflow_id)
 
 
 def write_atomic(path: Path, text: str) -> None:

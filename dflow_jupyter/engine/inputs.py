@@ -7,8 +7,8 @@ from typing import Any
 from dflow_jupyter.engine.frame import Frame
 from dflow_jupyter.errors import DflowJupyterError, StepRuntimeError
 from dflow_jupyter.model.expressions import UNSET, ArgoVar
-from dflow_jupyter.model.names import check_key
 from dflow_jupyter.model.refs import is_dynamic
+from dflow_jupyter.names import check_key
 from dflow_jupyter.status.wire import to_argo_string
 
 

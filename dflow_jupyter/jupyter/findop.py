@@ -59,7 +59,7 @@ def _op_of(value: Any) -> Any:
 
 def _namespace_ops(namespace: Mapping[str, Any], template_name: str, templates: bool) -> dict[str, Any]:
     """Notebook variables holding an OP of ``template_name`` (and templates of it, if asked)."""
-    from dflow_jupyter.model.names import template_name_from
+    from dflow_jupyter.names import template_name_from
 
     found: dict[str, Any] = {}
     for var, value in list(namespace.items()):

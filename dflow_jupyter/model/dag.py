@@ -68,7 +68,8 @@ class DAG(OPTemplate):
                     f"({item!r}); use Task(...) instead of Step(...) inside a DAG"
                 )
             if any(existing is item for existing in self.tasks):
-                continue  # already joined (a task made inside ``with`` adds itself)
+                item.check_not_added_twice(f"DAG {self.name!r}")
+                continue
             if any(existing.name == item.name for existing in self.tasks):
                 raise WorkflowDefinitionError(f"DAG {self.name!r}: duplicate task name {item.name!r}")
             if item.parallelism is not None:

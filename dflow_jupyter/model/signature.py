@@ -12,7 +12,7 @@ from dflow_jupyter.model.declarations import (
     OutputParameter,
     _IOBase,
 )
-from dflow_jupyter.model.names import check_io_name
+from dflow_jupyter.names import check_io_name
 
 _Decl = TypeVar("_Decl", bound=_IOBase)
 

@@ -12,11 +12,15 @@ from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.executor import Executor
 from dflow_jupyter.model.expressions import UNSET, ArgoVar
-from dflow_jupyter.model.names import check_key, check_step_name
 from dflow_jupyter.model.refs import is_dynamic, referenced_steps
 from dflow_jupyter.model.step_io import BoundIO
 from dflow_jupyter.model.templates import OPTemplate
+from dflow_jupyter.names import check_key, check_step_name
 from dflow_jupyter.typenames import type_name
+
+#: Above this many bytes (as an Argo string) a literal parameter gets a warning: Argo keeps the
+#: workflow object, parameters included, in etcd, whose objects are limited to about 1 MB.
+BIG_PARAMETER_BYTES = 256 * 1024
 
 
 class Step:
@@ -91,8 +95,25 @@ class Step:
         self._check_required()
         # As in dflow, a step made inside ``with Workflow(...)`` (or Steps/DAG) joins it.
         container = _context.active()
+        #: Joined the open ``with`` block when made: adding it there once more is not a mistake.
+        self._joined_by_context = container is not None
+        self._added_again = False
         if container is not None:
             container.add(self)
+
+    def check_not_added_twice(self, container: str) -> None:
+        """Refuse a second ``add`` of this step (a step runs once, where it is added).
+
+        A step made inside a ``with`` block has joined it already; dflow code often adds it again,
+        which is accepted once.
+        """
+        if self._joined_by_context and not self._added_again:
+            self._added_again = True
+            return
+        raise WorkflowDefinitionError(
+            f"{container}: {self.kind} {self.name!r} is added twice; a {self.kind} runs once, where "
+            f"it is added: make another {'Task' if self.is_task else 'Step'}(...) to run it again"
+        )
 
     # -- wiring -------------------------------------------------------------------------------
     @property
@@ -174,6 +195,27 @@ class Step:
                     )
                 continue
             coerce_parameter(value, decl.type, where=f"{self._describe()}: input parameter {pname!r}")
+            self._warn_if_big(pname, value)
+
+    def _warn_if_big(self, pname: str, value: Any) -> None:
+        """A literal parameter too big to travel inside a workflow object gets a word of advice."""
+        sign = getattr(self.template, "input_sign", {}).get(pname)
+        if type(sign).__name__ == "BigParameter" or isinstance(value, (int, float, bool)):
+            return
+        from dflow_jupyter.status.wire import to_argo_string
+
+        size = len(to_argo_string(value))
+        if size > BIG_PARAMETER_BYTES:
+            import warnings
+
+            warnings.warn(
+                f"{self._describe()}: input parameter {pname!r} is {size / 1e6:.1f} MB as an Argo "
+                "string; parameters travel inside the workflow object (Argo keeps it in etcd, "
+                "about 1 MB in all): pass the data as an artifact (upload_artifact) or declare "
+                "the input a BigParameter",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _fan_out_items(self, with_param: Any) -> list[Any] | str | ArgoVar | None:
         """``with_param`` as dflow takes it: any iterable, a JSON-list string, or a reference.

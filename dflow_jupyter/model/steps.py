@@ -49,7 +49,8 @@ class Steps(OPTemplate):
                     f"Steps {self.name!r}: {item.name!r} is a Task; tasks belong in a DAG, use Step here"
                 )
             if id(item) in present:
-                continue  # made inside ``with``, so it has added itself already
+                item.check_not_added_twice(f"Steps {self.name!r}")
+                continue
             if item.parallelism is not None:
                 # dflow copies a step's parallelism to its enclosing template.
                 self.parallelism = item.parallelism

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 
-from dflow_jupyter.model.names import check_template_name, random_suffix
 from dflow_jupyter.model.signature import Inputs, Outputs
+from dflow_jupyter.names import check_template_name, random_suffix
 from dflow_jupyter.status.phase import NodeType, Phase
 
 #: Argo's ``retryPolicy``.

@@ -116,10 +116,14 @@ def _check_steps(template: Steps) -> None:
 
 
 def _check_expressions(step: Step) -> None:
-    from dflow_jupyter.expr import ExpressionError, check_expression, check_template
+    from dflow_jupyter.expr import ExpressionError, check_expression, check_template, check_when
 
     try:
-        for value in (step.when, step.key, step.with_param, *step.parameters.values()):
+        if isinstance(step.when, str):
+            check_when(step.when)
+        elif isinstance(step.when, ArgoVar) and not hasattr(step.when, "_scope"):
+            check_expression(step.when.expr)
+        for value in (step.key, step.with_param, *step.parameters.values()):
             if isinstance(value, ArgoVar) and not hasattr(value, "_scope"):
                 check_expression(value.expr)
             elif isinstance(value, str) and "{{" in value:

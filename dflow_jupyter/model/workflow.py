@@ -15,10 +15,10 @@ from dflow_jupyter.backend import Backend, backend_for
 from dflow_jupyter.config import config
 from dflow_jupyter.errors import WorkflowDefinitionError, WorkflowNotFound
 from dflow_jupyter.model.dag import DAG, Task
-from dflow_jupyter.model.names import check_workflow_name
 from dflow_jupyter.model.rendering import render_leaf_templates
 from dflow_jupyter.model.step import Step
 from dflow_jupyter.model.steps import Steps
+from dflow_jupyter.names import check_workflow_id, check_workflow_name
 
 
 class Workflow:
@@ -58,7 +58,7 @@ class Workflow:
         if self.entrypoint is not None and self.entrypoint.name.startswith("template-"):
             self.entrypoint.name = self.name
         self.namespace = namespace or config["namespace"]
-        self.id = id
+        self.id = check_workflow_id(id) if id is not None else None
         self.uid = uid
         self.host, self.token = host, token
         self.k8s_config_file, self.k8s_api_server = k8s_config_file, k8s_api_server

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dflow_jupyter import _context
-from dflow_jupyter.model.names import random_suffix
+from dflow_jupyter.names import random_suffix
 from dflow_jupyter.python.errors import short_repr
 from dflow_jupyter.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
 from dflow_jupyter.python.signature import (

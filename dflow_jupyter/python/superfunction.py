@@ -9,7 +9,7 @@ from typing import Any
 from dflow_jupyter import _context
 from dflow_jupyter.model.dag import DAG, Task
 from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
-from dflow_jupyter.model.names import random_suffix
+from dflow_jupyter.names import random_suffix
 
 
 class SuperFunctionDAG(DAG):

@@ -8,8 +8,8 @@ from typing import Any
 
 from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
 from dflow_jupyter.model.expressions import UNSET
-from dflow_jupyter.model.names import template_name_from
 from dflow_jupyter.model.templates import OPTemplate, RetryStrategy, parse_timeout
+from dflow_jupyter.names import template_name_from
 
 #: Local package directories shipped with every Python OP (dflow's ``upload_packages``). The debug
 #: backend runs OPs with this interpreter, so it only records them; remote backends ship them.

@@ -10,6 +10,7 @@ backend recorded it.
 from __future__ import annotations
 
 import json
+import types
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -101,9 +102,15 @@ def _is_plain_class(kind: Any) -> bool:
 
 
 def matches_type(value: Any, kind: Any) -> bool:
-    """True if ``value`` fits ``kind`` (a class or a typing construct); ``None`` always fits."""
-    if kind is None or value is None or kind is Any:
+    """True if ``value`` fits ``kind`` (a class or a typing construct).
+
+    ``None`` fits only a type that admits it (``Optional[...]``, ``Any``, ``object``): an ``int``
+    parameter given ``None`` would reach the OP as ``None`` (Argo: ``"null"``) and fail there.
+    """
+    if kind is None or kind is Any or kind is object:
         return True
+    if value is None:
+        return _admits_none(kind)
     if _is_plain_class(kind):
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return True
@@ -115,6 +122,18 @@ def matches_type(value: Any, kind: Any) -> bool:
     except TypeCheckError:
         return False
     return True
+
+
+@lru_cache(maxsize=512)
+def _admits_none(kind: Any) -> bool:
+    if kind is type(None):
+        return True
+    from typing import Union, get_args, get_origin
+
+    origin = get_origin(kind)
+    if origin is Union or isinstance(kind, types.UnionType):
+        return any(_admits_none(arg) for arg in get_args(kind))
+    return False
 
 
 def _describe(value: Any) -> str:

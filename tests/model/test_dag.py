@@ -80,7 +80,8 @@ def test_add() -> None:
     a, b = x_task("a"), x_task("b")
     dag = DAG("d")
     dag.add([a, b])
-    dag.add(a)  # already there: ignored
+    with pytest.raises(WorkflowDefinitionError, match="DAG 'd': task 'a' is added twice"):
+        dag.add(a)  # a task runs once, where it is added
     assert dag.tasks == [a, b] and dag.all_steps() == [a, b] and dag.node_class() is Task
     with pytest.raises(WorkflowDefinitionError, match="DAG 'd': duplicate task name 'a'"):
         dag.add(x_task("a"))

@@ -31,8 +31,18 @@ def test_groups_run_in_order_and_lists_in_parallel() -> None:
 def test_steps_made_inside_with_are_not_added_twice() -> None:
     with Steps("s") as steps:
         a = x_step("a")
+        steps.add(a)  # dflow code adds a step made inside ``with`` again: accepted once
+        with pytest.raises(WorkflowDefinitionError, match="Steps 's': step 'a' is added twice"):
+            steps.add([a])
+    assert steps.steps == [[a]]
+
+
+def test_a_step_added_twice_is_refused() -> None:
+    steps = Steps("s")
+    a = x_step("a")
+    steps.add(a)
+    with pytest.raises(WorkflowDefinitionError, match=r"make another Step\(...\) to run it again"):
         steps.add(a)
-        steps.add([a])
     assert steps.steps == [[a]]
 
 

@@ -12,13 +12,14 @@ from dflow_jupyter.expr.argo_template.render import (
     render_value,
     template_references,
 )
-from dflow_jupyter.expr.argo_template.when import evaluate_when
+from dflow_jupyter.expr.argo_template.when import check_when, evaluate_when
 
 __all__ = [
     "ArgoItem",
     "Scope",
     "check_expression",
     "check_template",
+    "check_when",
     "evaluate_expression",
     "evaluate_when",
     "item_scope_value",

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dflow_jupyter.expr.govaluate.evaluator import evaluate_govaluate
+from dflow_jupyter.expr.govaluate.evaluator import compile_when, evaluate_govaluate
 
-__all__ = ["evaluate_govaluate"]
+__all__ = ["compile_when", "evaluate_govaluate"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dflow_jupyter.errors import InvalidNameError
-from dflow_jupyter.model.names import (
+from dflow_jupyter.names import (
     check_io_name,
     check_key,
     check_step_name,

@@ -38,9 +38,24 @@ def check_workflow_name(name: object, what: str = "workflow name") -> str:
     """Return ``name`` if it is a valid workflow or OP-template name, else raise."""
     if not isinstance(name, str) or not name:
         raise _fail(what, name, WORKFLOW_NAME_RULE)
-    if len(name) > 57 or not _RFC1123_SUBDOMAIN.match(name):
+    if len(name) > 57 or not _RFC1123_SUBDOMAIN.fullmatch(name):
         raise _fail(what, name, WORKFLOW_NAME_RULE, f"for example {_suggest_lower(name)[:57]!r}")
     return name
+
+
+def check_workflow_id(workflow_id: object) -> str:
+    """Return ``workflow_id`` if it is a valid workflow id (Argo's ``metadata.name``), else raise.
+
+    Ids name record directories and Argo objects, so nothing but the name rule may pass
+    (``../x`` would reach outside the work directory).
+    """
+    if (
+        not isinstance(workflow_id, str)
+        or len(workflow_id) > 63
+        or not _RFC1123_SUBDOMAIN.fullmatch(workflow_id)
+    ):
+        raise _fail("workflow id", workflow_id, WORKFLOW_NAME_RULE.replace("57", "63"))
+    return workflow_id
 
 
 def check_template_name(name: object) -> str:
@@ -50,7 +65,7 @@ def check_template_name(name: object) -> str:
 
 def check_step_name(name: object, what: str = "step name") -> str:
     """Return ``name`` if it is a valid step or task name, else raise."""
-    if not isinstance(name, str) or len(name) > 128 or not _STEP_NAME.match(name):
+    if not isinstance(name, str) or len(name) > 128 or not _STEP_NAME.fullmatch(name):
         hint = ""
         if isinstance(name, str) and name:
             hint = f"for example {re.sub(r'[^a-zA-Z0-9-]+', '-', name).strip('-')[:128]!r}"
@@ -60,7 +75,7 @@ def check_step_name(name: object, what: str = "step name") -> str:
 
 def check_io_name(name: object, what: str = "parameter name") -> str:
     """Return ``name`` if it is a valid parameter or artifact name, else raise."""
-    if not isinstance(name, str) or not _IO_NAME.match(name):
+    if not isinstance(name, str) or not _IO_NAME.fullmatch(name):
         raise _fail(what, name, IO_NAME_RULE)
     return name
 
@@ -68,7 +83,7 @@ def check_io_name(name: object, what: str = "parameter name") -> str:
 def check_key(key: object, step: str | None = None) -> str:
     """Return ``key`` if it is a valid (rendered) step key, else raise."""
     what = f"key of step {step!r}" if step else "step key"
-    if not isinstance(key, str) or len(key) > 253 or not _RFC1123_SUBDOMAIN.match(key):
+    if not isinstance(key, str) or len(key) > 253 or not _RFC1123_SUBDOMAIN.fullmatch(key):
         hint = f"for example {_suggest_lower(str(key))!r}" if isinstance(key, str) and key else ""
         raise _fail(what, key, KEY_RULE, hint)
     return key
