@@ -25,6 +25,17 @@ def _check_mode(mode: str, prog: str) -> None:
     check_backend(mode, f"{prog} mode {mode}")
 
 
+#: Settings whose values are credentials: shown as set or unset, never in clear.
+_SECRET_WORDS = ("token", "secret", "password", "credential")
+
+
+def shown_value(key: str, value: object) -> str:
+    """The value of a setting as printed: a credential only says whether it is set."""
+    if value is not None and any(word in key.lower() for word in _SECRET_WORDS):
+        return "'***' (set; not shown)"
+    return repr(value)
+
+
 def config_command(assignments: Sequence[str], prog: str, notebook: bool) -> list[str]:
     """``config [KEY=VALUE ...]``: set keys, or list them all; returns the lines to print.
 
@@ -35,7 +46,7 @@ def config_command(assignments: Sequence[str], prog: str, notebook: bool) -> lis
     from dflow_jupyter.config import config, config_keys, convert_config_value
 
     if not assignments:
-        return [f"{key} = {config[key]!r}" for key in sorted(config)]
+        return [f"{key} = {shown_value(key, config[key])}" for key in sorted(config)]
     if not notebook:
         pairs = (a.partition("=") for a in assignments)
         raise _terminal_refusal(prog, "config", " ".join(f"DFLOW_{k.upper()}={v}" for k, _, v in pairs))
@@ -59,7 +70,7 @@ def config_command(assignments: Sequence[str], prog: str, notebook: bool) -> lis
         if key == "mode":
             _check_mode(str(updates[key]), prog)
     config.update(updates)
-    return [f"{key} = {value!r}" for key, value in updates.items()]
+    return [f"{key} = {shown_value(key, value)}" for key, value in updates.items()]
 
 
 def mode_command(mode: str | None, prog: str, notebook: bool) -> list[str]:

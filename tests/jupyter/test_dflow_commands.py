@@ -32,6 +32,15 @@ def test_config_sets_typed_values(ip: InteractiveShell, capsys: pytest.CaptureFi
     assert "debug_pool_workers = 4" in capsys.readouterr().out
 
 
+def test_config_never_prints_a_token(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
+    run(ip, "%dflow config token=s3cret-token-value")
+    assert config["token"] == "s3cret-token-value"
+    run(ip, "%dflow config")
+    out = capsys.readouterr().out
+    assert "s3cret-token-value" not in out
+    assert "token = '***' (set; not shown)" in out
+
+
 def test_mode(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     run(ip, "%dflow mode")
     assert capsys.readouterr().out.strip() == "mode = 'debug'"

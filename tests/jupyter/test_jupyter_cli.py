@@ -191,3 +191,11 @@ def test_help_and_read_only_commands(recorded: tuple[Path, dict[str, dict[str, s
     assert (mode.returncode, mode.stdout) == (0, "mode = 'debug'\n")
     empty = _cli(root, "--workdir", "nowhere", "list")
     assert empty.returncode == 0 and empty.stdout.startswith("no workflow is recorded under ")
+
+
+def test_the_cli_never_prints_a_token(tmp_path: Path) -> None:
+    env = {**subprocess_env(), "DFLOW_TOKEN": "s3cret-token-value"}
+    done = _cli(tmp_path, "config", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "s3cret-token-value" not in done.stdout + done.stderr
+    assert "token = '***' (set; not shown)" in done.stdout
