@@ -129,7 +129,7 @@ def error_for_status(
         )
     if status_code in (400, 422):
         return ArgoInvalid(f"{what} {subject}: {where} rejected the request (HTTP {status_code}){said}", **kw)
-    if status_code >= 500:
+    if status_code >= 500 and status_code != 501:  # 501: not served here, retrying cannot help
         return ArgoServerError(
             f"{what} {subject}: {where} failed with HTTP {status_code} (retried with backoff){said}", **kw
         )
