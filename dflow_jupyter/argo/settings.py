@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["ArgoSettings", "Secret"]
@@ -131,9 +131,6 @@ class ArgoSettings:
             poll_interval=float(config.get("poll_interval", 1.0)),
             k8s_api_server=k8s_api_server or config.get("k8s_api_server"),
         )
-
-    def with_namespace(self, namespace: str) -> ArgoSettings:
-        return replace(self, namespace=namespace)
 
     def auth_headers(self) -> dict[str, str]:
         """The request headers: dflow's ``http_headers`` and the bearer token."""

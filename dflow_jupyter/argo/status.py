@@ -29,6 +29,7 @@ from dflow_jupyter.status.tracker import StatusTracker
 __all__ = ["ArgoStatusSync", "Delta", "argo_nodes", "diff_nodes", "tree_order"]
 
 RawNodes = dict[str, dict[str, Any]]
+_MISSING = object()
 
 #: The ``Node`` attributes an Argo node sets (``id`` is the key and never changes).
 _NODE_FIELDS = tuple(f.name for f in dataclasses.fields(Node) if f.name != "id")
@@ -48,6 +49,16 @@ class Delta:
     @property
     def empty(self) -> bool:
         return not (self.changed or self.removed or self.workflow_changed)
+
+
+def _older(version: str | None, than: str | None) -> bool:
+    """Whether resource version ``version`` is older than ``than`` (when both are numbers).
+
+    Kubernetes calls resource versions opaque, but they are etcd revisions: integers that grow.
+    """
+    if not version or not than or not version.isdigit() or not than.isdigit():
+        return False
+    return int(version) < int(than)
 
 
 def argo_nodes(status: Mapping[str, Any]) -> RawNodes | None:
@@ -144,9 +155,13 @@ class ArgoStatusSync:
         metadata = obj.get("metadata") or {}
         status = obj.get("status") or {}
         delta = Delta(resource_version=metadata.get("resourceVersion"))
-        if delta.resource_version:
-            self.resource_version = delta.resource_version
         with self.tracker.lock:
+            if _older(delta.resource_version, self.resource_version):
+                # A get answered after a newer watch event (the wait loop and the poller can
+                # both read): applying it would move the status back in time.
+                return Delta(resource_version=delta.resource_version)
+            if delta.resource_version:
+                self.resource_version = delta.resource_version
             if with_nodes:
                 current = argo_nodes(status) or {}
                 delta.changed, delta.removed = diff_nodes(self._raw, current)
@@ -205,6 +220,3 @@ class ArgoStatusSync:
         self.tracker.workflow_changed()
         self.tracker.bus.publish_workflow(model)
         return True
-
-
-_MISSING = object()

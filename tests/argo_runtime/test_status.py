@@ -230,3 +230,15 @@ def test_missing_progress_message_finished_at_and_empty_phase_are_tolerated() ->
     assert sync.status.phase == "Pending" and sync.status.nodes == {}
     sync.apply(obj)
     assert sync.status.finished_at is None and sync.status.progress == "0/5"
+
+
+def test_an_older_object_does_not_move_the_status_back() -> None:
+    obj = load("succeeded-steps.json")
+    sync, seen = _sync(obj["metadata"]["name"])
+    states = timeline(obj)
+    for version, state in enumerate(states, start=100):
+        state["metadata"]["resourceVersion"] = str(version)
+    sync.apply(states[-1])
+    seen.clear()
+    assert sync.apply(states[1]).empty and seen == []  # a late answer to an earlier get
+    assert sync.status.phase == "Succeeded" and sync.resource_version == str(99 + len(states))
