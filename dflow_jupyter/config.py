@@ -81,6 +81,18 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Ours: "inprocess" runs Python OPs in the calling process (prints, breakpoints and
     # post-mortem debugging work); "process" runs them in a warm pool of worker processes.
     "debug_isolation": ("inprocess", str),
+    # Ours, for the Argo backend. dflow never verifies the Argo server's certificate (Argo's
+    # default install serves a self-signed one), so neither do we unless asked: verify_ssl=True
+    # checks against the system CAs, ca_cert against that bundle (and implies verification).
+    "verify_ssl": (False, _boolize),
+    "ca_cert": (None, _nullable),
+    "client_cert": (None, _nullable),
+    "client_key": (None, _nullable),
+    # Seconds per request to the Argo server, retries of a 5xx or a lost connection, and the
+    # seconds between two status polls (dflow's wait() interval).
+    "argo_timeout": (30.0, float),
+    "argo_retries": (5, int),
+    "poll_interval": (1.0, float),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {

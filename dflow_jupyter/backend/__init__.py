@@ -17,8 +17,11 @@ __all__ = ["Backend", "BackendUnavailable", "backend_for", "known_modes"]
 #: ``config["mode"]`` values and the class implementing each (dflow calls Argo's ``"default"``).
 _IMPLEMENTATIONS = {
     "debug": "dflow_jupyter.backend.debug:DebugBackend",
+    "default": "dflow_jupyter.argo.backend:ArgoBackend",
+    "argo": "dflow_jupyter.argo.backend:ArgoBackend",
 }
-_NOT_YET = {"default": "the argo backend", "argo": "the argo backend"}
+#: Modes whose backend this release does not have yet (and what to say about them).
+_NOT_YET: dict[str, str] = {}
 
 _instances: dict[str, Backend] = {}
 _lock = threading.Lock()
@@ -64,7 +67,18 @@ def backend_for(mode: str | None = None) -> Backend:
             raise BackendUnavailable(
                 f"unknown backend {mode!r}; choose one of: " + ", ".join(repr(m) for m in known_modes())
             )
+        # "default" and "argo" name one backend: they share its instance (and its pollers).
+        for other, other_target in _IMPLEMENTATIONS.items():
+            if other_target == target and other in _instances:
+                _instances[key] = _instances[other]
+                return _instances[key]
         module_name, _, class_name = target.partition(":")
-        instance: Backend = getattr(importlib.import_module(module_name), class_name)()
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise BackendUnavailable(
+                f"mode {mode!r} needs {exc.name!r}, which is not installed: pip install 'dflow-jupyter[argo]'"
+            ) from exc
+        instance: Backend = getattr(module, class_name)()
         _instances[key] = instance
         return instance

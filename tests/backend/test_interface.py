@@ -38,9 +38,13 @@ def test_the_debug_backend_implements_the_interface() -> None:
 
 
 @pytest.mark.parametrize("mode", ["default", "argo"])
-def test_argo_modes_say_they_are_not_available_yet(mode: str) -> None:
-    with pytest.raises(BackendUnavailable, match=f"mode '{mode}': the argo backend is not available yet"):
-        backend_for(mode)
+def test_argo_modes_select_the_argo_backend(mode: str) -> None:
+    from dflow_jupyter.argo.backend import ArgoBackend
+
+    backend = backend_for(mode)
+    assert isinstance(backend, ArgoBackend) and isinstance(backend, Backend)
+    assert backend_for("default") is backend_for("argo")  # one backend, two names
+    assert mode in known_modes()
 
 
 def test_an_unknown_mode_names_the_known_ones() -> None:
@@ -48,10 +52,17 @@ def test_an_unknown_mode_names_the_known_ones() -> None:
         backend_for("cluster")
 
 
-def test_submit_with_an_unavailable_mode_fails_before_anything_runs() -> None:
-    config["mode"] = "default"
+def test_submit_to_an_unreachable_argo_server_fails_before_anything_runs() -> None:
+    import socket
+
+    from dflow_jupyter.argo.errors import ArgoError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config.update(mode="default", host=f"http://127.0.0.1:{port}", argo_retries=0)
     wf = _workflow()
-    with pytest.raises(BackendUnavailable):
+    with pytest.raises(ArgoError):  # no compiler yet, or no server: either way nothing ran
         wf.submit()
     assert not Path(config["debug_workdir"]).exists()
 

@@ -166,7 +166,7 @@ def test_terminate_of_an_ended_workflow(recorded: tuple[Path, dict[str, dict[str
             "set environment variables instead: DFLOW_DEBUG_WORKDIR=runs",
         ),
         (["mode", "debug"], "set environment variables instead: DFLOW_MODE=debug"),
-        (["mode", "argo"], "the argo backend is not available yet"),
+        (["mode", "argo"], "set environment variables instead: DFLOW_MODE=argo"),
         (["logs", "good", "nothing"], "has no step 'nothing'"),
     ],
 )

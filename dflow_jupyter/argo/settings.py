@@ -1,0 +1,148 @@
+"""Where and how to reach an Argo Server: host, namespace, token and TLS, from dflow's config keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ArgoSettings", "Secret"]
+
+
+class Secret:
+    """A token that never shows itself: not in ``repr``, ``str``, logs or exception messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        # Hera and kubectl users paste "Bearer <token>"; the header gets the prefix once.
+        self._value = value[len("Bearer ") :] if value.startswith("Bearer ") else value
+
+    def reveal(self) -> str:
+        """The token itself, for the ``Authorization`` header only."""
+        return self._value
+
+    def redact(self, text: str) -> str:
+        """``text`` with every occurrence of the token replaced by ``***``."""
+        return text.replace(self._value, "***") if self._value else text
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        # A pickled settings object must not carry the token to another process or a file.
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True)
+class ArgoSettings:
+    """Connection settings of one Argo Server (hashable: clients are cached by them).
+
+    Parameters
+    ----------
+    host
+        Base URL of the Argo Server, e.g. ``https://argo.example.org:2746``.
+    namespace
+        The Kubernetes namespace workflows live in.
+    token
+        Bearer token (a service-account token); ``None`` for a server in ``server`` auth mode.
+    verify
+        ``False`` (dflow's behaviour), ``True`` (system CAs) or a CA bundle path.
+    client_cert
+        A client certificate path, or ``(cert, key)`` paths, for mutual TLS.
+    headers
+        Extra HTTP headers (dflow's ``http_headers``).
+    timeout
+        Seconds per request (connect and read; streams wait for data without limit).
+    retries
+        How many times a 5xx answer or a lost connection is retried.
+    backoff
+        First retry delay in seconds; it doubles each time, with jitter, up to ``backoff_max``.
+    poll_interval
+        Seconds between two status polls when no watch stream is used.
+    k8s_api_server
+        The Kubernetes API server, for the memoization ConfigMaps of ``reuse_step``.
+    """
+
+    host: str = "https://127.0.0.1:2746"
+    namespace: str = "argo"
+    token: Secret | None = None
+    verify: bool | str = False
+    client_cert: str | tuple[str, str] | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout: float = 30.0
+    retries: int = 5
+    backoff: float = 0.5
+    backoff_max: float = 10.0
+    poll_interval: float = 1.0
+    k8s_api_server: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "host", self.host.rstrip("/"))
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Mapping[str, Any] | None = None,
+        *,
+        host: str | None = None,
+        namespace: str | None = None,
+        token: str | None = None,
+        k8s_api_server: str | None = None,
+    ) -> ArgoSettings:
+        """Settings from dflow's ``config`` (itself read from ``DFLOW_*`` variables).
+
+        Keyword arguments override the config, as a ``Workflow(host=..., token=...)`` does.
+        """
+        if config is None:
+            from dflow_jupyter.config import config as global_config
+
+            config = global_config
+        raw_token = token if token is not None else config.get("token")
+        ca_cert = config.get("ca_cert")
+        verify: bool | str = str(ca_cert) if ca_cert else bool(config.get("verify_ssl", False))
+        cert, key = config.get("client_cert"), config.get("client_key")
+        client_cert: str | tuple[str, str] | None = (str(cert), str(key)) if cert and key else cert
+        headers = tuple(sorted((str(k), str(v)) for k, v in (config.get("http_headers") or {}).items()))
+        host_value = host if host is not None else config.get("host")
+        if not host_value:
+            raise ValueError("config['host'] is empty: set it to the Argo Server URL (DFLOW_HOST)")
+        host_text = str(host_value)
+        if "://" not in host_text:
+            # dflow users write "127.0.0.1:2746"; the Argo Server speaks HTTPS by default.
+            host_text = "https://" + host_text
+        return cls(
+            host=host_text,
+            namespace=str(namespace or config.get("namespace") or "argo"),
+            token=Secret(str(raw_token)) if raw_token else None,
+            verify=verify,
+            client_cert=client_cert,
+            headers=headers,
+            timeout=float(config.get("argo_timeout", 30.0)),
+            retries=int(config.get("argo_retries", 5)),
+            poll_interval=float(config.get("poll_interval", 1.0)),
+            k8s_api_server=k8s_api_server or config.get("k8s_api_server"),
+        )
+
+    def auth_headers(self) -> dict[str, str]:
+        """The request headers: dflow's ``http_headers`` and the bearer token."""
+        headers = dict(self.headers)
+        if self.token is not None:
+            headers["Authorization"] = "Bearer " + self.token.reveal()
+        return headers
+
+    def redact(self, text: str) -> str:
+        """``text`` without the token in it."""
+        return self.token.redact(text) if self.token is not None else text
+
+    def describe(self) -> str:
+        """Where the server is, worded for messages."""
+        return f"the Argo Server at {self.host} (namespace {self.namespace!r})"

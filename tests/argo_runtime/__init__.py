@@ -1,0 +1,1 @@
+"""Tests of the Argo runtime: client, status, poller and backend against a FAKE Argo Server."""
