@@ -23,7 +23,8 @@ from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec, write_parameter_f
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE
 from dflow_jupyter.engine.python_op import finish_python
 from dflow_jupyter.errors import DflowJupyterError
-from dflow_jupyter.plugins.dispatch_run import DispatchRun, Update
+from dflow_jupyter.plugins.dispatch_run import DispatchRun
+from dflow_jupyter.plugins.dispatch_types import Update
 from dflow_jupyter.status.tracker import live_tracker
 from dflow_jupyter.status.wire import ParameterTypeError
 

@@ -28,8 +28,8 @@ from dflow_jupyter.engine.dispatcher_runner import (
 from dflow_jupyter.engine.pod_spec import PodSpec, write_parameter_files
 from dflow_jupyter.engine.python_op import prepare_python_inputs
 from dflow_jupyter.errors import StepRuntimeError
-from dflow_jupyter.plugins.dispatch_run import RunSettings, TaskSpec
 from dflow_jupyter.plugins.dispatch_settings import DEFAULT_RETRY_COUNT, is_local
+from dflow_jupyter.plugins.dispatch_types import RunSettings, TaskSpec
 from dflow_jupyter.status.wire import to_argo_string
 
 RUN_SCRIPT = "dflow_run.sh"

@@ -12,54 +12,13 @@ import json
 import os
 import queue
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from dflow_jupyter.plugins import scheduler_info as info
 from dflow_jupyter.plugins.dispatch_settings import DispatcherConfigError, batch_label, check_names
-
-UpdateKind = Literal["submitting", "queued", "running", "progress", "retrying", "done", "failed"]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One dpdispatcher task: a command run in ``work_path`` with the files it needs and makes."""
-
-    command: str
-    forward_files: list[str]
-    backward_files: list[str]
-    work_path: str = "."
-
-
-@dataclass(frozen=True)
-class Update:
-    """A change the step's node should show."""
-
-    kind: UpdateKind
-    message: str = ""
-    job_ids: tuple[str, ...] = ()
-    progress: tuple[int, int] | None = None
-    #: For ``failed``: ``Failed`` when the job ran and ended badly, ``Error`` when it could not run.
-    phase: Literal["Failed", "Error"] = "Failed"
-
-
-@dataclass
-class RunSettings:
-    """Everything a run needs besides its tasks (the executor's settings, resolved for one step)."""
-
-    machine: dict[str, Any]
-    resources: dict[str, Any]
-    task: dict[str, Any]
-    retry_on_submission_error: int = 0
-    retry_count: int = 0
-    clean: bool = True
-    pre_script: str = ""
-    post_script: str = ""
-    poll_interval: float = 2.0
-    #: The step's log file, where the job's log is mirrored while it runs.
-    log_path: Path | None = None
-    namespace: dict[str, Any] = field(default_factory=dict)
+from dflow_jupyter.plugins.dispatch_types import RunSettings, TaskSpec, Update, UpdateKind
+from dflow_jupyter.plugins.job_files import LogMirror
+from dflow_jupyter.plugins.slurm_queue import queue_for
 
 
 class _Stop(Exception):
@@ -79,6 +38,9 @@ class DispatchRun:
         self._lock = threading.Lock()
         self._machine: Any = None
         self._jobs: list[Any] = []
+        # Plain Slurm jobs share one squeue per poll (array jobs go through dpdispatcher).
+        self._queue = queue_for(settings.machine) if self.label.lower() == "slurm" else None
+        self._mirror = LogMirror(settings.log_path, settings.task.get("outlog"))
         self._thread = threading.Thread(target=self._main, name="dflow-dispatch", daemon=True)
 
     # -- the engine's side ------------------------------------------------------------------------
@@ -151,6 +113,10 @@ class DispatchRun:
             self._emit(Update("failed", str(exc), phase="Error"))
         except Exception as exc:
             self._emit(Update("failed", f"{self.label} job: {type(exc).__name__}: {exc}", phase="Error"))
+        finally:
+            if self._queue is not None:
+                for job_id in self._job_ids():
+                    self._queue.forget(job_id)
 
     def _submit(self, dp: Any) -> Any:
         """Build the submission, upload its files and submit its jobs, retrying as configured."""
@@ -222,6 +188,8 @@ class DispatchRun:
             with self._lock:
                 self._jobs.append(job)
                 cancelled = self._cancel.is_set()
+            if self._queue is not None:
+                self._queue.watch(str(job.job_id))
             if cancelled:  # cancel() ran while sbatch did: this job escaped its sweep
                 info.cancel(machine, self.label, job)
                 raise _Stop()
@@ -237,14 +205,15 @@ class DispatchRun:
         while True:
             states = []
             for job in submission.belonging_jobs:
+                reason = ""
                 if job.job_state != JobStatus.finished:
-                    job.get_job_state()
+                    reason = self._look(machine, job)
                 state = job.job_state
                 if state == JobStatus.terminated:
                     self._ended(submission, job)
                     state = job.job_state
-                elif state == JobStatus.waiting:
-                    problem = info.pending_problem(self.label, machine.context, str(job.job_id))
+                elif state == JobStatus.waiting and reason:
+                    problem = info.pending_problem(machine.context, str(job.job_id), reason)
                     if problem is not None:
                         info.cancel(machine, self.label, job)
                         raise self._fail(problem, "Error")
@@ -260,10 +229,20 @@ class DispatchRun:
                 shown = kind
                 self._emit(Update(kind, f"{kind} on {self._where()}", self._job_ids()))
             if running:
-                self._mirror(submission)
+                for task in self.tasks:
+                    progress = self._mirror.update(machine.context, task.work_path)
+                    if progress is not None:
+                        self._emit(Update("progress", progress=progress))
             if self._cancel.wait(interval):
                 raise _Stop()
             interval = min(interval * 1.5, self.settings.poll_interval)
+
+    def _look(self, machine: Any, job: Any) -> str:
+        """Update ``job``'s state from the scheduler; Slurm's pending reason, if any."""
+        if self._queue is None:
+            job.get_job_state()
+            return ""
+        return self._queue.update(machine, job)
 
     def _ended(self, submission: Any, job: Any) -> None:
         """A job left the queue without its finish tag: resubmit it, or fail with the reason."""
@@ -275,6 +254,8 @@ class DispatchRun:
                 Update("retrying", f"{reason}; resubmitting ({job.fail_count}/{self.settings.retry_count})")
             )
             job.submit_job()
+            if self._queue is not None:
+                self._queue.watch(str(job.job_id))
             return
         tail = info.last_error(job)
         try:  # whatever log the job left, for the step's log
@@ -282,40 +263,6 @@ class DispatchRun:
         except Exception:
             pass
         raise self._fail(reason + (f"; last error output: {tail}" if tail else ""))
-
-    def _mirror(self, submission: Any) -> None:
-        """Copy the running job's log to the step's log file and report its progress file."""
-        context = submission.machine.context
-        outlog = self.settings.task.get("outlog")
-        for task in self.tasks:
-            base = task.work_path.rstrip("/") or "."
-            if outlog and self.settings.log_path is not None and not self._same_file(context, base, outlog):
-                text = self._read(context, f"{base}/{outlog}")
-                if text is not None:
-                    self.settings.log_path.write_text(text)
-            progress = self._read(context, f"{base}/progress")
-            if progress and "/" in progress:
-                done, _, total = progress.strip().partition("/")
-                if done.isdigit() and total.isdigit():
-                    self._emit(Update("progress", progress=(int(done), int(total))))
-
-    def _same_file(self, context: Any, base: str, name: str) -> bool:
-        # A context without a separate remote root (LazyLocalContext) writes the step's log itself.
-        try:
-            remote = os.path.realpath(os.path.join(context.remote_root, base, name))
-        except (AttributeError, TypeError):
-            return False
-        return self.settings.log_path is not None and remote == os.path.realpath(self.settings.log_path)
-
-    @staticmethod
-    def _read(context: Any, path: str) -> str | None:
-        try:
-            if not context.check_file_exists(path):
-                return None
-            text = context.read_file(path)
-        except Exception:
-            return None  # being written or gone: the next look will do
-        return text if isinstance(text, str) else text.decode("utf-8", errors="replace")
 
     def _fetch(self, submission: Any) -> None:
         try:

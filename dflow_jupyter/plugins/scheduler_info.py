@@ -92,16 +92,9 @@ def end_description(batch_type: str, context: Any, job_id: str) -> str:
     return f"{batch_type} job {job_id} left the queue without finishing"
 
 
-def pending_problem(batch_type: str, context: Any, job_id: str) -> str | None:
-    """Why a waiting job can never start, or None while waiting may still help."""
-    if not is_slurm(batch_type):
-        return None
-    try:
-        code, out, _ = run(context, f"squeue -h -o %r -j {shlex.quote(job_id)}")
-    except Exception:
-        return None
-    reason = out.strip()
-    if code != 0 or reason not in SLURM_HOPELESS_REASONS:
+def pending_problem(context: Any, job_id: str, reason: str) -> str | None:
+    """Why a Slurm job pending for ``reason`` can never start, or None while waiting may help."""
+    if reason not in SLURM_HOPELESS_REASONS:
         return None
     fields = slurm_fields(context, job_id)
     asks = ", ".join(
