@@ -15,7 +15,12 @@ import threading
 from typing import Any, Literal
 
 from dflow_jupyter.plugins import scheduler_info as info
-from dflow_jupyter.plugins.dispatch_settings import DispatcherConfigError, batch_label, check_names
+from dflow_jupyter.plugins.dispatch_settings import (
+    DispatcherConfigError,
+    batch_label,
+    check_names,
+    is_local,
+)
 from dflow_jupyter.plugins.dispatch_types import RunSettings, TaskSpec, Update, UpdateKind
 from dflow_jupyter.plugins.job_files import LogMirror
 from dflow_jupyter.plugins.slurm_queue import queue_for
@@ -193,14 +198,17 @@ class DispatchRun:
             if cancelled:  # cancel() ran while sbatch did: this job escaped its sweep
                 info.cancel(machine, self.label, job)
                 raise _Stop()
-        self._emit(Update("queued", f"queued on {self._where()}", self._job_ids()))
+        # A shell job starts at once; a scheduler's job waits in its queue first.
+        kind: UpdateKind = "running" if info.is_shell(self.label) else "queued"
+        self._emit(Update(kind, f"{kind} on {self._where()}", self._job_ids()))
         return submission
 
     def _follow(self, submission: Any) -> None:
         """Poll until every job finished; report queued/running, the log and progress."""
         from dpdispatcher.utils.job_status import JobStatus
 
-        interval, shown, unknown = 0.2, "queued", 0
+        interval, unknown = 0.2, 0
+        shown = "running" if info.is_shell(self.label) else "queued"
         machine = submission.machine
         while True:
             states = []
@@ -239,10 +247,13 @@ class DispatchRun:
 
     def _look(self, machine: Any, job: Any) -> str:
         """Update ``job``'s state from the scheduler; Slurm's pending reason, if any."""
-        if self._queue is None:
+        if self._queue is not None:
+            return self._queue.update(machine, job)
+        if info.is_shell(self.label) and is_local(self.settings.machine):
+            info.update_local_shell_job(machine, job)
+        else:
             job.get_job_state()
-            return ""
-        return self._queue.update(machine, job)
+        return ""
 
     def _ended(self, submission: Any, job: Any) -> None:
         """A job left the queue without its finish tag: resubmit it, or fail with the reason."""

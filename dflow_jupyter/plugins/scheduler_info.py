@@ -118,6 +118,29 @@ def last_error(job: Any) -> str | None:
     return _ANSI.sub("", text).strip() or None
 
 
+def update_local_shell_job(machine: Any, job: Any) -> None:
+    """Set the state of a Shell job running on this machine, asking the kernel, not ``ps``.
+
+    dpdispatcher checks a Shell job with a shell that runs ``ps`` (several processes per look);
+    twenty jobs followed at once would spend more CPU on that than on their work.
+    """
+    import psutil
+    from dpdispatcher.utils.job_status import JobStatus
+
+    if machine.check_finish_tag(job):
+        state = JobStatus.finished
+    else:
+        try:
+            alive = psutil.Process(int(job.job_id)).status() != psutil.STATUS_ZOMBIE
+        except (psutil.Error, ValueError):
+            alive = False
+        state = JobStatus.running if alive else JobStatus.terminated
+    job.job_state = state
+    for task in job.job_task_list:
+        if task.task_state != JobStatus.finished:
+            task.task_state = state
+
+
 def cancel(machine: Any, batch_type: str, job: Any) -> None:
     """Stop ``job`` now: ``scancel`` for Slurm, the whole process tree for Shell jobs.
 
