@@ -91,7 +91,17 @@ pid_file() {  # where each daemon writes its pid
 }
 
 stop() {
-  local name pid
+  local name pid jobs
+  # Jobs still queued or running on this cluster end with it (their processes would outlive slurmd).
+  if [ -f "$CONF" ] && jobs="$(SLURM_CONF="$CONF" squeue -h -o %i 2>/dev/null)" && [ -n "$jobs" ]; then
+    # shellcheck disable=SC2086
+    SLURM_CONF="$CONF" scancel $jobs 2>/dev/null || true
+    for _ in $(seq 30); do
+      [ -z "$(SLURM_CONF="$CONF" squeue -h -o %i 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+    log "cancelled the jobs left: $(echo $jobs)"
+  fi
   # slurmd first (it runs the jobs), then the controller, then munge, which both use to the end.
   for name in slurmd slurmctld munged; do
     pid="$(read_pid "$(pid_file "$name")")"
