@@ -158,6 +158,7 @@ class DispatcherJob:
         assert self._staged is not None
         out = self.spec.step_dir / OUT_DIR
         fingerprints = self._staged.fingerprints
+        self._final_progress(out / "progress")
         if hasattr(self.spec.template, "op_class"):
             outcome = self._collect_python(out, fingerprints)
         else:
@@ -179,6 +180,15 @@ class DispatcherJob:
         elif outcome.message is not None:
             outcome.message = f"{outcome.message}; {ran}"
         return outcome
+
+    def _final_progress(self, path: Path) -> None:
+        try:
+            done, _, total = path.read_text().strip().partition("/")
+            path.unlink()
+        except OSError:
+            return
+        if done.isdigit() and total.isdigit() and self.spec.progress is not None:
+            self.spec.progress(int(done), int(total))
 
     def _collect_python(self, out: Path, fingerprints: list[Any]) -> PodOutcome:
         result = out / RESULT_FILE

@@ -130,6 +130,8 @@ def run_job(root: Path) -> list[Any]:
             break
     out = root / OUT_DIR
     out.mkdir(exist_ok=True)
+    if progress_file.exists():  # the last report, which a poll may have missed
+        shutil.copy2(progress_file, out / "progress")
     # Moved only now: a later slice may read what an earlier one wrote.
     bundle = _bundle(root, workdir, out)
     for outcome in outcomes:

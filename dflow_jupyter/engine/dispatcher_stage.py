@@ -186,6 +186,7 @@ for path in {quoted}; do
     mkdir -p "{OUT_DIR}/$(dirname "$path")" && mv "$path" "{OUT_DIR}/$path"
   fi
 done
+if [ -f progress ]; then cp progress {OUT_DIR}/progress; fi
 echo "$code" > {OUT_DIR}/{EXIT_CODE_FILE}
 """
 

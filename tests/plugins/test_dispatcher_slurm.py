@@ -66,7 +66,8 @@ def message(pod: object) -> str:
 
 def log_of(wf: Workflow, pod: object) -> str:
     step_dir = Path(config["debug_workdir"]) / str(wf.id) / pod.dflowJupyter.stepDir  # type: ignore[attr-defined]
-    return (step_dir / "log.txt").read_text()
+    log = step_dir / "log.txt"
+    return log.read_text() if log.exists() else ""
 
 
 def running_job(wf: Workflow, name: str) -> object:
@@ -100,6 +101,26 @@ class Duplicate(OP):
         content = Path(op_in["foo"]).read_text()
         Path("bar.txt").write_text(content * op_in["num"])
         return OPIO({"msg": op_in["msg"] * op_in["num"], "bar": Path("bar.txt")})
+
+
+class Anneal(OP):
+    """Reports its progress as it goes (dflow's ``progress_total``/``progress_current``)."""
+
+    progress_total = 3
+
+    @classmethod
+    def get_input_sign(cls) -> OPIOSign:
+        return OPIOSign({"delay": float})
+
+    @classmethod
+    def get_output_sign(cls) -> OPIOSign:
+        return OPIOSign({"done": int})
+
+    def execute(self, op_in: OPIO) -> OPIO:
+        for i in range(3):
+            time.sleep(op_in["delay"])
+            self.progress_current = i + 1
+        return OPIO({"done": 3})
 
 
 def test_dflows_slurm_tutorial_runs_on_the_local_cluster() -> None:
@@ -161,6 +182,26 @@ def test_a_function_op_runs_as_a_slurm_job(node_history: list[tuple[str, str, st
     messages = [m for name, _, m in node_history if name == "scale"]
     [job] = job_ids(message(pod))
     assert f"queued on Slurm (job {job})" in messages and f"running on Slurm (job {job})" in messages
+
+
+def test_the_jobs_progress_reaches_the_node() -> None:
+    seen: list[str] = []
+
+    def listen(event: object) -> None:
+        node = getattr(event, "node", None)
+        if node and node.get("displayName") == "anneal" and node.get("progress"):
+            seen.append(node["progress"])
+
+    unsubscribe = events.subscribe(listen)
+    try:
+        wf = Workflow("progress")
+        wf.add(Step("anneal", PythonOPTemplate(Anneal), parameters={"delay": 0.7}, executor=slurm()))
+        wf.submit()
+    finally:
+        unsubscribe()
+    [pod] = wf.query_step(name="anneal")
+    assert (pod.phase, pod.progress) == ("Succeeded", "3/3")
+    assert any(p in ("1/3", "2/3") for p in seen), f"no progress while it ran: {seen}"
 
 
 def test_a_shell_op_runs_as_a_slurm_job() -> None:
@@ -336,10 +377,13 @@ def test_a_job_cancelled_from_outside_fails_its_step() -> None:
     config["detach"] = True
     try:
         wf = Workflow("scancel")
-        wf.add(Step("victim", sleeper(), executor=slurm()))
+        noisy = ShellOPTemplate(name="noisy", image="alpine", script="echo warming up; sleep 300")
+        wf.add(Step("victim", noisy, executor=slurm()))
         wf.submit()
         pod = wait_until(lambda: running_job(wf, "victim"), 30, "the job to run")
         [job] = job_ids(message(pod))
+        # The running job's log reaches the step's log.txt.
+        wait_until(lambda: "warming up" in log_of(wf, pod), 15, "the job's log")
         subprocess.run(["scancel", job], check=True)
         wf.wait()
     finally:
