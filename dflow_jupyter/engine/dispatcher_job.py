@@ -13,6 +13,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ class DispatcherJob:
         self._r, self._w = os.pipe()
         os.set_blocking(self._r, False)
         os.set_blocking(self._w, False)
+        # The run's thread may still report after the step ended: never into a closed (and
+        # perhaps reused) descriptor.
+        self._pipe_lock = threading.Lock()
 
     # -- scheduler protocol -----------------------------------------------------------------------
     def start(self) -> None:
@@ -62,10 +66,11 @@ class DispatcherJob:
         return self._r
 
     def poll(self) -> tuple[bool, Any]:
-        try:
-            os.read(self._r, 4096)
-        except (BlockingIOError, OSError):
-            pass
+        with self._pipe_lock:
+            try:
+                os.read(self._r, 4096)
+            except (BlockingIOError, OSError):
+                pass
         if self.result is None and self._run is not None:
             for update in self._run.updates():
                 self._apply(update)
@@ -95,22 +100,24 @@ class DispatcherJob:
 
     # -- updates ----------------------------------------------------------------------------------
     def _wake(self) -> None:
-        try:
-            os.write(self._w, b"x")
-        except (BlockingIOError, OSError):
-            pass  # full (a wake is pending anyway) or closed (the step is over)
+        with self._pipe_lock:
+            if self._w < 0:
+                return  # the step is over
+            try:
+                os.write(self._w, b"x")
+            except BlockingIOError:
+                pass  # full: a wake is pending anyway
 
     def _settle(self, outcome: PodOutcome) -> None:
         self.result = outcome
         self._wake()
 
     def _close(self) -> None:
-        for fd in (self._r, self._w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._r = self._w = -1
+        with self._pipe_lock:
+            for fd in (self._r, self._w):
+                if fd >= 0:
+                    os.close(fd)
+            self._r = self._w = -1
 
     def _show(self, **fields: Any) -> None:
         tracker = live_tracker(self.spec.workflow)

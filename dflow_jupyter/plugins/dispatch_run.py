@@ -61,11 +61,12 @@ class DispatchRun:
             except queue.Empty:
                 return found
 
-    def cancel(self, wait: float = 15.0) -> None:
+    def cancel(self, wait: float = 2.0) -> None:
         """Cancel every job submitted so far (and any submitted later) and stop following them.
 
-        Returns once the jobs are cancelled, or after ``wait`` seconds if the thread is stuck
-        in a slow call (it cancels what it submits from then on by itself).
+        Returns once the thread has stopped, or after ``wait`` seconds if it is in a slow call
+        (an ``sbatch`` under way): it cancels what it submits from then on by itself. The wait
+        is short because a terminated run cancels its steps one after the other.
         """
         with self._lock:
             self._cancel.set()

@@ -163,3 +163,22 @@ def test_a_job_killed_from_outside_fails_its_step() -> None:
     [pod] = wf.query_step(name="victim")
     assert pod.phase == "Failed"
     assert message(pod) == f"the shell job (pid {pid}) ended without finishing (killed?)"
+
+
+def test_a_container_runtime_wraps_the_script_in_the_job() -> None:
+    # ``true`` stands in for docker (no container runtime here): the job "runs" and makes nothing.
+    template = ShellOPTemplate(name="boxed", image="alpine:3.20", script="echo 1 > /tmp/out.txt")
+    template.outputs.parameters = {"out": OutputParameter(value_from_path="/tmp/out.txt")}
+    wf = Workflow("boxed")
+    wf.add(Step("boxed", template, executor=shell(docker_executable="true", container_args="--network none")))
+    wf.submit()
+    [pod] = wf.query_step(name="boxed")
+    assert pod.phase == "Error" and "open /tmp/out.txt: no such file or directory" in message(pod)
+    step_dir = Path(config["debug_workdir"]) / str(wf.id) / pod.dflowJupyter.stepDir
+    run = (step_dir / "dflow_run.sh").read_text()
+    assert (
+        "{ true image inspect alpine:3.20 >/dev/null 2>&1 || true pull alpine:3.20; } && true run --rm "
+        '--network none -v "$(pwd)/tmp:/tmp" -v "$(pwd)/script:/script" alpine:3.20 sh /script'
+    ) in run
+    # The container mounts /tmp itself: the script keeps its paths.
+    assert (step_dir / "workdir" / "script.in").read_text() == "echo 1 > /tmp/out.txt"

@@ -177,6 +177,8 @@ def test_a_function_op_runs_as_a_slurm_job(node_history: list[tuple[str, str, st
     [report] = download_artifact(pod.outputs.artifacts["report"], path="out")
     assert Path(report).read_text() == "10 20 30"
     assert "scaling 3 numbers by 10" in log_of(wf, pod)
+    step_dir = Path(config["debug_workdir"]) / str(wf.id) / pod.dflowJupyter.stepDir
+    assert not (step_dir / "remote").exists()  # clean=True: the job's remote directory is gone
     # The node showed the job waiting, then running: the widget can tell them apart.
     assert phases_of(node_history, "scale") == ["Running", "Pending", "Running", "Succeeded"]
     messages = [m for name, _, m in node_history if name == "scale"]
