@@ -12,6 +12,13 @@ need_apt() {  # need_apt COMMAND PACKAGE...
 }
 need_apt npm nodejs npm
 python -m pip install -q --disable-pip-version-check -e ".[test]"
+# The HPC tests (tests/plugins) submit jobs to a one-node Slurm cluster: started here and stopped
+# (by the pids it recorded) when this script exits, even after failing tests.
+need_apt slurmctld slurm-wlm munge
+need_apt munged munge
+trap 'bash scripts/slurm.sh stop' EXIT
+slurm_env="$(bash scripts/slurm.sh start)"
+eval "$slurm_env"  # export SLURM_CONF=... for sbatch, squeue and the other client commands
 echo "== lint and format"
 ruff check dflow_jupyter tests bench
 ruff format --check dflow_jupyter tests bench

@@ -226,7 +226,8 @@ def _run_pod(
                 arts,
                 exit_code=outcome.exit_code,
                 leaves=[node],
-                grouped=runs is not None and step.slices.group_size is not None,
+                # Outputs are lists over the slices (a group, or a merged sliced step).
+                grouped=runs is not None and (step.slices.group_size is not None or len(runs) > 1),
             )
         if strategy is None or not strategy.allows(outcome.phase, outcome.exit_code):
             break

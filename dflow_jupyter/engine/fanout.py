@@ -146,6 +146,9 @@ def expand(frame: Frame, step: Any) -> list[Item] | None:
     indices = [_slice_index(frame, step, v) for v in values]
     if slices.shuffle:
         random.Random(slices.random_seed).shuffle(indices)
+    if getattr(step.executor, "merge_sliced_step", False):
+        # DispatcherExecutor(merge_sliced_step=True): one job runs every slice (one group).
+        return [Item(0, 0, indices)] if indices else []
     if slices.group_size:
         size = slices.group_size
         groups = [indices[i : i + size] for i in range(0, len(indices), size)]

@@ -168,6 +168,13 @@ class RunContext:
             store=self.store,
             progress=progress,
         )
+        if getattr(template, "runs_as_dispatcher_job", False):  # DispatcherExecutor
+            from dflow_jupyter.engine.dispatcher_job import DispatcherJob
+
+            script = not hasattr(template, "op_class")
+            return DispatcherJob(
+                spec, Frame(self.workflow, template, params, arts).scope(item) if script else None
+            )
         if hasattr(template, "op_class"):
             if self.isolation == "process":
                 from dflow_jupyter.engine.pool import PoolPythonJob, shared_pool

@@ -1,85 +1,127 @@
-"""dflow's ``DispatcherExecutor`` (HPC steps through dpdispatcher): accepted, refused when a step uses it."""
+"""dflow's ``DispatcherExecutor``: a step runs as a dpdispatcher job (Slurm, PBS, LSF, Shell...)."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from dflow_jupyter.config import config
-from dflow_jupyter.errors import DflowJupyterError
 from dflow_jupyter.model.executor import Executor
+from dflow_jupyter.plugins.dispatch_settings import (
+    DispatcherConfigError,
+    machine_settings,
+    read_json_file,
+    resources_settings,
+    task_settings,
+)
 
-# dpdispatcher is imported by nothing here: this module only has to exist, so that dflow code
-# importing it (dflow's Slurm tutorial does) gets as far as building its workflow.
+# Nothing here imports dpdispatcher: defining a workflow must not need it (nor pay its import).
+# The debug engine imports it, through ``plugins._dpdispatcher``, when such a step starts.
 
-__all__ = ["DispatcherExecutor", "DispatcherNotAvailableError"]
+__all__ = ["DispatchedTemplate", "DispatcherConfigError", "DispatcherExecutor"]
+
+ARGO_NOT_YET = (
+    "DispatcherExecutor steps run on the debug backend (config['mode'] = 'debug'); rendering them "
+    "for Argo (a pod that submits the job) is not available yet"
+)
 
 
-class DispatcherNotAvailableError(DflowJupyterError, NotImplementedError):
-    """A step uses ``DispatcherExecutor``, which this release cannot run yet."""
+class DispatchedTemplate:
+    """A leaf template rendered by a :class:`DispatcherExecutor`: the debug engine runs it as a job.
+
+    Everything the engine reads from a template (name, inputs, outputs, retry strategy, timeout,
+    the OP of a ``PythonOPTemplate``) is the original template's.
+
+    Parameters
+    ----------
+    template
+        The step's own template (a script template or a ``PythonOPTemplate``).
+    executor
+        The executor whose settings the job uses.
+    """
+
+    #: How the engine recognises a template to run through dpdispatcher.
+    runs_as_dispatcher_job: ClassVar[bool] = True
+
+    def __init__(self, template: Any, executor: DispatcherExecutor) -> None:
+        self.template = template
+        self.executor = executor
+
+    def __getattr__(self, name: str) -> Any:
+        # Dunder lookups (copy, pickle) must not recurse before ``template`` is set.
+        if name.startswith("__") or name in ("template", "executor"):
+            raise AttributeError(name)
+        return getattr(self.template, name)
+
+    def __repr__(self) -> str:
+        return f"DispatchedTemplate({self.template!r}, {self.executor!r})"
+
+    def argo_template(self) -> Any:
+        """The Argo template that submits the job (not available yet)."""
+        return self.executor.argo_template(self.template)
 
 
 class DispatcherExecutor(Executor):
-    """Run a step as a dpdispatcher job (Slurm, PBS, LSF, Bohrium, SSH), as dflow does.
+    """Run a step as a dpdispatcher job (Slurm, PBS, LSF, Shell, ...), as dflow does.
 
-    Not available in this release: constructing one works and keeps every argument, but when a
-    step that uses it is about to start, :class:`DispatcherNotAvailableError` (naming the
-    step's template) stops the run; the step never runs. Nothing imports dpdispatcher.
-
-    The parameters are dflow's, in dflow's order; the attributes have the same names.
+    The parameters are dflow's, in dflow's order, and the attributes have the same names;
+    ``machine_dict``, ``resources_dict`` and ``task_dict`` hold the merged settings (dflow's
+    defaults, then ``json_file``, then the dicts given). In the debug backend a step with this
+    executor stages its inputs (and, for a Python OP, the OP pickled with cloudpickle) in its
+    step directory, submits one job through dpdispatcher, follows it without blocking other
+    steps, and brings its outputs back like any step's.
 
     Parameters
     ----------
     host : str, optional
-        Remote host (SSH).
+        Remote host: jobs are submitted over SSH (``SSHContext``). Without one they are submitted
+        from this machine (``LocalContext``), unlike dflow, which always uses SSH.
     queue_name : str, optional
-        Queue (partition) of the scheduler.
+        Queue (Slurm partition) of the jobs.
     port : int
         SSH port.
     username : str
         SSH user name.
     password : str, optional
-        SSH password.
+        SSH password (never shown in reprs or messages).
     private_key_file : str or os.PathLike, optional
         SSH private key file.
-    image : str, optional
-        Image of the submitting step; default ``config["dispatcher_image"]``.
-    image_pull_policy : str, optional
-        Its pull policy; default ``config["dispatcher_image_pull_policy"]``.
-    command : str or list of str
-        Command of the submitting step.
+    image, image_pull_policy, command : optional
+        The image and command of the pod that submits the job on Argo (unused in debug mode).
     remote_command : str or list of str, optional
-        Command that runs the step's script on the remote machine (default: the template's).
+        Command that runs the step's script in the job (default: the template's; ``python3``
+        means this interpreter when jobs are submitted from this machine).
     map_tmp_dir : bool
-        Map the script's ``/tmp`` to ``./tmp`` of the remote job; turned off when a container
-        executable is given, as in dflow.
+        Map the script's ``/tmp`` to ``./tmp`` of the job; off when a container runs it.
     machine_dict, resources_dict, task_dict : dict, optional
-        dpdispatcher's ``Machine``, ``Resources`` and ``Task`` settings, kept as given.
+        dpdispatcher's ``Machine``, ``Resources`` and ``Task`` settings, merged over dflow's
+        defaults. ``machine_dict["retry_count"]`` resubmits jobs the scheduler ended (default
+        0 here; a failing program is never resubmitted, use the template's ``retry_on_*``).
     json_file : str or os.PathLike, optional
-        JSON file with ``machine`` and ``resources`` settings (not read yet).
+        JSON file with ``machine`` and ``resources`` settings (read now).
     docker_executable, singularity_executable, podman_executable : str, optional
-        Container runtime that runs the step's image on the remote machine.
+        Container runtime that runs a script template's image in the job.
     container_args : str
         Extra arguments of that container runtime.
     remote_root : str, optional
-        Working root on the remote machine.
+        Working root of the jobs (default: over SSH dflow's ``~/dflow/workflows``; from this
+        machine the step directory's ``remote`` folder).
     retry_on_submission_error : int, optional
-        Retries when submitting the job fails.
+        Further attempts when staging or submitting the job fails (1, 2, 4... s apart).
     merge_sliced_step : bool
-        Run all slices of a sliced step in one job.
+        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job.
     pre_script, post_script : str
-        Python code run before and after the job is submitted.
+        Python code run before the job is submitted and after its outputs came back (with
+        ``machine``, ``resources``, ``tasks`` and ``submission`` defined), as in dflow.
     clean : bool
-        Remove the remote working directory afterwards.
-    remove_scheduling_strategies : bool
-        Drop the template's node selector, tolerations and affinity.
-    envs : dict of str to str, optional
-        Environment variables of the job.
-    merge_bohrium_job_group : bool
-        Put the jobs of a workflow in one Bohrium job group.
-    terminate_grace_period : int, optional
-        Seconds left to collect outputs after the workflow is terminated.
+        Remove the job's remote working directory once its outputs are back.
+    remove_scheduling_strategies, envs, merge_bohrium_job_group, terminate_grace_period
+        Kept for Argo and Bohrium; ``envs`` are exported in the job.
     """
+
+    #: Seconds between two looks at the scheduler once a job is waiting or running (polls
+    #: start faster and slow down to this). Set it on an instance to poll a busy cluster less.
+    poll_interval: float = 2.0
 
     def __init__(
         self,
@@ -128,17 +170,24 @@ class DispatcherExecutor(Executor):
         self.docker_executable = docker_executable
         self.singularity_executable = singularity_executable
         self.podman_executable = podman_executable
-        # A containerised remote run mounts its own /tmp, so dflow stops mapping it.
-        containerised = any(
-            e is not None for e in (docker_executable, singularity_executable, podman_executable)
-        )
-        self.map_tmp_dir = map_tmp_dir and not containerised
-        self.machine_dict = machine_dict
-        self.resources_dict = resources_dict
-        self.task_dict = task_dict
+        # A containerised run mounts its own /tmp, so dflow stops mapping it.
+        self.map_tmp_dir = map_tmp_dir and self.container_runtime is None
         self.json_file = json_file
+        from_json = read_json_file(json_file)
+        self.machine_dict = machine_settings(
+            host, port, username, password, private_key_file, remote_root, from_json, machine_dict
+        )
+        self.resources_dict = resources_settings(queue_name, from_json, resources_dict)
+        self.task_dict = task_settings(task_dict)
         self.container_args = container_args
         self.remote_root = remote_root
+        if retry_on_submission_error is not None and (
+            not isinstance(retry_on_submission_error, int) or retry_on_submission_error < 0
+        ):
+            raise DispatcherConfigError(
+                "DispatcherExecutor: retry_on_submission_error must be a non-negative int, got "
+                f"{retry_on_submission_error!r}"
+            )
         self.retry_on_submission_error = retry_on_submission_error
         self.merge_sliced_step = merge_sliced_step
         self.pre_script = pre_script
@@ -149,23 +198,57 @@ class DispatcherExecutor(Executor):
         self.merge_bohrium_job_group = merge_bohrium_job_group
         self.terminate_grace_period = terminate_grace_period
 
+    @property
+    def container_runtime(self) -> tuple[str, str] | None:
+        """``(kind, executable)`` of the container runtime the job uses, if any."""
+        for kind, executable in (
+            ("docker", self.docker_executable),
+            ("singularity", self.singularity_executable),
+            ("podman", self.podman_executable),
+        ):
+            if executable is not None:
+                return kind, executable
+        return None
+
     def __repr__(self) -> str:
         # Never the password: reprs end up in logs and notebook outputs.
-        where = f"{self.username}@{self.host}:{self.port}" if self.host else "no host"
+        batch = self.machine_dict.get("batch_type")
+        where = f"{self.username}@{self.host}:{self.port}" if self.host else "this machine"
         queue = "" if self.queue_name is None else f", queue_name={self.queue_name!r}"
-        return f"DispatcherExecutor({where}{queue})"
+        return f"DispatcherExecutor({batch} from {where}{queue})"
 
     def render(self, template: Any) -> Any:
-        """Refuse: a step sent to dpdispatcher cannot run in this release.
+        """The template the debug engine runs as a dpdispatcher job.
+
+        Script templates and ``PythonOPTemplate`` are wrapped; anything else (which dflow's
+        executor would not touch either) is returned as it is.
 
         Raises
         ------
-        DispatcherNotAvailableError
+        DispatcherConfigError
+            When a container runtime is set for a ``PythonOPTemplate`` (its OP runs with this
+            package's runner, which the image may not have).
+        """
+        is_python = hasattr(template, "op_class")
+        if not is_python and not hasattr(template, "script"):
+            return template
+        runtime = self.container_runtime
+        if is_python and runtime is not None:
+            raise DispatcherConfigError(
+                f"template {template.name!r}: {self!r} with {runtime[0]}_executable runs script "
+                "templates in their image; a PythonOPTemplate's OP runs with this package's runner, "
+                "which the image may not have: drop the container executable for this step or "
+                "use a PythonScriptOPTemplate"
+            )
+        return DispatchedTemplate(template, self)
+
+    def argo_template(self, template: Any) -> Any:
+        """The Argo template of a step with this executor (not available yet).
+
+        Raises
+        ------
+        NotImplementedError
             Always, naming ``template``.
         """
         name = getattr(template, "name", None) or type(template).__name__
-        raise DispatcherNotAvailableError(
-            f"template {name!r} uses {self!r}: HPC steps through dpdispatcher are not available "
-            "in this release yet; remove executor=DispatcherExecutor(...) from the step to run it "
-            "on this machine with the debug backend"
-        )
+        raise NotImplementedError(f"template {name!r} uses {self!r}: {ARGO_NOT_YET}")
