@@ -17,7 +17,7 @@ from typing import Any
 
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.jupyter.options import check_identifier
-from dflow_jupyter.jupyter.table import html_table, text_table
+from dflow_jupyter.widget.table import html_table, text_table
 from dflow_jupyter.status.phase import ACTIVE_PHASES
 
 __all__ = [

@@ -212,6 +212,12 @@ class Workflow:
         result.data["parameters"], result.data["artifacts"] = params, arts
         return result
 
+    def steps_frame(self) -> Any:
+        """A pandas DataFrame, one row per node: name, key, phase, type, start, end, duration..."""
+        from dflow_jupyter.widget.table import steps_frame
+
+        return steps_frame(self._load())
+
     def get_exception(self) -> BaseException | None:
         """The last exception raised by an OP in this process (for ``pdb.post_mortem``)."""
         if self.id is not None:
