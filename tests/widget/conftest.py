@@ -20,7 +20,9 @@ class RecordingComm(BaseComm):
         self.messages: list[dict[str, Any]] = []
         super().__init__(**kwargs)
 
-    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any) -> None:
+    def publish_msg(
+        self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any
+    ) -> None:
         self.messages.append({"msg_type": msg_type, "data": data, "time": time.monotonic()})
 
 

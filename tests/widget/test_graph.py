@@ -138,7 +138,12 @@ def test_new_items_of_a_collapsed_fanout_grow_the_graph_without_a_rebuild() -> N
     group = status.nodes[node_id("fan", "fan.sq")]
     new = []
     for i in range(25, 40):
-        item = Node(id=node_id("fan", f"fan.sq({i}:{i})"), name=f"fan.sq({i}:{i})", display_name=f"sq({i}:{i})", type="Pod")
+        item = Node(
+            id=node_id("fan", f"fan.sq({i}:{i})"),
+            name=f"fan.sq({i}:{i})",
+            display_name=f"sq({i}:{i})",
+            type="Pod",
+        )
         item.boundary_id, item.phase = "fan", "Running"
         status.nodes[item.id] = item
         group.children.append(item.id)
@@ -171,7 +176,12 @@ def test_planned_structure_of_steps_and_dags() -> None:
     inner.add([a, b, c])
     wf = Workflow("plan")
     wf.add(Step("first", PythonOPTemplate(inc), parameters={"x": 0}))
-    wf.add([Step("nested", inner), Step("fan", PythonOPTemplate(inc), parameters={"x": "{{item}}"}, with_param=[1, 2])])
+    wf.add(
+        [
+            Step("nested", inner),
+            Step("fan", PythonOPTemplate(inc), parameters={"x": "{{item}}"}, with_param=[1, 2]),
+        ]
+    )
     graph = build_graph(planned_status(wf))
     labels = {n["id"]: n["label"] for n in graph.nodes}
     types = {n["label"]: n["type"] for n in graph.nodes}
