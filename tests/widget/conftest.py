@@ -14,7 +14,7 @@ from dflow_jupyter.config import config
 
 
 class RecordingComm(BaseComm):
-    """A comm whose messages to the front end are recorded (with the time they were sent)."""
+    """A comm whose messages to the front end are recorded (with the wall-clock time they were sent)."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.messages: list[dict[str, Any]] = []
@@ -23,7 +23,7 @@ class RecordingComm(BaseComm):
     def publish_msg(
         self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any
     ) -> None:
-        self.messages.append({"msg_type": msg_type, "data": data, "time": time.monotonic()})
+        self.messages.append({"msg_type": msg_type, "data": data, "time": time.time()})
 
 
 @pytest.fixture(autouse=True)
