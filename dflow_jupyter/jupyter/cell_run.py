@@ -101,11 +101,13 @@ def follow_run(workflow: Any, backend: str, display: str, allow_failure: bool) -
 
         live = LiveStatus(workflow)
         live.start()
+    started = False
     try:
         try:
             workflow.submit(backend=backend)
         except (InvalidNameError, WorkflowDefinitionError) as exc:
             raise CommandError(f"{_MAGIC} {workflow.name}: {exc}") from None
+        started = True
         if not detached:
             workflow.wait()
     except KeyboardInterrupt:
@@ -118,13 +120,13 @@ def follow_run(workflow: Any, backend: str, display: str, allow_failure: bool) -
             workflow.terminate()
         raise
     finally:
-        if widget is not None and (not detached or workflow.id is None):
+        if widget is not None and (not detached or not started):
             widget.flush()
             handle.update(widget)  # the saved notebook keeps the final picture
         elif widget is not None:
             widget.on_finish(lambda: handle.update(widget))
         # A detached run keeps its live table: LiveStatus stops itself when the run ends.
-        if live is not None and (not detached or workflow.id is None):
+        if live is not None and (not detached or not started):
             live.stop()
     if not detached and not allow_failure:
         status = workflow.backend.status(workflow.id)

@@ -69,6 +69,9 @@ class LiveGraph:
         self._unsubscribe: Any = None
         self._on_finish: list[Callable[[], None]] = []
         self._status: WorkflowStatus | None = None
+        # After follow() the record may still show the previous run's end until the new run
+        # starts: the widget must not take that for the end of the run it follows.
+        self._await_start = False
         self.graph = Graph()
         self.layout: dict[str, Any] | None = None
         self._totals_due = False
@@ -85,6 +88,7 @@ class LiveGraph:
             self._workflow_changed = True
             if event.phase not in ACTIVE_PHASES:
                 self._final = True
+            self._await_start = False
         self.pump.poke()
 
     # -- following ----------------------------------------------------------------------------
@@ -111,6 +115,7 @@ class LiveGraph:
             self._status = None
             self._stale = True  # the plan, or the previous run, gives way to the live tree
             self._next_rebuild = 0.0
+            self._await_start = True
         self.pump.reopen()
         self._subscribe()
         self.pump.poke()
@@ -152,6 +157,7 @@ class LiveGraph:
         if tracker is not None:
             # Kept: the same object stays valid (and final) after the engine releases it.
             self._status = tracker.status
+            self._await_start = False
             return tracker.status
         try:
             return self.workflow.backend.status(workflow_id)  # type: ignore[no-any-return]
@@ -188,7 +194,8 @@ class LiveGraph:
 
     # -- the flush ----------------------------------------------------------------------------
     def flush_now(self) -> None:
-        """Flush here and now (the final flush of a cell; tests)."""
+        """Flush here and now, as the run's final flush (a cell whose run has ended calls it)."""
+        self._final = True
         self.pump.run_now()
 
     def _flush(self) -> None:
@@ -196,6 +203,8 @@ class LiveGraph:
         self._dirty.difference_update(ids)  # before reading: later changes make the next flush
         workflow_changed, self._workflow_changed = self._workflow_changed, False
         final, self._final = self._final, False
+        if final:
+            self._await_start = False
         status = self.status()
         traits: dict[str, Any] = {}
         messages: list[dict[str, Any]] = []
@@ -233,7 +242,9 @@ class LiveGraph:
         log = self.logs.poll(status)
         if log is not None:
             messages.append(log)
-        ended = final or (status.phase not in ACTIVE_PHASES and self.workflow_id is not None)
+        ended = final or (
+            not self._await_start and status.phase not in ACTIVE_PHASES and self.workflow_id is not None
+        )
         if ended:
             self._unsubscribe_now()
         if traits or messages:

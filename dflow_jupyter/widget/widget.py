@@ -81,7 +81,7 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._live.follow(workflow_id)
 
     def flush(self) -> None:
-        """Send what changed now (a cell calls it when its run has ended)."""
+        """Send the final state now (a cell calls it when its run has ended)."""
         self._live.flush_now()
 
     def on_finish(self, callback: Any) -> None:

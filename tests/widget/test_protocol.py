@@ -178,3 +178,15 @@ def test_a_10000_item_fanout_is_throttled() -> None:
     assert state["nodes"][fan["id"]]["counts"] == {"Succeeded": 9_999, "Failed": 1}
     assert widget.summary["counts"] == {"Succeeded": 10_001, "Failed": 1}
     assert len(widget.graph["nodes"]) == 4
+
+
+def test_following_a_restart_waits_for_the_new_run_to_start() -> None:
+    wf = _chain("again", 0.0, steps=1)
+    widget = wf.widget()
+    wf.submit()
+    settle(widget)
+    widget.follow(str(wf.id))  # as a restart does, before its run has started
+    time.sleep(0.4)  # flushes meanwhile see the previous run's end in the record
+    assert widget.following
+    widget.flush()  # the caller says the run is over
+    assert not widget.following
