@@ -19,6 +19,15 @@ need_apt munged munge
 trap 'bash scripts/slurm.sh stop' EXIT
 slurm_env="$(bash scripts/slurm.sh start)"
 eval "$slurm_env"  # export SLURM_CONF=... for sbatch, squeue and the other client commands
+# The widget lays graphs out with Graphviz's dot (its layout test fails in CI without it).
+need_apt dot graphviz
+# Widget updates must reach the front end on ipykernel 6 as well as 7: a second environment
+# with ipykernel 6 runs the real-kernel widget tests (tests/jupyter/test_kernel_widget.py).
+if [ ! -x .venv-ipykernel6/bin/python ]; then
+  "$(command -v python3)" -m venv .venv-ipykernel6
+fi
+.venv-ipykernel6/bin/python -m pip install -q --disable-pip-version-check "ipykernel>=6.29,<7" -e ".[widget]"
+export DFLOW_TEST_IPYKERNEL6_PYTHON="$PWD/.venv-ipykernel6/bin/python"
 echo "== lint and format"
 ruff check dflow_jupyter tests bench
 ruff format --check dflow_jupyter tests bench
