@@ -54,7 +54,7 @@ class LiveStatus:
 
         pending = WorkflowStatus(name=self.workflow.id or self.workflow.name, phase="Pending")
         self._handle = display(StatusTable(pending), display_id=True)
-        self._unsubscribe = events.subscribe(self._on_event)
+        self._unsubscribe = events.subscribe(self._on_event, snapshots=False)
         _open.add(self)
 
     def _on_event(self, event: NodeEvent) -> None:

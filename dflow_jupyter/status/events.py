@@ -14,7 +14,7 @@ from dflow_jupyter.status.phase import Phase
 
 @dataclass(frozen=True)
 class NodeEvent:
-    """A node was added or changed (``node`` is a snapshot in Argo's JSON shape)."""
+    """A node was added or changed (``node``: a snapshot in Argo's JSON shape, if any listener asked)."""
 
     workflow: str
     kind: Literal["node", "workflow"]
@@ -31,19 +31,28 @@ class EventBus:
     """A thread-safe publish/subscribe hub; a failing listener never stops the engine."""
 
     def __init__(self) -> None:
-        self._listeners: list[tuple[Listener, str | None]] = []
+        self._listeners: list[tuple[Listener, str | None, bool]] = []
         self._lock = threading.Lock()
+        self._snapshot_wanted = 0
 
-    def subscribe(self, listener: Listener, workflow: str | None = None) -> Callable[[], None]:
-        """Call ``listener(event)`` for each event (of one workflow, or all); returns unsubscribe."""
-        entry = (listener, workflow)
+    def subscribe(
+        self, listener: Listener, workflow: str | None = None, *, snapshots: bool = True
+    ) -> Callable[[], None]:
+        """Call ``listener(event)`` for each event (of one workflow, or all); returns unsubscribe.
+
+        With ``snapshots=False`` node events carry no ``node`` dict: a listener that only needs
+        to know which nodes changed (the widget) then costs the engine no serialization.
+        """
+        entry = (listener, workflow, snapshots)
         with self._lock:
             self._listeners.append(entry)
+            self._snapshot_wanted += snapshots
 
         def unsubscribe() -> None:
             with self._lock:
                 if entry in self._listeners:
                     self._listeners.remove(entry)
+                    self._snapshot_wanted -= snapshots
 
         return unsubscribe
 
@@ -58,11 +67,16 @@ class EventBus:
     def active(self) -> bool:
         return bool(self._listeners)
 
+    @property
+    def wants_snapshots(self) -> bool:
+        """Whether a listener wants node events to carry ``node.to_argo()``."""
+        return self._snapshot_wanted > 0
+
     def publish_node(self, status: WorkflowStatus, node: Node, data: dict[str, Any] | None = None) -> None:
         """Publish a node change; ``data`` is ``node.to_argo()`` when the caller has it already."""
         if not self._listeners:
             return
-        if data is None:
+        if data is None and self._snapshot_wanted:
             data = node.to_argo()
         self._emit(NodeEvent(status.name, "node", node.id, data, node.phase, node.progress))
 
@@ -74,7 +88,7 @@ class EventBus:
     def _emit(self, event: NodeEvent) -> None:
         with self._lock:
             listeners = list(self._listeners)
-        for listener, only in listeners:
+        for listener, only, _ in listeners:
             if only is not None and only != event.workflow:
                 continue
             try:

@@ -158,7 +158,7 @@ class StatusTracker:
 
     def _changed(self, node: Node, *, finished: bool = False) -> None:
         # Serialized at most once per change, for both the event and the backend's mirror.
-        wanted = self.bus.active or self.needs_serialized(node, finished=finished)
+        wanted = self.bus.wants_snapshots or self.needs_serialized(node, finished=finished)
         data = node.to_argo() if wanted else None
         self.bus.publish_node(self.status, node, data)
         self.node_changed(node, data, finished=finished)

@@ -124,7 +124,8 @@ class LiveGraph:
         self._unsubscribe_now()
         workflow_id = self.workflow_id
         if workflow_id is not None:
-            self._unsubscribe = events.subscribe(self.on_event, workflow_id)
+            # Only which nodes changed matters here: no per-change serialization in the engine.
+            self._unsubscribe = events.subscribe(self.on_event, workflow_id, snapshots=False)
 
     def _unsubscribe_now(self) -> None:
         if self._unsubscribe is not None:

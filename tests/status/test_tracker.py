@@ -114,3 +114,26 @@ def test_live_registry_follows_and_releases_by_identity() -> None:
     finally:
         release("wf-abcde", tracker)
     assert live_status("wf-abcde") is None
+
+
+def test_listeners_that_need_no_snapshots_cost_no_serialization(monkeypatch: Any) -> None:
+    bus = EventBus()
+    received: list[NodeEvent] = []
+    bus.subscribe(received.append, snapshots=False)
+    tracker = StatusTracker(WorkflowStatus(name="wf-abcde"), bus)
+    calls = 0
+    original = Node.to_argo
+
+    def counting(self: Node) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        return original(self)
+
+    monkeypatch.setattr(Node, "to_argo", counting)
+    node = tracker.add_node("wf-abcde", "wf-abcde", "Pod", template_name="t", boundary_id=None, parent=None)
+    tracker.finish(node, "Succeeded")
+    assert calls == 0
+    assert [(e.node_id, e.phase, e.node) for e in received] == [
+        (node.id, "Running", None),
+        (node.id, "Succeeded", None),
+    ]
