@@ -81,6 +81,15 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Ours: "inprocess" runs Python OPs in the calling process (prints, breakpoints and
     # post-mortem debugging work); "process" runs them in a warm pool of worker processes.
     "debug_isolation": ("inprocess", str),
+    # Ours, for the Argo compiler: ship notebook OPs pickled when they have no source (opt-in);
+    # dflow_jupyter reaches the pods baked in the image ("image") or as an input artifact
+    # ("artifact", at argo_package_key in the cluster's artifact repository); the image of
+    # templates that name none; the Argo version manifests target (memoize differs).
+    "argo_pickle_ops": (False, _boolize),
+    "argo_package": ("image", str),
+    "argo_package_key": ("dflow-jupyter/dflow_jupyter.tgz", str),
+    "argo_default_image": (None, _nullable),
+    "argo_version": ("4.1.2", str),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
