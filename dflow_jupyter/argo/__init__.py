@@ -1,7 +1,8 @@
 """Argo Workflows: compile a ``Workflow`` into a manifest, read manifests back, lint them offline.
 
 The functions here are what ``Workflow.to_dict()``, ``to_yaml()``, ``to_json()``, ``lint()`` and
-``Workflow.from_dict()``/``from_yaml()`` call. PyYAML and jsonschema are imported when used.
+``Workflow.from_dict()``/``from_yaml()`` call (``lint_workflow`` is not named ``lint``: that name
+is the subpackage). PyYAML and jsonschema are imported when used.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["from_dict", "from_yaml", "lint", "lint_manifest", "to_dict", "to_json", "to_yaml"]
+__all__ = ["from_dict", "from_yaml", "lint_manifest", "lint_workflow", "to_dict", "to_json", "to_yaml"]
 
 
 def to_dict(workflow: Any) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def lint_manifest(manifest: Any, **options: Any) -> Any:
     return lint_document(manifest, **options)
 
 
-def lint(workflow: Any, version: str | None = None) -> Any:
+def lint_workflow(workflow: Any, version: str | None = None) -> Any:
     """Compile ``workflow`` and lint the manifest: a ``LintReport``, empty when valid."""
     return lint_manifest(to_dict(workflow), version=version)
 

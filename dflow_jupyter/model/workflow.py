@@ -239,7 +239,7 @@ class Workflow:
 
     def lint(self, version: str | None = None) -> Any:
         """Every problem of the compiled manifest (a ``LintReport``; empty, hence falsy, if none)."""
-        return _argo().lint(self, version)
+        return _argo().lint_workflow(self, version)
 
     @classmethod
     def from_dict(cls, manifest: Mapping[str, Any]) -> Any:

@@ -133,10 +133,11 @@ def _stack_into(saved: str, final: str, index: int, create_dir: bool) -> None:
 
     items = read_catalog(saved).items
     prefix = f"{index}/" if create_dir else ""
-    os.makedirs(final, exist_ok=True)
+    target = os.path.join(final, prefix)
+    os.makedirs(target, exist_ok=True)
     for entry in os.listdir(saved):
         if entry != catalog_dir_name():
-            shutil.move(os.path.join(saved, entry), os.path.join(final, prefix + entry) if prefix else final)
+            shutil.move(os.path.join(saved, entry), os.path.join(target, entry))
     stacked = [
         {
             "dflow_list_item": None if i["dflow_list_item"] is None else prefix + i["dflow_list_item"],

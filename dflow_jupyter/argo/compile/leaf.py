@@ -72,10 +72,14 @@ def _signature(template: Any, options: LeafOptions) -> tuple[dict[str, Any], dic
 def _script_source(template: ScriptOPTemplate, options: LeafOptions) -> str:
     source = template.script
     if options.success_tag:
+        # Appended, as dflow does: reached only when the script itself ran to its end.
         if isinstance(template, PythonScriptOPTemplate):
-            source += "\nwith open('/tmp/outputs/success_tag', 'w') as f:\n    f.write('1')\n"
+            source += (
+                "\nimport os as _os\n_os.makedirs('/tmp/outputs', exist_ok=True)\n"
+                "with open('/tmp/outputs/success_tag', 'w') as _f:\n    _f.write('1')\n"
+            )
         else:
-            source += "\necho 1 > /tmp/outputs/success_tag\n"
+            source += "\nmkdir -p /tmp/outputs && echo 1 > /tmp/outputs/success_tag\n"
     return source
 
 

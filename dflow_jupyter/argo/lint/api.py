@@ -63,12 +63,20 @@ def lint_manifest(
     kind = as_kind or document.get("kind") or "Workflow"
     # The semantic checks read fields by their declared types: a value of the wrong type (a
     # mapping where a list belongs) is reported by the schema and stops them here.
-    shaped = not any(p.rule == "shape" for p in found_by_schema)
+    shaped = not any(p.rule in ("shape", "kind") for p in found_by_schema)
     if semantic and shaped and kind in SEMANTIC_KINDS:
         from dflow_jupyter.argo.lint.workflow import semantic_problems
 
-        found = semantic_problems(
-            document, templates=templates, as_kind=as_kind, options=Options(lint, submit)
-        )
+        try:
+            found = semantic_problems(
+                document, templates=templates, as_kind=as_kind, options=Options(lint, submit)
+            )
+        except (TypeError, AttributeError, ValueError):
+            if not found_by_schema:
+                raise  # a well-typed manifest must never break the checks: that is a bug
+            # A scalar of the wrong type (``globalName: true``) that the schema reported already.
+            found = [
+                Problem((), "semantic checks stopped at a value of the wrong type; fix the problems above")
+            ]
         report.extend(sorted_problems(found))
     return report

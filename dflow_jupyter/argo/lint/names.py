@@ -53,7 +53,7 @@ class Placeholders:
 
 def is_parameter(text: str) -> bool:
     """Whether ``text`` holds a ``{{...}}`` reference (then Argo checks it only at run time)."""
-    return bool(_PARAMETER.search(text))
+    return bool(_PARAMETER.search(str(text)))
 
 
 def field_name_errors(name: str) -> list[str]:

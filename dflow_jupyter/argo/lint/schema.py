@@ -191,9 +191,7 @@ def schema_problems(
     kind = document.get("kind", "Workflow") if isinstance(document, Mapping) else "Workflow"
     if kind not in KINDS:
         return [
-            Problem(
-                ("kind",), f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", "schema", "const"
-            )
+            Problem(("kind",), f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", "schema", "kind")
         ]
     checker = validator(normalize_version(version), kind, strict)
     problems: list[Problem] = []
