@@ -93,15 +93,20 @@ def process_args(
     args: Arguments,
     global_params: Mapping[str, Any],
     local_params: Mapping[str, Any],
+    *,
+    bind_only: bool = False,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """``template`` with inputs bound to ``args`` and variables substituted, or Argo's error.
 
     Returns
     -------
     (template, None) or (None, message)
-        The message is Argo's, e.g. ``inputs.parameters.message was not supplied``.
+        The message is Argo's, e.g. ``inputs.parameters.message was not supplied``. With
+    ``bind_only`` (a template checked already) only the binding and the ``timeout`` field are
+    worked out, which is all the caller still reads.
     """
-    new: dict[str, Any] = copy.deepcopy(dict(template))
+    # Only the inputs are changed in place; substitution builds new values for the rest.
+    new: dict[str, Any] = {**template, "inputs": copy.deepcopy(template.get("inputs") or {})}
     inputs = new.get("inputs") or {}
     for param in inputs.get("parameters") or []:
         if isinstance(param, dict):
@@ -123,4 +128,8 @@ def process_args(
                 else:
                     bound.pop(key, None)
             artifacts[index] = bound
+    if bind_only:
+        if isinstance(new.get("timeout"), str):
+            new["timeout"] = substitute(new["timeout"], {**global_params, **local_params})
+        return new, None
     return _substitute_params(new, global_params, local_params)

@@ -169,7 +169,10 @@ def _validate_template(
         if isinstance(container, Mapping) and not container.get("name"):
             ctx.error(site, "initContainers must all have container name", "initContainers", index)
     local = _local_params(ctx, template, scope)
-    new, error = process_args(template, args, ctx.global_params, local)
+    key = base.scope + str(name)
+    # A template is checked once; later uses only bind their arguments (as Argo's cache does).
+    checked = key in ctx.results
+    new, error = process_args(template, args, ctx.global_params, local, bind_only=checked)
     if new is None:
         ctx.error(caller, f"templates.{name} {error}")
         return
@@ -181,8 +184,7 @@ def _validate_template(
             "resourceClaims",
         )
     _check_timeouts(ctx, site, new)
-    key = base.scope + str(name)
-    if key in ctx.results:
+    if checked:
         return
     ctx.results.add(key)
     scope.update(ctx.global_params)
