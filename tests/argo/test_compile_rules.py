@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dflow_jupyter import S3Artifact, ShellOPTemplate, Step, Workflow, upload_artifact
@@ -92,3 +94,52 @@ def test_uploaded_artifacts_and_global_workflow_settings() -> None:
     assert manifest["spec"]["templates"][0]["steps"][0][0]["arguments"]["artifacts"] == [
         {"name": "f", "s3": {"key": "k/data"}}
     ]
+
+
+def test_a_dag_with_stacked_artifacts_and_a_success_check_lints_clean() -> None:
+    from dflow_jupyter import DAG, Task, argo_range
+    from dflow_jupyter.argo.lint.api import lint_manifest
+
+    from .ops import read_all, square, write_file
+
+    writer = PythonOPTemplate(
+        write_file, image="x", slices=Slices(input_parameter=["name"], output_artifact=["out"])
+    )
+    write = Task("write", writer, parameters={"name": ["a", "b"]}, with_param=argo_range(2))
+    read = Task(
+        "read", PythonOPTemplate(read_all, image="x"), artifacts={"files": write.outputs.artifacts["out"]}
+    )
+    fan = Task(
+        "fan",
+        PythonOPTemplate(square, image="x"),
+        parameters={"x": "{{item}}"},
+        with_param=[1, 2],
+        continue_on_num_success=1,
+    )
+    after = Task("after", PythonOPTemplate(square, image="x"), parameters={"x": 1}, dependencies=[fan])
+    wf = Workflow("dag-slices", dag=DAG("main", tasks=[write, read, fan, after]))
+    manifest = wf.to_dict()
+    tasks = {t["name"]: t for t in manifest["spec"]["templates"][0]["dag"]["tasks"]}
+    assert tasks["write"]["dependencies"] == ["write-init-artifact"]
+    assert (
+        tasks["read"]["arguments"]["artifacts"][0]["from"]
+        == "{{tasks.write-init-artifact.outputs.artifacts.out}}"
+    )
+    assert tasks["fan-check-num-success"]["dependencies"] == ["fan"]
+    assert tasks["after"]["dependencies"] == ["fan", "fan-check-num-success"]
+    for version in ("4.1.2", "3.7.18"):
+        assert not lint_manifest(manifest, version=version)
+
+
+def test_import_dflow_jupyter_loads_neither_yaml_nor_jsonschema() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dflow_jupyter\nfrom dflow_jupyter import Workflow\n"
+        "print(sorted(m for m in ('yaml', 'jsonschema', 'dflow_jupyter.argo') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2]
+    )
+    assert done.stdout.strip() == "[]", done.stderr
