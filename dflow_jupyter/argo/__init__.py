@@ -40,8 +40,13 @@ def lint_manifest(manifest: Any, **options: Any) -> Any:
 
 
 def lint_workflow(workflow: Any, version: str | None = None) -> Any:
-    """Compile ``workflow`` and lint the manifest: a ``LintReport``, empty when valid."""
-    return lint_manifest(to_dict(workflow), version=version)
+    """Compile ``workflow`` and lint the manifest: a ``LintReport``, empty when valid.
+
+    ``version`` defaults to ``config["argo_version"]``, the version manifests are compiled for.
+    """
+    from dflow_jupyter.config import config
+
+    return lint_manifest(to_dict(workflow), version=version or config.get("argo_version"))
 
 
 def from_dict(manifest: Mapping[str, Any]) -> Any:

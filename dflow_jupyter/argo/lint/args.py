@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dflow_jupyter.argo.lint.io import has_location_or_key
+from dflow_jupyter.argo.lint.kinds import has_location_or_key
 from dflow_jupyter.argo.lint.names import Placeholders
 from dflow_jupyter.argo.lint.variables import go_string, substitute
 

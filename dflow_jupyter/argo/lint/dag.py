@@ -8,8 +8,9 @@ from typing import Any
 
 from dflow_jupyter.argo.lint.args import Arguments, FakeArguments
 from dflow_jupyter.argo.lint.context import Base, Site, ValidationContext
-from dflow_jupyter.argo.lint.io import add_items_to_scope, add_outputs_to_scope, validate_arguments
+from dflow_jupyter.argo.lint.io import validate_arguments
 from dflow_jupyter.argo.lint.names import is_parameter, validate_field_names
+from dflow_jupyter.argo.lint.scope import add_items_to_scope, add_outputs_to_scope
 from dflow_jupyter.argo.lint.steps import validate_non_leaf
 from dflow_jupyter.argo.lint.variables import Scope, unresolved
 

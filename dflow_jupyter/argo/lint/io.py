@@ -1,4 +1,4 @@
-"""Inputs, outputs and arguments: the checks and the scope each one brings (Argo's rules)."""
+"""Inputs, outputs and arguments of templates and steps: Argo's checks, and the scope inputs bring."""
 
 from __future__ import annotations
 
@@ -7,87 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from dflow_jupyter.argo.lint.context import Site, ValidationContext
+from dflow_jupyter.argo.lint.kinds import has_location_or_key, is_leaf, template_type, type_name
 from dflow_jupyter.argo.lint.names import is_parameter, param_name_errors, validate_field_names
-from dflow_jupyter.argo.lint.variables import (
-    ANY_ITEM,
-    ANY_WORKFLOW_OUTPUT_ARTIFACT,
-    ANY_WORKFLOW_OUTPUT_PARAMETER,
-    Scope,
-    go_string,
-    unresolved,
-)
+from dflow_jupyter.argo.lint.variables import Scope, go_string, unresolved
 
-__all__ = [
-    "add_items_to_scope",
-    "add_outputs_to_scope",
-    "has_location_or_key",
-    "template_type",
-    "validate_arguments",
-    "validate_inputs",
-    "validate_outputs",
-]
-
-TYPES = (
-    "container",
-    "containerSet",
-    "steps",
-    "script",
-    "resource",
-    "dag",
-    "suspend",
-    "data",
-    "http",
-    "plugin",
-)
-_TYPE_NAMES = {
-    "container": "Container",
-    "containerSet": "ContainerSet",
-    "steps": "Steps",
-    "script": "Script",
-    "resource": "Resource",
-    "dag": "DAG",
-    "suspend": "Suspend",
-    "data": "Data",
-    "http": "HTTP",
-    "plugin": "Plugin",
-}
-LEAF_TYPES = ("container", "containerSet", "script", "resource", "data", "http", "plugin")
-POD_TYPES = ("container", "containerSet", "script", "resource")
-# Each location kind and the field that makes it a location (or a key).
-_LOCATIONS = {
-    "s3": "key",
-    "oss": "key",
-    "gcs": "key",
-    "azure": "blob",
-    "hdfs": "path",
-    "artifactory": "url",
-    "http": "url",
-    "git": "repo",
-    "raw": "data",
-    "plugin": "key",
-}
-
-
-def template_type(template: Mapping[str, Any]) -> str | None:
-    """The first template type field present (Argo's ``GetType``), or None."""
-    return next((t for t in TYPES if template.get(t) is not None), None)
-
-
-def type_name(template: Mapping[str, Any]) -> str:
-    kind = template_type(template)
-    return _TYPE_NAMES[kind] if kind else "Unknown"
-
-
-def is_leaf(template: Mapping[str, Any]) -> bool:
-    return template_type(template) in LEAF_TYPES
-
-
-def has_location_or_key(artifact: Mapping[str, Any]) -> bool:
-    for kind, key in _LOCATIONS.items():
-        location = artifact.get(kind)
-        if isinstance(location, Mapping) and location.get(key):
-            return True
-    return False
+__all__ = ["validate_arguments", "validate_inputs", "validate_outputs"]
 
 
 def _args_params(arguments: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -191,85 +115,6 @@ def validate_inputs(ctx: ValidationContext, site: Site, template: Mapping[str, A
             ctx.error(here, f"templates.{name}.{ref}.from not valid in inputs")
         _check_location(ctx, here, f"templates.{name}.{ref}", art)
     return scope
-
-
-def add_items_to_scope(step: Mapping[str, Any], scope: Scope) -> str | None:
-    """Argo's ``addItemsToScope``: what ``{{item...}}`` may name; returns an error or None."""
-    items, param, sequence = step.get("withItems"), step.get("withParam"), step.get("withSequence")
-    if sum(1 for x in (items, param, sequence) if x) > 1 or (items and param):
-        return "only one of withItems, withParam, withSequence can be specified"
-    if items:
-        for value in items:
-            if isinstance(value, Mapping):
-                scope.update({f"item.{key}": True for key in value})
-            elif isinstance(value, list):
-                scope.update({f"item.[{i}]": True for i in range(len(value))})
-            else:
-                scope["item"] = True
-    elif param:
-        scope["item"] = True
-        scope[ANY_ITEM] = True
-    elif sequence is not None:
-        if (
-            isinstance(sequence, Mapping)
-            and sequence.get("count") is not None
-            and sequence.get("end") is not None
-        ):
-            return "only one of count or end can be defined in withSequence"
-        scope["item"] = True
-    return None
-
-
-def _has_output(template: Mapping[str, Any]) -> bool:
-    """Argo's ``HasOutput``: a template whose ``outputs.result`` and ``exitCode`` exist."""
-    return template_type(template) in ("container", "containerSet", "script", "data", "http", "plugin")
-
-
-def add_outputs_to_scope(
-    ctx: ValidationContext,
-    template: Mapping[str, Any] | None,
-    prefix: str,
-    name: str,
-    scope: Scope,
-    *,
-    aggregate: bool = False,
-    ancestor: bool = False,
-) -> None:
-    """Argo's ``addOutputsToScope`` for step or task ``name`` (``prefix`` is steps or tasks)."""
-    ref = f"{prefix}.{name}"
-    for key in ("id", "startedAt", "finishedAt", "hostNodeName"):
-        scope[f"{ref}.{key}"] = True
-    if template is None:
-        return
-    if template.get("daemon"):
-        scope[f"{ref}.ip"] = True
-    if _has_output(template):
-        scope[f"{ref}.outputs.result"] = True
-        scope[f"{ref}.exitCode"] = True
-    outputs = template.get("outputs") or {}
-    for kind, any_global in (
-        ("parameters", ANY_WORKFLOW_OUTPUT_PARAMETER),
-        ("artifacts", ANY_WORKFLOW_OUTPUT_ARTIFACT),
-    ):
-        for out in outputs.get(kind) or []:
-            if not isinstance(out, Mapping):
-                continue
-            scope[f"{ref}.outputs.{kind}.{out.get('name')}"] = True
-            global_name = out.get("globalName")
-            if global_name:
-                if is_parameter(global_name):
-                    scope[any_global] = True
-                else:
-                    key = f"workflow.outputs.{kind}.{global_name}"
-                    scope[key] = True
-                    ctx.global_params[key] = ctx.placeholders.next()
-    if aggregate:
-        if template_type(template) in ("script", "containerSet"):
-            scope[f"{ref}.outputs.result"] = True
-            scope[f"{ref}.exitCode"] = True
-        scope[f"{ref}.outputs.parameters"] = True
-    if ancestor:
-        scope[f"{ref}.status"] = True
 
 
 def _validate_output_parameter(ref: str, param: Mapping[str, Any]) -> str | None:

@@ -7,8 +7,9 @@ from typing import Any
 
 from dflow_jupyter.argo.lint.args import Arguments, FakeArguments
 from dflow_jupyter.argo.lint.context import Base, Site, ValidationContext
-from dflow_jupyter.argo.lint.io import add_items_to_scope, add_outputs_to_scope, validate_arguments
+from dflow_jupyter.argo.lint.io import validate_arguments
 from dflow_jupyter.argo.lint.names import step_name_errors
+from dflow_jupyter.argo.lint.scope import add_items_to_scope, add_outputs_to_scope
 from dflow_jupyter.argo.lint.variables import Scope, unresolved
 
 __all__ = ["has_exit_hook", "validate_hooks", "validate_non_leaf", "validate_steps"]

@@ -8,15 +8,8 @@ from typing import Any
 from dflow_jupyter.argo.lint.args import Arguments, process_args
 from dflow_jupyter.argo.lint.context import Base, Site, TemplateNotFound, ValidationContext
 from dflow_jupyter.argo.lint.dag import validate_dag
-from dflow_jupyter.argo.lint.io import (
-    LEAF_TYPES,
-    POD_TYPES,
-    TYPES,
-    template_type,
-    type_name,
-    validate_inputs,
-    validate_outputs,
-)
+from dflow_jupyter.argo.lint.io import validate_inputs, validate_outputs
+from dflow_jupyter.argo.lint.kinds import LEAF_TYPES, POD_TYPES, TYPES, template_type, type_name
 from dflow_jupyter.argo.lint.leaf import validate_leaf, validate_metrics, validate_pod_resources
 from dflow_jupyter.argo.lint.names import PLACEHOLDER_PREFIX
 from dflow_jupyter.argo.lint.steps import validate_steps
