@@ -143,3 +143,10 @@ def test_import_dflow_jupyter_loads_neither_yaml_nor_jsonschema() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2]
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_local_packages_are_refused_rather_than_forgotten() -> None:
+    with pytest.raises(CompileError, match=r"local packages.*install them in the image"):
+        _templates(
+            Step("a", PythonOPTemplate(Plus, image="x", python_packages=["mypkg"]), parameters={"x": 1})
+        )

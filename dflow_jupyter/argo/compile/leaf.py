@@ -134,6 +134,17 @@ def _python_source(template: Any, options: LeafOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _refuse_local_packages(template: Any) -> None:
+    from dflow_jupyter.python.template import upload_packages
+
+    packages = [*template.python_packages, *upload_packages]
+    if packages:
+        raise CompileError(
+            f"template {template.name!r}: local packages ({', '.join(map(str, packages))}) cannot "
+            "reach the pods yet (python_packages / upload_packages); install them in the image"
+        )
+
+
 def build_leaf(template: Any, name: str, options: LeafOptions) -> dict[str, Any]:
     """The Argo template of a leaf OP template, as one step (``options``) uses it.
 
@@ -150,6 +161,8 @@ def build_leaf(template: Any, name: str, options: LeafOptions) -> dict[str, Any]
         )
     if options.slices is not None and not is_python:
         raise CompileError(f"template {template.name!r}: Slices need a Python OP (PythonOPTemplate)")
+    if is_python:
+        _refuse_local_packages(template)
     inputs, outputs = _signature(template, options)
     result: dict[str, Any] = {"name": name}
     if is_python and config.get("argo_package") == "artifact":
