@@ -30,7 +30,7 @@ def _head(template: Any, name: str, keyed: bool, templates: Templates) -> dict[s
     return body
 
 
-def _steps(template: Steps, body: dict[str, Any], templates: Any) -> None:
+def _steps(template: Steps, body: dict[str, Any], templates: Templates) -> None:
     groups: list[list[dict[str, Any]]] = []
     for group in template.steps:
         parts = [build_step(step, templates.rendered(step), templates) for step in group]
@@ -44,7 +44,7 @@ def _steps(template: Steps, body: dict[str, Any], templates: Any) -> None:
     body["steps"] = groups
 
 
-def _dag(template: DAG, body: dict[str, Any], templates: Any) -> None:
+def _dag(template: DAG, body: dict[str, Any], templates: Templates) -> None:
     from dflow_jupyter.model.validate import dag_dependencies
 
     deps = dag_dependencies(template)

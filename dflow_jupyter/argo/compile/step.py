@@ -17,8 +17,9 @@ __all__ = ["StepParts", "Templates", "build_step"]
 
 
 class Templates(Protocol):
-    """What a step needs from the compiler: names of the templates it runs."""
+    """What steps need from the compiler: the template each runs, and the names of templates."""
 
+    def rendered(self, step: Any) -> Any: ...
     def leaf(self, template: Any, options: LeafOptions) -> str: ...
     def container(self, template: Any) -> str: ...
     def helper(self, body: dict[str, Any]) -> str: ...
@@ -27,8 +28,8 @@ class Templates(Protocol):
 
 @dataclass
 class StepParts:
-    """A step's entry plus the helper steps dflow runs before it (stacked-artifact keys) and after
-    it (success checks); ``depends_on`` lists the helpers the step waits for."""
+    """A step's entry plus the helper steps dflow runs before it (stacked-artifact keys) and
+    after it (success checks)."""
 
     entry: dict[str, Any]
     before: list[dict[str, Any]] = field(default_factory=list)
@@ -73,18 +74,15 @@ def _total(step: Any) -> Any:
     """The number of items of a fan-out, for ``continue_on_success_ratio``."""
     if isinstance(step.with_param, list):
         return len(step.with_param)
-    if step.with_param is not None:
-        return (
-            "{{=len(sprig.fromJson(%s))}}" % step.with_param.expr
-            if isinstance(step.with_param, ArgoVar)
-            else step.with_param
-        )
+    if isinstance(step.with_param, ArgoVar):
+        return "{{=len(sprig.fromJson(%s))}}" % step.with_param.expr
     sequence = step.with_sequence
     if sequence is not None and sequence.count is not None:
         return parameter_value(sequence.count)
     raise CompileError(
-        f"{step.kind} {step.name!r}: continue_on_success_ratio needs with_param or "
-        "with_sequence(count=...) to know how many items there are"
+        f"{step.kind} {step.name!r}: continue_on_success_ratio needs to know how many items there "
+        "are: give with_param as a list, a parameter or an expression (not a '{{...}}' string), "
+        "or with_sequence(count=...)"
     )
 
 
