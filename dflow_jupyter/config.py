@@ -93,6 +93,15 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "argo_timeout": (30.0, float),
     "argo_retries": (5, int),
     "poll_interval": (1.0, float),
+    # Ours, for the Argo compiler: ship notebook OPs pickled when they have no source (opt-in);
+    # dflow_jupyter reaches the pods baked in the image ("image") or as an input artifact
+    # ("artifact", at argo_package_key in the cluster's artifact repository); the image of
+    # templates that name none; the Argo version manifests target (memoize differs).
+    "argo_pickle_ops": (False, _boolize),
+    "argo_package": ("image", str),
+    "argo_package_key": ("dflow-jupyter/dflow_jupyter.tgz", str),
+    "argo_default_image": (None, _nullable),
+    "argo_version": ("4.1.2", str),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {

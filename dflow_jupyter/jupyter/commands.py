@@ -8,6 +8,7 @@
 ``logs WF STEP``          the log of a step (of each step ``STEP`` names)
 ``terminate WF``          stop a running workflow
 ``replay WF STEP``        run a finished step's OP again on its recorded inputs (``--pdb``)
+``lint FILE...``          check Argo manifests offline: schema and Argo's own rules
 ========================  ================================================================
 
 In a notebook ``list`` and ``steps`` return pandas DataFrames and ``replay`` returns a
@@ -106,6 +107,12 @@ def build_parser(session: Session) -> argparse.ArgumentParser:
         help="the OP to run: module:Name (a .py path works too)"
         + (" or a notebook variable" if session.notebook else ""),
     )
+    lint = sub.add_parser("lint", help="check Argo manifest files offline (exit status 2 on problems)")
+    lint.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON manifests")
+    lint.add_argument(
+        "--argo-version", default=None, help="the cluster's Argo version: 4.1.2 (default) or 3.7.18"
+    )
+    lint.add_argument("--no-strict", action="store_true", help="accept fields the schema does not know")
     if not session.notebook:
         sub.add_parser("demo", help="run the demo workflow")
     return parser
@@ -223,6 +230,15 @@ def _replay(args: argparse.Namespace, session: Session) -> Any:
     return result
 
 
+def _lint(args: argparse.Namespace, session: Session) -> int:
+    from dflow_jupyter.argo.lint.cli import lint_files
+
+    try:
+        return lint_files(args.files, version=args.argo_version, strict=not args.no_strict)
+    except ValueError as exc:  # an Argo version with no schema
+        raise CommandError(f"{session.prog} lint: {exc}") from None
+
+
 def _demo(args: argparse.Namespace, session: Session) -> Any:
     from dflow_jupyter.demo import main as demo
 
@@ -237,6 +253,7 @@ _HANDLERS = {
     "logs": _logs,
     "terminate": _terminate,
     "replay": _replay,
+    "lint": _lint,
     "demo": _demo,
 }
 

@@ -263,3 +263,33 @@ class Workflow:
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, id={self.id!r})"
+
+    # -- Argo manifests: dflow_jupyter.argo, loaded by name as backends are (it imports the model)
+    def to_dict(self) -> dict[str, Any]:
+        """The Argo ``Workflow`` manifest of this workflow, compiled offline."""
+        return _argo().to_dict(self)  # type: ignore[no-any-return]
+
+    def to_yaml(self) -> str:
+        return _argo().to_yaml(self)  # type: ignore[no-any-return]
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return _argo().to_json(self, indent)  # type: ignore[no-any-return]
+
+    def lint(self, version: str | None = None) -> Any:
+        """Every problem of the compiled manifest (a ``LintReport``; empty, hence falsy, if none)."""
+        return _argo().lint_workflow(self, version)
+
+    @classmethod
+    def from_dict(cls, manifest: Mapping[str, Any]) -> Any:
+        """A manifest read back (a ``ManifestWorkflow``: name, entrypoint, templates, ``to_dict()``)."""
+        return _argo().from_dict(manifest)
+
+    @classmethod
+    def from_yaml(cls, text: str) -> Any:
+        return _argo().from_yaml(text)
+
+
+def _argo() -> Any:
+    import importlib
+
+    return importlib.import_module("dflow_jupyter.argo")
