@@ -100,7 +100,7 @@ class StepOutput:
 
 
 def _output_ref(value: Any) -> Any:
-    from dflow_jupyter.model.io import OutputArtifact, OutputParameter
+    from dflow_jupyter.model.declarations import OutputArtifact, OutputParameter
 
     if isinstance(value, (OutputParameter, OutputArtifact)) and getattr(value, "step", None) is not None:
         return value
