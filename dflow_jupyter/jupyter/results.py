@@ -26,6 +26,16 @@ def _find_node(status: WorkflowStatus, step: str) -> Node | None:
     return (top or found)[0] if found else None
 
 
+def _item_entry(status: WorkflowStatus, group: Node, name: str) -> Mapping[str, Any] | None:
+    """The output ``name`` of one item of a fan-out (it carries the items' declared type)."""
+    for child_id in group.children:
+        child = status.nodes.get(child_id)
+        for entry in ((child.outputs or {}).get("parameters") or []) if child is not None else []:
+            if entry.get("name") == name:
+                return dict(entry)
+    return None
+
+
 class StepOutput:
     """One output of one step of a submitted workflow; ``.value`` reads it from the run.
 
@@ -55,7 +65,7 @@ class StepOutput:
         """The output's value (raises ``LookupError`` while there is none, saying why)."""
         if self._value is not _MISSING:
             return self._value
-        from dflow_jupyter.status.wire import decode_artifact, decode_parameter
+        from dflow_jupyter.status.wire import decode_aggregate, decode_artifact, decode_parameter
 
         if self.workflow.id is None:
             raise LookupError(f"{self.reference}: workflow {self.workflow.name} has not been submitted")
@@ -74,7 +84,13 @@ class StepOutput:
             why = f": {node.message}" if node.message else ""
             raise LookupError(f"step {self.step} ended {node.phase}{why}; it has no output {self.name!r}")
         entry = entries[self.name]
-        value = decode_parameter(entry) if self.kind == "parameter" else decode_artifact(entry)
+        if self.kind != "parameter":
+            value = decode_artifact(entry)
+        elif node.type in ("TaskGroup", "StepGroup") and node.children:
+            # A fan-out: its output aggregates the items' (Argo's list of their strings).
+            value = decode_aggregate(entry, _item_entry(status, node, self.name))
+        else:
+            value = decode_parameter(entry)
         self._value = value
         return value
 

@@ -22,6 +22,7 @@ __all__ = [
     "ParameterTypeError",
     "coerce_parameter",
     "declared_type_name",
+    "decode_aggregate",
     "decode_artifact",
     "decode_outputs",
     "decode_parameter",
@@ -224,6 +225,28 @@ def decode_parameter(entry: Mapping[str, Any]) -> Any:
         return from_argo_string(value)
     except ValueError:
         return value
+
+
+def decode_aggregate(entry: Mapping[str, Any], item_entry: Mapping[str, Any] | None) -> Any:
+    """The typed value of a fan-out's aggregated output (Argo's ``aggregatedJSONValueList``).
+
+    Argo aggregates scalar item outputs as a JSON list of their strings (``["4","0","25"]``);
+    the items' own declared type (``item_entry``, the same output of one item) says whether
+    those strings are numbers, booleans or JSON to decode, or strings to keep.
+    """
+    value = entry.get("value")
+    if not isinstance(value, str):
+        return value
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(items, list):
+        return items
+    if item_entry is None or declared_type_name(item_entry) == "str":
+        return items
+    decoded = _decoded_string_items(items)
+    return decoded if decoded is not None else items
 
 
 def decode_artifact(entry: Mapping[str, Any]) -> Any:
