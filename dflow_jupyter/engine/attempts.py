@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from dflow_jupyter.engine import fanout
+from dflow_jupyter.engine.failures import error_result, guarded
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.inputs import render_key, rendered_when, resolve_inputs, when_is_true
 from dflow_jupyter.engine.outputs import argo_inputs, argo_outputs, stack_slice_outputs
@@ -34,24 +35,6 @@ class TemplateInvoker(Protocol):
     ) -> Coroutine: ...
 
 
-def error_result(
-    ctx: Any, name: str, display: str, template: Any, boundary: str | None, parent: Node | None, message: str
-) -> StepResult:
-    """A step that could not start (a bad input at run time): an Error node, as on Argo."""
-    node = ctx.recorder.add_node(
-        name,
-        display,
-        "Pod",
-        template_name=template.name,
-        boundary_id=boundary,
-        parent=parent,
-        phase="Error",
-        message=message,
-    )
-    ctx.recorder.finish(node, "Error", message)
-    return StepResult("Error", node, message=message, leaves=[node])
-
-
 def run_single(
     ctx: Any,
     frame: Frame,
@@ -78,6 +61,25 @@ def run_single(
     invoke
         Runs a nested Steps or DAG template.
     """
+    where = f"{step.kind} {step.name!r}"
+    body = _run_single(ctx, frame, step, boundary, name, display, parent, item, fan_item, limits, invoke)
+    result = yield from guarded(ctx, body, where, name, display, step.template, boundary, parent)
+    return result
+
+
+def _run_single(
+    ctx: Any,
+    frame: Frame,
+    step: Any,
+    boundary: str,
+    name: str,
+    display: str,
+    parent: Node,
+    item: Any,
+    fan_item: fanout.Item | None,
+    limits: tuple[Semaphore, ...],
+    invoke: TemplateInvoker,
+) -> Coroutine:
     template = step.template
     where = f"{step.kind} {step.name!r}"
     try:
@@ -123,11 +125,10 @@ def run_single(
             handle = yield Spawn(
                 invoke(ctx, template, name, display, parent, boundary, params, arts, limits, key)
             )
+            # A nested template that raised is thrown back in here by WaitAll.
             [result] = yield WaitAll([handle])
         finally:
             ctx.leave_recursion()
-        if handle.error is not None:
-            raise handle.error
         return result
     runs = None
     if fan_item is not None and step.slices:

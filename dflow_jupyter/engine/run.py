@@ -109,13 +109,13 @@ class RunContext:
         key = (id(step), id(template))
         cached = self._rendered.get(key)
         if cached is not None:
-            return cached
+            return _checked_rendering(step, cached)
         if step.executor is not None:
             template = step.executor.render(template)
         if self.context is not None:
             template = self.context.render(template)
         self._rendered[key] = template
-        return template
+        return _checked_rendering(step, template)
 
     # -- outputs ------------------------------------------------------------------------------
     def publish_globals(self, template: Any, params: dict[str, Any], arts: dict[str, Any]) -> None:
@@ -182,6 +182,18 @@ class RunContext:
         path.mkdir(parents=True, exist_ok=True)
         node.step_dir = path.name
         return path
+
+
+def _checked_rendering(step: Any, template: Any) -> Any:
+    """``template`` if an executor or context rendered a leaf template, else a clear error."""
+    if all(hasattr(template, attr) for attr in ("name", "inputs", "outputs", "kind")):
+        return template
+    who = f"executor {type(step.executor).__name__}" if step.executor is not None else "the workflow context"
+    raise StepRuntimeError(
+        f"{step.kind} {step.name!r}: {who} rendered template {step.template.name!r} into "
+        f"{type(template).__name__} {template!r:.80}; render(template) must return a template "
+        "(e.g. the template it was given, modified)"
+    )
 
 
 def run_workflow(

@@ -90,6 +90,18 @@ class Handle:
     waiting_on: list[Handle] | None = None
 
 
+def _gathered(group: list[Handle]) -> tuple[list[Any] | None, BaseException | None]:
+    """What a ``WaitAll`` resumes its waiter with: the results, or the first child's error.
+
+    A child that raised has no result: the waiter gets its exception thrown in rather than a
+    ``None`` in its place, so the real error (not a later ``AttributeError``) reaches the step.
+    """
+    error = next((h.error for h in group if h.error is not None), None)
+    if error is not None:
+        return None, error
+    return [h.result for h in group], None
+
+
 class Terminated(Exception):
     """Raised out of ``Scheduler.run`` when the run was terminated."""
 
@@ -188,7 +200,7 @@ class Scheduler:
         elif isinstance(request, WaitAll):
             pending = [h for h in request.handles if not h.done]
             if not pending:
-                self.ready.append((handle, [h.result for h in request.handles], None))
+                self.ready.append((handle, *_gathered(request.handles)))
             else:
                 # A countdown, not a scan per finished child: fan-outs have 10,000 children.
                 handle.pending = len(pending)
@@ -268,7 +280,7 @@ class Scheduler:
             else:
                 parent.pending -= 1
                 if parent.pending == 0:
-                    self.ready.append((parent, [h.result for h in group], None))
+                    self.ready.append((parent, *_gathered(group)))
         handle.waiters.clear()
 
     def _wait_jobs(self) -> None:
