@@ -192,6 +192,25 @@ def run_op(
         except Exception as exc:
             traceback.print_exc()
             return _failed(op, 1, exc)
+        except SystemExit as exc:
+            # An OP ends its own step, not the kernel or the engine: on Argo, sys.exit() in an OP
+            # ends the pod's python3 with that status, and the step fails without its outputs.
+            return _exited(op, exc)
+
+
+def _exited(op: Any, exc: SystemExit) -> ExecOutcome:
+    code = exc.code
+    # Python's own rule for the process status: None is 0, an int is itself, anything else 1.
+    status = 0 if code is None else code & 0xFF if isinstance(code, int) else 1
+    print(f"the OP called sys.exit({code!r}); its step fails with exit code {status}", file=sys.stderr)
+    return ExecOutcome(
+        "Failed",
+        status,
+        f"the OP called sys.exit({code!r}) (exit code {status}); an OP must return its outputs "
+        "or raise an exception, not exit",
+        dict(getattr(op, "_early_outputs", {})),
+        exception=exc,
+    )
 
 
 def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:
