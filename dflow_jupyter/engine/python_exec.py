@@ -41,12 +41,20 @@ class ExecOutcome:
 
 
 class _Tee(io.TextIOBase):
-    """Write to the notebook (the original stream) and to the step's log file."""
+    """Write to the notebook (the original stream) and to the step's log file.
 
-    def __init__(self, original: TextIO, log: TextIO, echo: bool) -> None:
+    Only the OP's output goes to its log: what threads that were already running when the OP
+    started write (the kernel's own, another workflow's engine) goes to the original stream
+    alone. Threads the OP starts itself write to the log.
+    """
+
+    def __init__(self, original: TextIO, log: TextIO, echo: bool, foreign: frozenset[int]) -> None:
         self._original, self._log, self._echo = original, log, echo
+        self._foreign = foreign
 
     def write(self, text: str) -> int:
+        if threading.get_ident() in self._foreign:
+            return self._original.write(text)
         self._log.write(text)
         if self._echo:
             self._original.write(text)
@@ -92,8 +100,10 @@ class _LazyLog:
 @contextlib.contextmanager
 def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
     out, err = sys.stdout, sys.stderr
-    sys.stdout = _Tee(out, log, echo)  # type: ignore[assignment]
-    sys.stderr = _Tee(err, log, echo)  # type: ignore[assignment]
+    me = threading.get_ident()
+    foreign = frozenset(t.ident for t in threading.enumerate() if t.ident is not None and t.ident != me)
+    sys.stdout = _Tee(out, log, echo, foreign)  # type: ignore[assignment]
+    sys.stderr = _Tee(err, log, echo, foreign)  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -133,10 +143,15 @@ def deadline(seconds: float | None) -> Iterator[None]:
     # Elsewhere, inject the exception into this thread asynchronously (checked between bytecodes).
     target = threading.get_ident()
     fired = threading.Event()
+    state = threading.Lock()
+    over = False
 
     def fire() -> None:
-        fired.set()
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(OPTimeout))
+        with state:  # never inject once the block is over: the thread runs engine code by then
+            if over:
+                return
+            fired.set()
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(OPTimeout))
 
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
@@ -144,6 +159,8 @@ def deadline(seconds: float | None) -> Iterator[None]:
     try:
         yield
     finally:
+        with state:
+            over = True
         timer.cancel()
         if fired.is_set():  # the exception may still be pending: clear it
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)

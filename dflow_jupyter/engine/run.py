@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.config import config
+from dflow_jupyter.engine.exclusive import ENGINE_LOCK
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.invoke import invoke_template
 from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
@@ -203,7 +204,22 @@ def run_workflow(
     restart: bool = False,
     isolation: str | None = None,
 ) -> WorkflowStatus:
-    """Run ``workflow`` to the end in this thread; returns the final status."""
+    """Run ``workflow`` to the end in this thread; returns the final status.
+
+    Runs in several threads take turns on the process's working directory and ``sys.stdout``
+    (:mod:`dflow_jupyter.engine.exclusive`); they overlap while they wait for their jobs.
+    """
+    with ENGINE_LOCK:
+        return _run_workflow(workflow, workflow_id, reuse_steps, restart, isolation)
+
+
+def _run_workflow(
+    workflow: Any,
+    workflow_id: str,
+    reuse_steps: list[Any] | None,
+    restart: bool,
+    isolation: str | None,
+) -> WorkflowStatus:
     from dflow_jupyter.model import registry
     from dflow_jupyter.model.validate import validate
     from dflow_jupyter.storage import LocalStore
@@ -232,7 +248,7 @@ def run_workflow(
     recorder = Recorder(status, directory)
     write_owner(directory, Owner.of_this_process())
     write_atomic(directory / "type", entry.kind)
-    scheduler = Scheduler(max_jobs=workflow.parallelism)
+    scheduler = Scheduler(max_jobs=workflow.parallelism, lock=ENGINE_LOCK)
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
     ctx = RunContext(

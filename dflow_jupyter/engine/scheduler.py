@@ -11,12 +11,15 @@ while subprocess and worker-pool jobs run concurrently.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_for_ready
 from typing import Any, Protocol
+
+from dflow_jupyter.engine.exclusive import released
 
 Coroutine = Generator[Any, Any, Any]
 
@@ -109,13 +112,15 @@ class Terminated(Exception):
 class Scheduler:
     """Drive coroutines to completion; at most ``max_jobs`` asynchronous jobs at a time."""
 
-    def __init__(self, max_jobs: int | None = None) -> None:
+    def __init__(self, max_jobs: int | None = None, lock: threading.RLock | None = None) -> None:
         self.ready: deque[tuple[Handle, Any, BaseException | None]] = deque()
         self.running: dict[int, tuple[Job, Handle]] = {}
         #: Jobs waiting for room, one queue per resource (None: only ``max_jobs`` limits them),
         #: so that a finished job wakes the head of one queue instead of a scan of all.
         self.queued_jobs: dict[int | None, deque[tuple[Job, Handle]]] = {}
         self.max_jobs = max_jobs
+        #: Held by the caller while it drives coroutines; given up while waiting for jobs.
+        self.lock = lock
         self.terminate_reason: str | None = None
         self._in_use: dict[int, int] = {}
         self._wake_r, self._wake_w = os.pipe()
@@ -292,7 +297,8 @@ class Scheduler:
             if due is not None and (deadline is None or due < deadline):
                 deadline = due
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        ready = wait_for_ready([*objects, self._wake_r], timeout)
+        with released(self.lock):
+            ready = wait_for_ready([*objects, self._wake_r], timeout)
         if self._wake_r in ready:
             os.read(self._wake_r, 1024)
         now = time.monotonic()
