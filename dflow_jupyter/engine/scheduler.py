@@ -33,7 +33,7 @@ class Job(Protocol):
 
     def start(self) -> None: ...  # asynchronous jobs
 
-    def wait_object(self) -> Any: ...  # something multiprocessing.connection.wait accepts
+    def wait_object(self) -> Any: ...  # what multiprocessing.connection.wait accepts, or a tuple of them
 
     def poll(self) -> tuple[bool, Any]: ...  # (finished, result)
 
@@ -292,7 +292,10 @@ class Scheduler:
         objects: dict[Any, list[tuple[Job, Handle]]] = {}
         deadline: float | None = None
         for job, handle in self.running.values():
-            objects.setdefault(job.wait_object(), []).append((job, handle))
+            waited = job.wait_object()
+            # A job may wait on several objects at once (a worker's pipe and its process).
+            for obj in waited if isinstance(waited, tuple) else (waited,):
+                objects.setdefault(obj, []).append((job, handle))
             due = job.deadline()
             if due is not None and (deadline is None or due < deadline):
                 deadline = due
