@@ -81,6 +81,10 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Ours: "inprocess" runs Python OPs in the calling process (prints, breakpoints and
     # post-mortem debugging work); "process" runs them in a warm pool of worker processes.
     "debug_isolation": ("inprocess", str),
+    # Ours: templates nested this deep are an Error, as Argo's controller stops them
+    # (maxAllowedStackDepth = 100 in workflow/controller/controller.go, argo-workflows PR 11646;
+    # its DISABLE_MAX_RECURSION=true is None here).
+    "max_recursion_depth": (100, _optional_int),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {

@@ -32,6 +32,7 @@ class TemplateInvoker(Protocol):
         arts: dict[str, Any],
         limits: tuple[Semaphore, ...],
         key: str | None = None,
+        depth: int = 1,
     ) -> Coroutine: ...
 
 
@@ -102,6 +103,9 @@ def _run_single(
             fanout.check_sliced_inputs(step, params, arts)
     except (DflowJupyterError, ValueError, TypeError, KeyError) as exc:
         return error_result(ctx, name, display, template, boundary, parent, str(exc))
+    too_deep = _depth_error(ctx, frame, step)
+    if too_deep is not None:
+        return error_result(ctx, name, display, template, boundary, parent, too_deep)
     reused = ctx.reused_result(key, name)
     if reused is not None:
         node = ctx.recorder.add_node(
@@ -120,15 +124,11 @@ def _run_single(
         ctx.recorder.finish(node, "Succeeded", "reused", memoized=True)
         return StepResult("Succeeded", node, params_out, arts_out, params, arts, leaves=[node])
     if template.kind in ("Steps", "DAG"):
-        ctx.enter_recursion(name)
-        try:
-            handle = yield Spawn(
-                invoke(ctx, template, name, display, parent, boundary, params, arts, limits, key)
-            )
-            # A nested template that raised is thrown back in here by WaitAll.
-            [result] = yield WaitAll([handle])
-        finally:
-            ctx.leave_recursion()
+        handle = yield Spawn(
+            invoke(ctx, template, name, display, parent, boundary, params, arts, limits, key, frame.depth + 1)
+        )
+        # A nested template that raised is thrown back in here by WaitAll.
+        [result] = yield WaitAll([handle])
         return result
     runs = None
     if fan_item is not None and step.slices:
@@ -140,6 +140,25 @@ def _run_single(
         ctx, frame, step, name, display, parent, boundary, params, arts, key, item, runs, limits
     )
     return result
+
+
+def _depth_error(ctx: Any, frame: Frame, step: Any) -> str | None:
+    """Why ``step`` may not run this deep (Argo's maximum template depth), or None.
+
+    The depth is counted per path, as Argo counts its template stack: a wide fan-out of nested
+    templates is not deep.
+    """
+    limit = ctx.max_depth
+    depth = frame.depth + 1
+    if not limit or depth < limit:
+        return None
+    return (
+        f"{step.kind} {step.name!r} of template {frame.template.name!r}: maximum recursion depth "
+        f"exceeded: templates nested {depth} levels deep, expected fewer than {limit} "
+        f"(config['max_recursion_depth'], Argo's default 100). Does the `when` that makes "
+        f"{frame.template.name!r} call itself ever turn false? Raise the limit, or set it to None "
+        "to disable it (Argo: DISABLE_MAX_RECURSION=true)"
+    )
 
 
 def _run_pod(

@@ -38,8 +38,12 @@ def invoke_template(
     arts: dict[str, Any],
     limits: tuple[Semaphore, ...],
     key: str | None = None,
+    depth: int = 1,
 ) -> Coroutine:
-    """Run a Steps or DAG template as the node ``name`` (a coroutine returning StepResult)."""
+    """Run a Steps or DAG template as the node ``name`` (a coroutine returning StepResult).
+
+    ``depth`` is how deeply the invocation is nested (the entrypoint is 1).
+    """
     node = ctx.recorder.add_node(
         name,
         display,
@@ -54,6 +58,7 @@ def invoke_template(
         limits = (*limits, Semaphore(template.parallelism))
     frame = Frame(ctx.workflow, template, params, arts)
     frame.workflow_parameters = ctx.workflow_parameters
+    frame.depth = depth
     body = _run_steps if template.kind == "Steps" else _run_dag
     failure = yield from body(ctx, template, node, frame, limits)
     if failure is not None:

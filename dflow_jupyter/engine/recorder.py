@@ -59,8 +59,9 @@ class Recorder(StatusTracker):
         super().set_phase(phase, message)
 
     def workflow_changed(self) -> None:
-        write_atomic(self.directory / "status", self.status.phase)
+        # The snapshot first: if it cannot be written, ``status`` keeps agreeing with it.
         self.snapshot(force=True)
+        write_atomic(self.directory / "status", self.status.phase)
 
     # -- step directories -----------------------------------------------------------------------
     def step_dir_for(self, node: Node) -> Path:

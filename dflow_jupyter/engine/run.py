@@ -32,8 +32,6 @@ from dflow_jupyter.status.wire import decode_outputs, to_argo_string
 #: Runs in progress in this process, by workflow id (for terminate()).
 active_runs: dict[str, RunContext] = {}
 
-MAX_DEPTH = 100_000
-
 
 class RunContext:
     """Everything shared by the coroutines of one run."""
@@ -56,7 +54,8 @@ class RunContext:
         self.previous = previous
         self.workflow_parameters = parameters
         self.keys: dict[str, str] = {}
-        self.depth = 0
+        #: Templates nested this deep end as Error (0 or None: no limit).
+        self.max_depth: int | None = config.get("max_recursion_depth", 100)
         self.isolation = str(config.get("debug_isolation", "inprocess"))
         self.echo = True
         self.last_exception: BaseException | None = None
@@ -92,16 +91,6 @@ class RunContext:
         if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
             return None
         return decode_outputs(old.outputs)
-
-    def enter_recursion(self, name: str) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise StepRuntimeError(
-                f"{name}: nesting deeper than {MAX_DEPTH} levels; does the loop's `when` ever stop it?"
-            )
-
-    def leave_recursion(self) -> None:
-        self.depth -= 1
 
     # -- templates ----------------------------------------------------------------------------
     def rendered_template(self, step: Any) -> Any:
