@@ -14,6 +14,7 @@ from typing import Any
 from dflow_jupyter.engine.frame import StepResult
 from dflow_jupyter.engine.scheduler import Terminated
 from dflow_jupyter.errors import DflowJupyterError
+from dflow_jupyter.run_records import is_disk_full
 from dflow_jupyter.status.model import Node, node_id
 
 
@@ -67,6 +68,9 @@ def fail_step(
     node = ctx.recorder.status.nodes.get(node_id(ctx.workflow, name))
     if node is None:
         return error_result(ctx, name, display, template, boundary, parent, message)
+    if node.type == "Pod" and node.finished and node.message:
+        # The step had ended (its record could not be written): keep what it ended with.
+        message = node.message if message in node.message else f"{node.message}; then {message}"
     node.outputs = None  # whatever it had was not committed
     close_unfinished(ctx, node, "its step ended with an engine error")
     ctx.recorder.finish(node, "Error", message)
@@ -108,4 +112,7 @@ def guarded(
     except Terminated:
         raise
     except Exception as exc:
-        return fail_step(ctx, name, display, template, boundary, parent, failure_message(where, exc))
+        message = failure_message(where, exc)
+        if is_disk_full(exc):
+            ctx.disk_full = ctx.disk_full or message
+        return fail_step(ctx, name, display, template, boundary, parent, message)

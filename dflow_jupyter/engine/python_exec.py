@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import io
 import os
 import signal
@@ -74,27 +75,52 @@ class _Tee(io.TextIOBase):
 
 
 class _LazyLog:
-    """The step's log file, created on the first write (most OPs print nothing)."""
+    """The step's log file, created on the first write (most OPs print nothing).
+
+    The log is a record, not part of the OP: once it cannot be written (a full disk), further
+    output only reaches the notebook, and the OP's own outcome is unchanged.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._handle: TextIO | None = None
+        self.broken: OSError | None = None
 
     def write(self, text: str) -> int:
-        if self._handle is None:
-            self._handle = open(self._path, "a", encoding="utf-8")  # noqa: SIM115
-        return self._handle.write(text)
+        if self.broken is not None:
+            return len(text)
+        try:
+            if self._handle is None:
+                self._handle = open(self._path, "a", encoding="utf-8")  # noqa: SIM115
+            return self._handle.write(text)
+        except OSError as exc:
+            self._give_up(exc)
+            return len(text)
 
     def flush(self) -> None:
+        if self._handle is not None and self.broken is None:
+            try:
+                self._handle.flush()
+            except OSError as exc:
+                self._give_up(exc)
+
+    def _give_up(self, exc: OSError) -> None:
+        self.broken = exc
         if self._handle is not None:
-            self._handle.flush()
+            try:
+                self._handle.close()
+            except OSError:
+                pass  # its buffer cannot be written either
 
     def __enter__(self) -> _LazyLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
+        if self._handle is not None and self.broken is None:
+            try:
+                self._handle.close()
+            except OSError as error:
+                self.broken = error
 
 
 @contextlib.contextmanager
@@ -208,7 +234,7 @@ def run_op(
             return _failed(op, 2, exc)
         except Exception as exc:
             traceback.print_exc()
-            return _failed(op, 1, exc)
+            return _failed(op, 1, exc, workdir)
         except SystemExit as exc:
             # An OP ends its own step, not the kernel or the engine: on Argo, sys.exit() in an OP
             # ends the pod's python3 with that status, and the step fails without its outputs.
@@ -230,9 +256,13 @@ def _exited(op: Any, exc: SystemExit) -> ExecOutcome:
     )
 
 
-def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:
+def _failed(op: Any, code: int, exc: BaseException, workdir: Path | None = None) -> ExecOutcome:
     text = str(exc).strip().splitlines()
     detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        named = exc.filename if isinstance(exc.filename, str) and os.path.isabs(exc.filename) else None
+        where = os.path.dirname(named) if named else workdir
+        detail += f" (the disk holding {where or 'its working directory'} is full)"
     return ExecOutcome(
         "Failed",
         code,

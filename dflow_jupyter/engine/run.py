@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.config import config
+from dflow_jupyter.engine.ending import engine_error_message, settle
 from dflow_jupyter.engine.exclusive import ENGINE_LOCK
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.invoke import invoke_template
@@ -18,6 +19,7 @@ from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.model.rendering import render_leaf_templates
 from dflow_jupyter.run_records import (
+    DiskFullError,
     Owner,
     load_status,
     read_owner,
@@ -26,6 +28,7 @@ from dflow_jupyter.run_records import (
     write_owner,
 )
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.phase import WorkflowPhase
 from dflow_jupyter.status.tracker import follow, release
 from dflow_jupyter.status.wire import decode_outputs, to_argo_string
 
@@ -59,6 +62,8 @@ class RunContext:
         self.isolation = str(config.get("debug_isolation", "inprocess"))
         self.echo = True
         self.last_exception: BaseException | None = None
+        #: The first "disk full" message of a step, repeated on the workflow.
+        self.disk_full: str | None = None
         self.global_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.context: Any = None
         self._rendered: dict[tuple[int, int], Any] = {}
@@ -235,6 +240,7 @@ def _run_workflow(
         status.nodes = previous.nodes
         status.uid = previous.uid or status.uid
     recorder = Recorder(status, directory)
+    recorder.reserve()
     write_owner(directory, Owner.of_this_process())
     write_atomic(directory / "type", entry.kind)
     scheduler = Scheduler(max_jobs=workflow.parallelism, lock=ENGINE_LOCK)
@@ -253,32 +259,36 @@ def _run_workflow(
     recorder.set_phase("Running")
     status.started_at = status.started_at or time.time()
     try:
-        result: StepResult = scheduler.run(
-            invoke_template(ctx, entry, workflow_id, workflow_id, None, None, entry_params, {}, limits)
-        )
-        _settle_globals(ctx, status)
-        if result.phase == "Succeeded":
-            recorder.set_phase("Succeeded")
-        else:
-            recorder.set_phase(
-                "Error" if result.phase == "Error" else "Failed",
-                result.message or (result.node.message if result.node else None),
+        try:
+            result: StepResult = scheduler.run(
+                invoke_template(ctx, entry, workflow_id, workflow_id, None, None, entry_params, {}, limits)
             )
-    except Terminated as stop:
-        recorder.abandon(str(stop))
-        recorder.set_phase("Failed", str(stop))
-    except KeyboardInterrupt:
-        recorder.abandon("interrupted")
-        recorder.set_phase("Failed", "interrupted by the user (KeyboardInterrupt)")
-        raise
-    except BaseException as exc:
-        recorder.abandon(f"engine error: {exc}")
-        recorder.set_phase("Error", f"engine error: {type(exc).__name__}: {exc}")
-        raise
+        except Terminated as stop:
+            settle(recorder, "Failed", str(stop), abandon=str(stop), free=scheduler.forget)
+        except KeyboardInterrupt:
+            message = "interrupted by the user (KeyboardInterrupt)"
+            settle(recorder, "Failed", message, abandon="interrupted", free=scheduler.forget)
+            raise
+        except BaseException as exc:
+            message = engine_error_message(exc)
+            settle(recorder, "Error", message, abandon=message, free=scheduler.forget)
+            if not isinstance(exc, DiskFullError):  # a full disk ends the run, not the caller
+                raise
+        else:
+            _settle_globals(ctx, status)
+            if result.phase == "Succeeded":
+                settle(recorder, "Succeeded", None, free=scheduler.forget)
+            else:
+                phase: WorkflowPhase = "Error" if result.phase == "Error" else "Failed"
+                why = result.message or (result.node.message if result.node else None)
+                if ctx.disk_full:
+                    why = f"{why}: {ctx.disk_full}" if why else ctx.disk_full
+                settle(recorder, phase, why, free=scheduler.forget)
     finally:
         active_runs.pop(workflow_id, None)
         release(workflow_id, recorder)
         scheduler.close()
+        recorder.release_reserve()
         workflow._last_exception = ctx.last_exception
     return status
 

@@ -126,6 +126,12 @@ class Scheduler:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
 
+    def forget(self) -> None:
+        """Drop every coroutine and job of the run (its memory, after the run failed)."""
+        self._kill_all("the run ended")
+        self.ready.clear()
+        self.queued_jobs.clear()
+
     def close(self) -> None:
         for fd in (self._wake_r, self._wake_w):
             try:

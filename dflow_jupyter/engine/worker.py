@@ -92,8 +92,11 @@ def _append_captured(scratch: int, log_path: str) -> None:
     if size:
         os.lseek(scratch, 0, os.SEEK_SET)
         data = os.read(scratch, size)
-        with open(log_path, "ab") as log:
-            log.write(data)
+        try:
+            with open(log_path, "ab") as log:
+                log.write(data)
+        except OSError:
+            pass  # a full disk: the log is a record, the step's outcome stands
     os.ftruncate(scratch, 0)
     os.lseek(scratch, 0, os.SEEK_SET)
 
