@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,19 @@ RESERVE_BYTES = 512 << 10
 RESERVE_NAME = ".reserve"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _fresh_directory(path: Path) -> None:
+    """An empty ``path``: a step run again starts afresh, as a new pod would.
+
+    What the earlier run left there is stale, and its outputs share their files with the store,
+    read-only: writing them again in place would fail, or change the stored artifact.
+    """
+    if path.exists():
+        old = path.with_name(f".{path.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+        os.rename(path, old)
+        shutil.rmtree(old, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
 
 
 class Recorder(StatusTracker):
@@ -120,7 +134,7 @@ class Recorder(StatusTracker):
             os.mkdir(path)
             os.mkdir(path / "workdir")
         except FileExistsError:  # a restarted run revisits its step
-            (path / "workdir").mkdir(parents=True, exist_ok=True)
+            _fresh_directory(path / "workdir")
         node.step_dir = base
         # ``type`` and ``phase`` are written when the step ends (see _write_step_record): while it
         # runs, status.json and the engine events say so, and every file costs on slow disks.

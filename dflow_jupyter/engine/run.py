@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -31,6 +32,8 @@ from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import WorkflowPhase
 from dflow_jupyter.status.tracker import follow, release
 from dflow_jupyter.status.wire import decode_outputs, to_argo_string
+
+logger = logging.getLogger(__name__)
 
 #: Runs in progress in this process, by workflow id (for terminate()).
 active_runs: dict[str, RunContext] = {}
@@ -86,16 +89,35 @@ class RunContext:
         self.keys[key] = node_name
 
     def reused_result(self, key: str | None, node_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        if key is not None and key in self.reuse:
-            return self.reuse[key]
-        if self.previous is None:
-            return None
-        from dflow_jupyter.status.model import node_id
+        """The outputs a step may reuse instead of running (a reused step, a restart), or None.
 
-        old = self.previous.nodes.get(node_id(self.workflow, node_name))
-        if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
+        Output artifacts are checked against the content digests recorded when they were
+        saved: one that changed since (a consumer wrote into its input in place) is not
+        reused, and the step runs again.
+        """
+        if key is not None and key in self.reuse:
+            found = self.reuse[key]
+        elif self.previous is None:
             return None
-        return decode_outputs(old.outputs)
+        else:
+            from dflow_jupyter.status.model import node_id
+
+            old = self.previous.nodes.get(node_id(self.workflow, node_name))
+            if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
+                return None
+            found = decode_outputs(old.outputs)
+        for name, art in found[1].items():
+            changed = self.store.changed_files(art)
+            if changed:
+                logger.warning(
+                    "%s: not reused: its output artifact %r changed since it was saved (%s); running "
+                    "it again",
+                    node_name,
+                    name,
+                    ", ".join(changed[:5]),
+                )
+                return None
+        return found
 
     # -- templates ----------------------------------------------------------------------------
     def rendered_template(self, step: Any) -> Any:

@@ -13,6 +13,7 @@ that reuses the output can check that its content is what the step produced.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -20,7 +21,16 @@ from typing import Any
 
 from dflow_jupyter.storage.atomic import temp_sibling
 
-__all__ = ["StoreFiles", "inside", "manifest_path", "owner_root", "read_manifest", "write_manifest"]
+__all__ = [
+    "StoreFiles",
+    "changed_files",
+    "digest_tree",
+    "inside",
+    "manifest_path",
+    "owner_root",
+    "read_manifest",
+    "write_manifest",
+]
 
 _SUFFIX = ".store.json"
 _KEY = "dflow_jupyter_store"
@@ -105,3 +115,47 @@ class StoreFiles:
                 return False
             path = parent
         return True
+
+
+def digest_tree(root: str) -> dict[str, str]:
+    """The SHA-256 of every file below ``root`` (its catalog included), by relative path.
+
+    A symlink is recorded by where it points (it is kept as a link only when dangling).
+    """
+    digests: dict[str, str] = {}
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
+    for directory, dirs, files in os.walk(root):
+        dirs.sort()
+        rel_dir = os.path.relpath(directory, root)
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if os.path.islink(path):
+                digests[rel] = "symlink:" + os.readlink(path)
+                continue
+            digest = hashlib.sha256()
+            with open(path, "rb", buffering=0) as f:
+                while n := f.readinto(buffer):
+                    digest.update(view[:n])
+            digests[rel] = digest.hexdigest()
+    return digests
+
+
+def changed_files(root: str) -> list[str] | None:
+    """Files of the artifact ``root`` whose content differs from what the store recorded.
+
+    Files added, removed or rewritten all count, whatever their size and modification time.
+    None when nothing was recorded (an artifact from before digests, or not the store's).
+    """
+    manifest = read_manifest(root)
+    recorded = manifest.get("sha256") if manifest is not None else None
+    if not isinstance(recorded, dict):
+        return None
+    try:
+        now = digest_tree(root)
+    except OSError:
+        return sorted(recorded) or ["."]
+    if not now and not os.path.isdir(root):
+        return sorted(recorded) or ["."]
+    return sorted(rel for rel in recorded.keys() | now.keys() if recorded.get(rel) != now.get(rel))

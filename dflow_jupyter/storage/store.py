@@ -12,7 +12,8 @@ from dflow_jupyter.storage.catalog import Item, flatten, read_catalog, write_cat
 from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeError
 from dflow_jupyter.storage.fingerprints import Fingerprints
 from dflow_jupyter.storage.linking import Linker, MayLink, check_method
-from dflow_jupyter.storage.manifest import StoreFiles, inside, write_manifest
+from dflow_jupyter.storage.location import locate
+from dflow_jupyter.storage.manifest import StoreFiles, changed_files, digest_tree, inside, write_manifest
 from dflow_jupyter.storage.signs import convert_for_sign, sign_kind
 from dflow_jupyter.storage.staging import inspect_artifact, stage
 
@@ -150,7 +151,8 @@ class LocalStore:
                     ) from None
                 items.append({"dflow_list_item": rel, "order": order})
             write_catalog(tmp, items)
-        write_manifest(dest_s)
+            digests = digest_tree(tmp)
+        write_manifest(dest_s, digests)
         return S3Artifact(key=dest_s, path_list=items, local_path=dest_s)
 
     def stage_input(
@@ -229,8 +231,31 @@ class LocalStore:
                 base = os.path.basename(src)
                 linker.place(src, os.path.join(tmp, base))
                 write_catalog(tmp, [{"dflow_list_item": base, "order": 0}], single_file=True)
-        write_manifest(dest_s)
+            digests = digest_tree(tmp)
+        write_manifest(dest_s, digests)
         return S3Artifact(key=dest_s, local_path=dest_s)
+
+    def changed_files(self, artifact: Any) -> list[str] | None:
+        """Files of a saved output (or a list of them) that changed since it was saved.
+
+        Compares content digests recorded at save time, so a rewrite that keeps the size and
+        the modification time is caught too. None when the artifact has no recorded digests.
+        """
+        parts = artifact if isinstance(artifact, list) else [artifact]
+        changed: list[str] | None = None
+        for part in parts:
+            if part is None:
+                continue
+            try:
+                root, _ = locate(part, store_root=str(self.root), what="reused output")
+            except ArtifactNotFoundError:
+                return [str(getattr(part, "key", part))]
+            except ArtifactTypeError:
+                continue  # not a stored artifact: nothing to check
+            found = changed_files(root)
+            if found is not None:
+                changed = (changed or []) + [os.path.join(root, rel) for rel in found]
+        return changed
 
 
 def _step_files(step_dir: str | None, inputs_dir: str | None) -> MayLink:
