@@ -102,6 +102,10 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "argo_package_key": ("dflow-jupyter/dflow_jupyter.tgz", str),
     "argo_default_image": (None, _nullable),
     "argo_version": ("4.1.2", str),
+    # Ours: templates nested this deep are an Error, as Argo's controller stops them
+    # (maxAllowedStackDepth = 100 in workflow/controller/controller.go, argo-workflows PR 11646;
+    # its DISABLE_MAX_RECURSION=true is None here).
+    "max_recursion_depth": (100, _optional_int),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {

@@ -21,6 +21,7 @@ shows workflows with it alone.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -28,14 +29,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dflow_jupyter.config import config
+from dflow_jupyter.errors import DflowJupyterError
 from dflow_jupyter.names import check_workflow_id
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import ACTIVE_PHASES
 
 __all__ = [
+    "DiskFullError",
     "Owner",
+    "is_disk_full",
     "list_statuses",
     "load_status",
+    "overwrite_in_place",
     "read_owner",
     "workflow_dir",
     "workflow_root",
@@ -56,17 +61,62 @@ def workflow_dir(workflow_id: str) -> Path:
     return workflow_root() / check_workflow_id(workflow_id)
 
 
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class DiskFullError(DflowJupyterError, OSError):
+    """A run record could not be written: the disk (or the user's quota) holding it is full."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror, str(path))
+        self.path = path
+        self.message = (
+            f"no space left on the device holding {path.parent} ({cause.strerror or cause}, writing "
+            f"{path.name}); free space there or point config['debug_workdir'] at a disk with room, "
+            "then restart the workflow"
+        )
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says a disk (or quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in _FULL
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary sibling and a rename."""
+    """Write ``text`` to ``path`` through a temporary sibling and a rename.
+
+    Raises :class:`DiskFullError` (naming the directory) when the disk is full.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         # A full disk or an interrupt must not leave a temporary file behind.
         tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFullError(path, exc) from exc  # type: ignore[arg-type]
         raise
+
+
+def overwrite_in_place(path: Path, text: str) -> None:
+    """Rewrite a small existing file without a new one: the last resort on a full disk.
+
+    Not atomic (a reader may see a mixture for an instant), but it needs no free block when
+    the new text is no longer than a block, so the one-word ``status`` can still follow
+    ``status.json`` when nothing else can be written.
+    """
+    data = text.encode()
+    fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+    try:
+        os.pwrite(fd, data, 0)
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 # -- the owner of a run --------------------------------------------------------------------------

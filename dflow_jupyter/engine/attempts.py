@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from dflow_jupyter.engine import fanout
+from dflow_jupyter.engine.failures import error_result, guarded
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.inputs import render_key, rendered_when, resolve_inputs, when_is_true
 from dflow_jupyter.engine.outputs import argo_inputs, argo_outputs, stack_slice_outputs
@@ -31,25 +32,8 @@ class TemplateInvoker(Protocol):
         arts: dict[str, Any],
         limits: tuple[Semaphore, ...],
         key: str | None = None,
+        depth: int = 1,
     ) -> Coroutine: ...
-
-
-def error_result(
-    ctx: Any, name: str, display: str, template: Any, boundary: str | None, parent: Node | None, message: str
-) -> StepResult:
-    """A step that could not start (a bad input at run time): an Error node, as on Argo."""
-    node = ctx.recorder.add_node(
-        name,
-        display,
-        "Pod",
-        template_name=template.name,
-        boundary_id=boundary,
-        parent=parent,
-        phase="Error",
-        message=message,
-    )
-    ctx.recorder.finish(node, "Error", message)
-    return StepResult("Error", node, message=message, leaves=[node])
 
 
 def run_single(
@@ -78,6 +62,25 @@ def run_single(
     invoke
         Runs a nested Steps or DAG template.
     """
+    where = f"{step.kind} {step.name!r}"
+    body = _run_single(ctx, frame, step, boundary, name, display, parent, item, fan_item, limits, invoke)
+    result = yield from guarded(ctx, body, where, name, display, step.template, boundary, parent)
+    return result
+
+
+def _run_single(
+    ctx: Any,
+    frame: Frame,
+    step: Any,
+    boundary: str,
+    name: str,
+    display: str,
+    parent: Node,
+    item: Any,
+    fan_item: fanout.Item | None,
+    limits: tuple[Semaphore, ...],
+    invoke: TemplateInvoker,
+) -> Coroutine:
     template = step.template
     where = f"{step.kind} {step.name!r}"
     try:
@@ -100,6 +103,9 @@ def run_single(
             fanout.check_sliced_inputs(step, params, arts)
     except (DflowJupyterError, ValueError, TypeError, KeyError) as exc:
         return error_result(ctx, name, display, template, boundary, parent, str(exc))
+    too_deep = _depth_error(ctx, frame, step)
+    if too_deep is not None:
+        return error_result(ctx, name, display, template, boundary, parent, too_deep)
     reused = ctx.reused_result(key, name)
     if reused is not None:
         node = ctx.recorder.add_node(
@@ -118,16 +124,11 @@ def run_single(
         ctx.recorder.finish(node, "Succeeded", "reused", memoized=True)
         return StepResult("Succeeded", node, params_out, arts_out, params, arts, leaves=[node])
     if template.kind in ("Steps", "DAG"):
-        ctx.enter_recursion(name)
-        try:
-            handle = yield Spawn(
-                invoke(ctx, template, name, display, parent, boundary, params, arts, limits, key)
-            )
-            [result] = yield WaitAll([handle])
-        finally:
-            ctx.leave_recursion()
-        if handle.error is not None:
-            raise handle.error
+        handle = yield Spawn(
+            invoke(ctx, template, name, display, parent, boundary, params, arts, limits, key, frame.depth + 1)
+        )
+        # A nested template that raised is thrown back in here by WaitAll.
+        [result] = yield WaitAll([handle])
         return result
     runs = None
     if fan_item is not None and step.slices:
@@ -139,6 +140,25 @@ def run_single(
         ctx, frame, step, name, display, parent, boundary, params, arts, key, item, runs, limits
     )
     return result
+
+
+def _depth_error(ctx: Any, frame: Frame, step: Any) -> str | None:
+    """Why ``step`` may not run this deep (Argo's maximum template depth), or None.
+
+    The depth is counted per path, as Argo counts its template stack: a wide fan-out of nested
+    templates is not deep.
+    """
+    limit = ctx.max_depth
+    depth = frame.depth + 1
+    if not limit or depth < limit:
+        return None
+    return (
+        f"{step.kind} {step.name!r} of template {frame.template.name!r}: maximum recursion depth "
+        f"exceeded: templates nested {depth} levels deep, expected fewer than {limit} "
+        f"(config['max_recursion_depth'], Argo's default 100). Does the `when` that makes "
+        f"{frame.template.name!r} call itself ever turn false? Raise the limit, or set it to None "
+        "to disable it (Argo: DISABLE_MAX_RECURSION=true)"
+    )
 
 
 def _run_pod(

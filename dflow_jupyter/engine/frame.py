@@ -55,6 +55,8 @@ class Frame:
         self.parameters = dict(parameters)
         self.artifacts = dict(artifacts)
         self.results: dict[str, StepResult] = {}
+        #: How deep this invocation is nested: the entrypoint is 1 (Argo's template stack depth).
+        self.depth = 1
         #: The workflow's parameters (``{{workflow.parameters.x}}``), set by the invocation.
         self.workflow_parameters: Mapping[str, Any] = {}
 

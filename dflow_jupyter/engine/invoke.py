@@ -24,6 +24,7 @@ from dflow_jupyter.engine.scheduler import Coroutine, Handle, Semaphore, Spawn, 
 from dflow_jupyter.engine.step import Placement, run_step
 from dflow_jupyter.errors import DflowJupyterError
 from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.phase import Phase
 
 
 def invoke_template(
@@ -37,8 +38,12 @@ def invoke_template(
     arts: dict[str, Any],
     limits: tuple[Semaphore, ...],
     key: str | None = None,
+    depth: int = 1,
 ) -> Coroutine:
-    """Run a Steps or DAG template as the node ``name`` (a coroutine returning StepResult)."""
+    """Run a Steps or DAG template as the node ``name`` (a coroutine returning StepResult).
+
+    ``depth`` is how deeply the invocation is nested (the entrypoint is 1).
+    """
     node = ctx.recorder.add_node(
         name,
         display,
@@ -53,15 +58,15 @@ def invoke_template(
         limits = (*limits, Semaphore(template.parallelism))
     frame = Frame(ctx.workflow, template, params, arts)
     frame.workflow_parameters = ctx.workflow_parameters
+    frame.depth = depth
     body = _run_steps if template.kind == "Steps" else _run_dag
     failure = yield from body(ctx, template, node, frame, limits)
     if failure is not None:
+        phase: Phase = "Error" if failure.phase == "Error" else "Failed"
         ctx.recorder.finish(
-            node,
-            failure.phase if failure.phase == "Error" else "Failed",
-            f"child '{failure.node.id}' failed" if failure.node else failure.message,
+            node, phase, f"child '{failure.node.id}' failed" if failure.node else failure.message
         )
-        return StepResult("Failed", node, message=node.message, leaves=[node])
+        return StepResult(phase, node, message=node.message, leaves=[node])
     try:
         out_params, out_arts = template_outputs(template, frame)
     except DflowJupyterError as exc:

@@ -45,6 +45,13 @@ class _Worker:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin = self.process.stdin
         self.fd = self.process.stdout.fileno()
+        # Non-blocking: a process the OP forked in C may hold the pipe after the worker died,
+        # so its end is seen on the process itself (``pidfd``), and a read must never wait.
+        os.set_blocking(self.fd, False)
+        try:
+            self.pidfd: int | None = os.pidfd_open(self.process.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
         self.buffer = b""
         self.job: PoolPythonJob | None = None
         #: Keys of the OPs this worker has been sent already.
@@ -62,7 +69,12 @@ class _Worker:
         """Frames received so far; None once the worker has died."""
         import pickle
 
-        chunk = os.read(self.fd, 1 << 20)
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            if self.process.poll() is None:
+                return []
+            chunk = b""  # the worker ended; a process it forked may still hold the pipe
         if not chunk:
             return None
         self.buffer += chunk
@@ -82,6 +94,16 @@ class _Worker:
             except ProcessLookupError:
                 pass
         self.process.wait()
+        self.close()
+
+    def wait_objects(self) -> tuple[int, ...]:
+        """What becomes ready when the worker sends a frame or ends."""
+        return (self.fd,) if self.pidfd is None else (self.fd, self.pidfd)
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 class WorkerPool:
@@ -120,13 +142,14 @@ class WorkerPool:
                 return
             readable, _, _ = select.select([w.fd for w in busy], [], [], 0)
             for worker in busy:
-                if worker.fd not in readable:
+                if worker.fd not in readable and worker.process.poll() is None:
                     continue
                 frames = worker.read_available()
                 job = worker.job
                 assert job is not None
                 if frames is None:
                     code = worker.process.wait()
+                    worker.close()
                     self.workers.remove(worker)
                     job.died(code)
                     continue
@@ -146,10 +169,10 @@ class WorkerPool:
                 self.workers.remove(worker)
             self._dispatch()
 
-    def any_busy_fd(self) -> int | None:
+    def any_busy_fd(self) -> tuple[int, ...] | None:
         for worker in self.workers:
             if worker.job is not None:
-                return worker.fd
+                return worker.wait_objects()
         return None
 
     def shutdown(self) -> None:
@@ -165,6 +188,7 @@ class WorkerPool:
                     worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     worker.kill()
+                worker.close()
             self.workers.clear()
 
 
@@ -272,9 +296,9 @@ class PoolPythonJob:
         if self.result is not None:
             return _ALWAYS_READY
         if self.worker is not None:
-            return self.worker.fd
-        fd = self.pool.any_busy_fd()
-        return fd if fd is not None else _ALWAYS_READY
+            return self.worker.wait_objects()
+        busy = self.pool.any_busy_fd()
+        return busy if busy is not None else _ALWAYS_READY
 
     def poll(self) -> tuple[bool, Any]:
         if self.result is None:

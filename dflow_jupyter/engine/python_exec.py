@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import io
 import os
 import signal
@@ -41,12 +42,20 @@ class ExecOutcome:
 
 
 class _Tee(io.TextIOBase):
-    """Write to the notebook (the original stream) and to the step's log file."""
+    """Write to the notebook (the original stream) and to the step's log file.
 
-    def __init__(self, original: TextIO, log: TextIO, echo: bool) -> None:
+    Only the OP's output goes to its log: what threads that were already running when the OP
+    started write (the kernel's own, another workflow's engine) goes to the original stream
+    alone. Threads the OP starts itself write to the log.
+    """
+
+    def __init__(self, original: TextIO, log: TextIO, echo: bool, foreign: frozenset[int]) -> None:
         self._original, self._log, self._echo = original, log, echo
+        self._foreign = foreign
 
     def write(self, text: str) -> int:
+        if threading.get_ident() in self._foreign:
+            return self._original.write(text)
         self._log.write(text)
         if self._echo:
             self._original.write(text)
@@ -66,34 +75,61 @@ class _Tee(io.TextIOBase):
 
 
 class _LazyLog:
-    """The step's log file, created on the first write (most OPs print nothing)."""
+    """The step's log file, created on the first write (most OPs print nothing).
+
+    The log is a record, not part of the OP: once it cannot be written (a full disk), further
+    output only reaches the notebook, and the OP's own outcome is unchanged.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._handle: TextIO | None = None
+        self.broken: OSError | None = None
 
     def write(self, text: str) -> int:
-        if self._handle is None:
-            self._handle = open(self._path, "a", encoding="utf-8")  # noqa: SIM115
-        return self._handle.write(text)
+        if self.broken is not None:
+            return len(text)
+        try:
+            if self._handle is None:
+                self._handle = open(self._path, "a", encoding="utf-8")  # noqa: SIM115
+            return self._handle.write(text)
+        except OSError as exc:
+            self._give_up(exc)
+            return len(text)
 
     def flush(self) -> None:
+        if self._handle is not None and self.broken is None:
+            try:
+                self._handle.flush()
+            except OSError as exc:
+                self._give_up(exc)
+
+    def _give_up(self, exc: OSError) -> None:
+        self.broken = exc
         if self._handle is not None:
-            self._handle.flush()
+            try:
+                self._handle.close()
+            except OSError:
+                pass  # its buffer cannot be written either
 
     def __enter__(self) -> _LazyLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
+        if self._handle is not None and self.broken is None:
+            try:
+                self._handle.close()
+            except OSError as error:
+                self.broken = error
 
 
 @contextlib.contextmanager
 def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
     out, err = sys.stdout, sys.stderr
-    sys.stdout = _Tee(out, log, echo)  # type: ignore[assignment]
-    sys.stderr = _Tee(err, log, echo)  # type: ignore[assignment]
+    me = threading.get_ident()
+    foreign = frozenset(t.ident for t in threading.enumerate() if t.ident is not None and t.ident != me)
+    sys.stdout = _Tee(out, log, echo, foreign)  # type: ignore[assignment]
+    sys.stderr = _Tee(err, log, echo, foreign)  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -133,10 +169,15 @@ def deadline(seconds: float | None) -> Iterator[None]:
     # Elsewhere, inject the exception into this thread asynchronously (checked between bytecodes).
     target = threading.get_ident()
     fired = threading.Event()
+    state = threading.Lock()
+    over = False
 
     def fire() -> None:
-        fired.set()
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(OPTimeout))
+        with state:  # never inject once the block is over: the thread runs engine code by then
+            if over:
+                return
+            fired.set()
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(OPTimeout))
 
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
@@ -144,6 +185,8 @@ def deadline(seconds: float | None) -> Iterator[None]:
     try:
         yield
     finally:
+        with state:
+            over = True
         timer.cancel()
         if fired.is_set():  # the exception may still be pending: clear it
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
@@ -191,12 +234,35 @@ def run_op(
             return _failed(op, 2, exc)
         except Exception as exc:
             traceback.print_exc()
-            return _failed(op, 1, exc)
+            return _failed(op, 1, exc, workdir)
+        except SystemExit as exc:
+            # An OP ends its own step, not the kernel or the engine: on Argo, sys.exit() in an OP
+            # ends the pod's python3 with that status, and the step fails without its outputs.
+            return _exited(op, exc)
 
 
-def _failed(op: Any, code: int, exc: BaseException) -> ExecOutcome:
+def _exited(op: Any, exc: SystemExit) -> ExecOutcome:
+    code = exc.code
+    # Python's own rule for the process status: None is 0, an int is itself, anything else 1.
+    status = 0 if code is None else code & 0xFF if isinstance(code, int) else 1
+    print(f"the OP called sys.exit({code!r}); its step fails with exit code {status}", file=sys.stderr)
+    return ExecOutcome(
+        "Failed",
+        status,
+        f"the OP called sys.exit({code!r}) (exit code {status}); an OP must return its outputs "
+        "or raise an exception, not exit",
+        dict(getattr(op, "_early_outputs", {})),
+        exception=exc,
+    )
+
+
+def _failed(op: Any, code: int, exc: BaseException, workdir: Path | None = None) -> ExecOutcome:
     text = str(exc).strip().splitlines()
     detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        named = exc.filename if isinstance(exc.filename, str) and os.path.isabs(exc.filename) else None
+        where = os.path.dirname(named) if named else workdir
+        detail += f" (the disk holding {where or 'its working directory'} is full)"
     return ExecOutcome(
         "Failed",
         code,

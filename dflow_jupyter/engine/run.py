@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from dflow_jupyter.config import config
+from dflow_jupyter.engine.ending import engine_error_message, settle
+from dflow_jupyter.engine.exclusive import ENGINE_LOCK
 from dflow_jupyter.engine.frame import Frame, StepResult
 from dflow_jupyter.engine.invoke import invoke_template
 from dflow_jupyter.engine.pod import InProcessPythonJob, PodSpec, ScriptJob
@@ -17,6 +20,7 @@ from dflow_jupyter.engine.scheduler import Scheduler, Semaphore, Terminated
 from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.model.rendering import render_leaf_templates
 from dflow_jupyter.run_records import (
+    DiskFullError,
     Owner,
     load_status,
     read_owner,
@@ -25,13 +29,14 @@ from dflow_jupyter.run_records import (
     write_owner,
 )
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.status.phase import WorkflowPhase
 from dflow_jupyter.status.tracker import follow, release
 from dflow_jupyter.status.wire import decode_outputs, to_argo_string
 
+logger = logging.getLogger(__name__)
+
 #: Runs in progress in this process, by workflow id (for terminate()).
 active_runs: dict[str, RunContext] = {}
-
-MAX_DEPTH = 100_000
 
 
 class RunContext:
@@ -55,10 +60,13 @@ class RunContext:
         self.previous = previous
         self.workflow_parameters = parameters
         self.keys: dict[str, str] = {}
-        self.depth = 0
+        #: Templates nested this deep end as Error (0 or None: no limit).
+        self.max_depth: int | None = config.get("max_recursion_depth", 100)
         self.isolation = str(config.get("debug_isolation", "inprocess"))
         self.echo = True
         self.last_exception: BaseException | None = None
+        #: The first "disk full" message of a step, repeated on the workflow.
+        self.disk_full: str | None = None
         self.global_outputs: dict[str, dict[str, Any]] = {"parameters": {}, "artifacts": {}}
         self.context: Any = None
         self._rendered: dict[tuple[int, int], Any] = {}
@@ -81,26 +89,35 @@ class RunContext:
         self.keys[key] = node_name
 
     def reused_result(self, key: str | None, node_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The outputs a step may reuse instead of running (a reused step, a restart), or None.
+
+        Output artifacts are checked against the content digests recorded when they were
+        saved: one that changed since (a consumer wrote into its input in place) is not
+        reused, and the step runs again.
+        """
         if key is not None and key in self.reuse:
-            return self.reuse[key]
-        if self.previous is None:
+            found = self.reuse[key]
+        elif self.previous is None:
             return None
-        from dflow_jupyter.status.model import node_id
+        else:
+            from dflow_jupyter.status.model import node_id
 
-        old = self.previous.nodes.get(node_id(self.workflow, node_name))
-        if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
-            return None
-        return decode_outputs(old.outputs)
-
-    def enter_recursion(self, name: str) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise StepRuntimeError(
-                f"{name}: nesting deeper than {MAX_DEPTH} levels; does the loop's `when` ever stop it?"
-            )
-
-    def leave_recursion(self) -> None:
-        self.depth -= 1
+            old = self.previous.nodes.get(node_id(self.workflow, node_name))
+            if old is None or old.phase != "Succeeded" or old.type not in ("Pod", "Retry"):
+                return None
+            found = decode_outputs(old.outputs)
+        for name, art in found[1].items():
+            changed = self.store.changed_files(art)
+            if changed:
+                logger.warning(
+                    "%s: not reused: its output artifact %r changed since it was saved (%s); running "
+                    "it again",
+                    node_name,
+                    name,
+                    ", ".join(changed[:5]),
+                )
+                return None
+        return found
 
     # -- templates ----------------------------------------------------------------------------
     def rendered_template(self, step: Any) -> Any:
@@ -109,13 +126,13 @@ class RunContext:
         key = (id(step), id(template))
         cached = self._rendered.get(key)
         if cached is not None:
-            return cached
+            return _checked_rendering(step, cached)
         if step.executor is not None:
             template = step.executor.render(template)
         if self.context is not None:
             template = self.context.render(template)
         self._rendered[key] = template
-        return template
+        return _checked_rendering(step, template)
 
     # -- outputs ------------------------------------------------------------------------------
     def publish_globals(self, template: Any, params: dict[str, Any], arts: dict[str, Any]) -> None:
@@ -191,6 +208,18 @@ class RunContext:
         return path
 
 
+def _checked_rendering(step: Any, template: Any) -> Any:
+    """``template`` if an executor or context rendered a leaf template, else a clear error."""
+    if all(hasattr(template, attr) for attr in ("name", "inputs", "outputs", "kind")):
+        return template
+    who = f"executor {type(step.executor).__name__}" if step.executor is not None else "the workflow context"
+    raise StepRuntimeError(
+        f"{step.kind} {step.name!r}: {who} rendered template {step.template.name!r} into "
+        f"{type(template).__name__} {template!r:.80}; render(template) must return a template "
+        "(e.g. the template it was given, modified)"
+    )
+
+
 def run_workflow(
     workflow: Any,
     workflow_id: str,
@@ -198,7 +227,22 @@ def run_workflow(
     restart: bool = False,
     isolation: str | None = None,
 ) -> WorkflowStatus:
-    """Run ``workflow`` to the end in this thread; returns the final status."""
+    """Run ``workflow`` to the end in this thread; returns the final status.
+
+    Runs in several threads take turns on the process's working directory and ``sys.stdout``
+    (:mod:`dflow_jupyter.engine.exclusive`); they overlap while they wait for their jobs.
+    """
+    with ENGINE_LOCK:
+        return _run_workflow(workflow, workflow_id, reuse_steps, restart, isolation)
+
+
+def _run_workflow(
+    workflow: Any,
+    workflow_id: str,
+    reuse_steps: list[Any] | None,
+    restart: bool,
+    isolation: str | None,
+) -> WorkflowStatus:
     from dflow_jupyter.model import registry
     from dflow_jupyter.model.validate import validate
     from dflow_jupyter.storage import LocalStore
@@ -225,9 +269,10 @@ def run_workflow(
         status.nodes = previous.nodes
         status.uid = previous.uid or status.uid
     recorder = Recorder(status, directory)
+    recorder.reserve()
     write_owner(directory, Owner.of_this_process())
     write_atomic(directory / "type", entry.kind)
-    scheduler = Scheduler(max_jobs=workflow.parallelism)
+    scheduler = Scheduler(max_jobs=workflow.parallelism, lock=ENGINE_LOCK)
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
     ctx = RunContext(
@@ -243,32 +288,36 @@ def run_workflow(
     recorder.set_phase("Running")
     status.started_at = status.started_at or time.time()
     try:
-        result: StepResult = scheduler.run(
-            invoke_template(ctx, entry, workflow_id, workflow_id, None, None, entry_params, {}, limits)
-        )
-        _settle_globals(ctx, status)
-        if result.phase == "Succeeded":
-            recorder.set_phase("Succeeded")
-        else:
-            recorder.set_phase(
-                "Error" if result.phase == "Error" else "Failed",
-                result.message or (result.node.message if result.node else None),
+        try:
+            result: StepResult = scheduler.run(
+                invoke_template(ctx, entry, workflow_id, workflow_id, None, None, entry_params, {}, limits)
             )
-    except Terminated as stop:
-        recorder.abandon(str(stop))
-        recorder.set_phase("Failed", str(stop))
-    except KeyboardInterrupt:
-        recorder.abandon("interrupted")
-        recorder.set_phase("Failed", "interrupted by the user (KeyboardInterrupt)")
-        raise
-    except BaseException as exc:
-        recorder.abandon(f"engine error: {exc}")
-        recorder.set_phase("Error", f"engine error: {type(exc).__name__}: {exc}")
-        raise
+        except Terminated as stop:
+            settle(recorder, "Failed", str(stop), abandon=str(stop), free=scheduler.forget)
+        except KeyboardInterrupt:
+            message = "interrupted by the user (KeyboardInterrupt)"
+            settle(recorder, "Failed", message, abandon="interrupted", free=scheduler.forget)
+            raise
+        except BaseException as exc:
+            message = engine_error_message(exc)
+            settle(recorder, "Error", message, abandon=message, free=scheduler.forget)
+            if not isinstance(exc, DiskFullError):  # a full disk ends the run, not the caller
+                raise
+        else:
+            _settle_globals(ctx, status)
+            if result.phase == "Succeeded":
+                settle(recorder, "Succeeded", None, free=scheduler.forget)
+            else:
+                phase: WorkflowPhase = "Error" if result.phase == "Error" else "Failed"
+                why = result.message or (result.node.message if result.node else None)
+                if ctx.disk_full:
+                    why = f"{why}: {ctx.disk_full}" if why else ctx.disk_full
+                settle(recorder, phase, why, free=scheduler.forget)
     finally:
         active_runs.pop(workflow_id, None)
         release(workflow_id, recorder)
         scheduler.close()
+        recorder.release_reserve()
         workflow._last_exception = ctx.last_exception
     return status
 

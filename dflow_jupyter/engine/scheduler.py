@@ -11,12 +11,15 @@ while subprocess and worker-pool jobs run concurrently.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_for_ready
 from typing import Any, Protocol
+
+from dflow_jupyter.engine.exclusive import released
 
 Coroutine = Generator[Any, Any, Any]
 
@@ -30,7 +33,7 @@ class Job(Protocol):
 
     def start(self) -> None: ...  # asynchronous jobs
 
-    def wait_object(self) -> Any: ...  # something multiprocessing.connection.wait accepts
+    def wait_object(self) -> Any: ...  # what multiprocessing.connection.wait accepts, or a tuple of them
 
     def poll(self) -> tuple[bool, Any]: ...  # (finished, result)
 
@@ -90,6 +93,18 @@ class Handle:
     waiting_on: list[Handle] | None = None
 
 
+def _gathered(group: list[Handle]) -> tuple[list[Any] | None, BaseException | None]:
+    """What a ``WaitAll`` resumes its waiter with: the results, or the first child's error.
+
+    A child that raised has no result: the waiter gets its exception thrown in rather than a
+    ``None`` in its place, so the real error (not a later ``AttributeError``) reaches the step.
+    """
+    error = next((h.error for h in group if h.error is not None), None)
+    if error is not None:
+        return None, error
+    return [h.result for h in group], None
+
+
 class Terminated(Exception):
     """Raised out of ``Scheduler.run`` when the run was terminated."""
 
@@ -97,17 +112,25 @@ class Terminated(Exception):
 class Scheduler:
     """Drive coroutines to completion; at most ``max_jobs`` asynchronous jobs at a time."""
 
-    def __init__(self, max_jobs: int | None = None) -> None:
+    def __init__(self, max_jobs: int | None = None, lock: threading.RLock | None = None) -> None:
         self.ready: deque[tuple[Handle, Any, BaseException | None]] = deque()
         self.running: dict[int, tuple[Job, Handle]] = {}
         #: Jobs waiting for room, one queue per resource (None: only ``max_jobs`` limits them),
         #: so that a finished job wakes the head of one queue instead of a scan of all.
         self.queued_jobs: dict[int | None, deque[tuple[Job, Handle]]] = {}
         self.max_jobs = max_jobs
+        #: Held by the caller while it drives coroutines; given up while waiting for jobs.
+        self.lock = lock
         self.terminate_reason: str | None = None
         self._in_use: dict[int, int] = {}
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
+
+    def forget(self) -> None:
+        """Drop every coroutine and job of the run (its memory, after the run failed)."""
+        self._kill_all("the run ended")
+        self.ready.clear()
+        self.queued_jobs.clear()
 
     def close(self) -> None:
         for fd in (self._wake_r, self._wake_w):
@@ -188,7 +211,7 @@ class Scheduler:
         elif isinstance(request, WaitAll):
             pending = [h for h in request.handles if not h.done]
             if not pending:
-                self.ready.append((handle, [h.result for h in request.handles], None))
+                self.ready.append((handle, *_gathered(request.handles)))
             else:
                 # A countdown, not a scan per finished child: fan-outs have 10,000 children.
                 handle.pending = len(pending)
@@ -268,19 +291,23 @@ class Scheduler:
             else:
                 parent.pending -= 1
                 if parent.pending == 0:
-                    self.ready.append((parent, [h.result for h in group], None))
+                    self.ready.append((parent, *_gathered(group)))
         handle.waiters.clear()
 
     def _wait_jobs(self) -> None:
         objects: dict[Any, list[tuple[Job, Handle]]] = {}
         deadline: float | None = None
         for job, handle in self.running.values():
-            objects.setdefault(job.wait_object(), []).append((job, handle))
+            waited = job.wait_object()
+            # A job may wait on several objects at once (a worker's pipe and its process).
+            for obj in waited if isinstance(waited, tuple) else (waited,):
+                objects.setdefault(obj, []).append((job, handle))
             due = job.deadline()
             if due is not None and (deadline is None or due < deadline):
                 deadline = due
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        ready = wait_for_ready([*objects, self._wake_r], timeout)
+        with released(self.lock):
+            ready = wait_for_ready([*objects, self._wake_r], timeout)
         if self._wake_r in ready:
             os.read(self._wake_r, 1024)
         now = time.monotonic()

@@ -12,6 +12,7 @@ from typing import Any
 
 from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec, write_parameter_files
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE
+from dflow_jupyter.errors import StepRuntimeError
 from dflow_jupyter.status.wire import to_argo_string
 
 
@@ -69,15 +70,22 @@ class ScriptJob:
         }
         command = [sys.executable if c in ("python", "python3") else c for c in template.command]
         with open(spec.step_dir / "log.txt", "ab") as log:
-            self.process = subprocess.Popen(
-                [*command, str(script)],
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
-            )
+            try:
+                self.process = subprocess.Popen(
+                    [*command, str(script)],
+                    cwd=workdir,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise StepRuntimeError(
+                    f"step {spec.node.display_name!r} (template {template.name!r}): cannot start its "
+                    f"command {command[0]!r}: {exc.strerror or exc}; expected an executable on PATH "
+                    "(check the template's command=)"
+                ) from exc
         if spec.timeout is not None:
             self._deadline = time.monotonic() + spec.timeout
         try:

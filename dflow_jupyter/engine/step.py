@@ -11,7 +11,8 @@ from typing import Any
 
 from dflow_jupyter.engine import fanout
 from dflow_jupyter.engine.aggregate import aggregate
-from dflow_jupyter.engine.attempts import TemplateInvoker, error_result, run_single
+from dflow_jupyter.engine.attempts import TemplateInvoker, run_single
+from dflow_jupyter.engine.failures import error_result, guarded
 from dflow_jupyter.engine.frame import NO_ITEM, Frame, StepResult
 from dflow_jupyter.engine.outputs import argo_outputs
 from dflow_jupyter.engine.scheduler import Coroutine, Semaphore, Spawn, WaitAll
@@ -55,6 +56,23 @@ def run_step(
 
     ``invoke`` runs nested Steps and DAG templates (``invoke.invoke_template``).
     """
+    body = _run_step(ctx, frame, step, placement, limits, invoke)
+    where = f"{step.kind} {step.name!r}"
+    parent = placement.parents[0]
+    result = yield from guarded(
+        ctx, body, where, placement.name, placement.display, step.template, placement.boundary.id, parent
+    )
+    return _tolerate(step, result)
+
+
+def _run_step(
+    ctx: Any,
+    frame: Frame,
+    step: Any,
+    placement: Placement,
+    limits: tuple[Semaphore, ...],
+    invoke: TemplateInvoker,
+) -> Coroutine:
     try:
         items = fanout.expand(frame, step)
     except DflowJupyterError as exc:

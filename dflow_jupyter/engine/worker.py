@@ -56,8 +56,11 @@ def _run_job(job: dict[str, Any], channel: BinaryIO) -> dict[str, Any]:
         sign = op_class.get_input_sign() if direction == "input" else op_class.get_output_sign()
         check_opio(sign, values, op_name=op_class.__name__, direction=direction)  # type: ignore[arg-type]
 
+    worker = os.getpid()
+
     def progress(current: int, total: int) -> None:
-        write_frame(channel, {"type": "progress", "current": current, "total": total})
+        if os.getpid() == worker:  # a forked child's channel is /dev/null anyway
+            write_frame(channel, {"type": "progress", "current": current, "total": total})
 
     object.__setattr__(op, "_progress_hook", progress)
     op.key, op.workflow_name = job["key"], job["workflow"]
@@ -89,8 +92,11 @@ def _append_captured(scratch: int, log_path: str) -> None:
     if size:
         os.lseek(scratch, 0, os.SEEK_SET)
         data = os.read(scratch, size)
-        with open(log_path, "ab") as log:
-            log.write(data)
+        try:
+            with open(log_path, "ab") as log:
+                log.write(data)
+        except OSError:
+            pass  # a full disk: the log is a record, the step's outcome stands
     os.ftruncate(scratch, 0)
     os.lseek(scratch, 0, os.SEEK_SET)
 
@@ -122,6 +128,55 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
+class _ProcessState:
+    """What one OP may change in its process and the next must not inherit (a warm worker).
+
+    The environment, ``sys.path``, the umask and the working directory are put back after
+    every job, as a fresh pod would start with them.
+    """
+
+    def __init__(self) -> None:
+        self.environ = dict(os.environ)
+        self.path = list(sys.path)
+        self.cwd = os.getcwd()
+        self.umask = os.umask(0)
+        os.umask(self.umask)
+
+    def restore(self) -> None:
+        if dict(os.environ) != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        sys.path[:] = self.path
+        os.umask(self.umask)
+        try:
+            os.chdir(self.cwd)
+        except OSError:  # the OP removed it
+            os.chdir("/")
+
+
+def _private_channels(*fds: int) -> None:
+    """Keep the engine's pipes out of processes an OP forks (``os.fork``, multiprocessing).
+
+    A forked child inherits every descriptor: one that holds the result pipe keeps the engine
+    from seeing the worker's end (and could write frames into it); one that holds the command
+    pipe could read jobs. In the child they are pointed at ``/dev/null`` instead.
+    """
+    worker = os.getpid()
+
+    def in_child() -> None:
+        if os.getpid() == worker:  # pragma: no cover - only ever called in a child
+            return
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in fds:
+            try:
+                os.dup2(null, fd, inheritable=fd < 3)
+            except OSError:
+                pass
+        os.close(null)
+
+    os.register_at_fork(after_in_child=in_child)
+
+
 def main() -> None:
     import tempfile
 
@@ -135,6 +190,8 @@ def main() -> None:
     scratch_fd = scratch.fileno()
     saved_err = os.dup(2)
     os.dup2(scratch_fd, 1)
+    _private_channels(channel.fileno(), commands.fileno())
+    worker = os.getpid()
     while True:
         job = read_frame(commands)
         if job is None:
@@ -142,16 +199,21 @@ def main() -> None:
         if job.get("type") == "setup":
             sys.path[:] = job["sys_path"]
             continue
+        state = _ProcessState()
         os.dup2(scratch_fd, 2)
         try:
             result = _run_job(job, channel)
         except BaseException as exc:
             result = {"type": "crash", "message": f"{type(exc).__name__}: {exc}"}
         finally:
+            if os.getpid() != worker:
+                # A child the OP forked returned through the OP's frames: it is not the worker.
+                os._exit(0)
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved_err, 2)
             _append_captured(scratch_fd, job["log_path"])
+            state.restore()
         write_frame(channel, result)
 
 

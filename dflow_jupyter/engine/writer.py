@@ -64,9 +64,13 @@ class AsyncWriter:
 
 def _write_replace(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.w.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave an empty temporary file behind
+        raise
 
 
 #: The process-wide writer (one thread serves every run).

@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from dflow_jupyter.config import config
+from dflow_jupyter.storage.errors import ArtifactPathError
 
 __all__ = [
     "Catalog",
     "assemble",
     "catalog_dir_name",
+    "check_items",
+    "check_relative",
     "expand",
     "flatten",
     "get_slices",
@@ -73,12 +76,49 @@ def read_catalog(root: str) -> Catalog:
     merged = _Merger()
     single = False
     for name in names:
-        with open(os.path.join(directory, name), "rb") as f:
+        path = os.path.join(directory, name)
+        with open(path, "rb") as f:
             payload = json.loads(f.read())
         single = single or bool(payload.get(_SINGLE_FILE_KEY))
-        for item in payload.get("path_list", []):
+        items = payload.get("path_list", [])
+        check_items(items, f"artifact catalog {path}")
+        for item in items:
             merged.add(item)
     return Catalog(merged.items, single, True)
+
+
+def check_relative(rel: Any, where: str, what: str = "catalog item") -> None:
+    """Raise ``ArtifactPathError`` unless ``rel`` is a relative path that stays inside its artifact.
+
+    Every path taken from an artifact is joined to a destination: an absolute one, or one with
+    ``..``, would place (or make read-only) files outside it.
+    """
+    if (
+        isinstance(rel, str)
+        and rel
+        and "\0" not in rel
+        and not rel.startswith("/")
+        and ".." not in rel.split("/")
+    ):
+        return
+    raise ArtifactPathError(
+        f"{where}: {what} {rel!r} leads outside the artifact; expected a relative path inside it "
+        "such as 'dir/file.txt' (no leading '/', no '..' component)"
+    )
+
+
+def check_items(items: Any, where: str) -> None:
+    """Check catalog ``items`` (a list of ``{"dflow_list_item": path or None, "order": ...}``)."""
+    if not isinstance(items, list):
+        raise ArtifactPathError(f"{where}: 'path_list' should be a list, got {type(items).__name__}")
+    for item in items:
+        if not isinstance(item, dict) or "dflow_list_item" not in item or "order" not in item:
+            raise ArtifactPathError(
+                f"{where}: malformed catalog item {item!r}; expected "
+                "{'dflow_list_item': <relative path or None>, 'order': <int or str>}"
+            )
+        if item["dflow_list_item"] is not None:
+            check_relative(item["dflow_list_item"], where)
 
 
 class _Merger:

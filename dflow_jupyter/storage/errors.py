@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dflow_jupyter.errors import DflowJupyterError
 
-__all__ = ["ArtifactConflictError", "ArtifactNotFoundError", "ArtifactTypeError"]
+__all__ = ["ArtifactConflictError", "ArtifactNotFoundError", "ArtifactPathError", "ArtifactTypeError"]
 
 
 class ArtifactNotFoundError(DflowJupyterError, FileNotFoundError, RuntimeError):
@@ -20,3 +20,7 @@ class ArtifactTypeError(DflowJupyterError, TypeError):
 
 class ArtifactConflictError(DflowJupyterError, ValueError):
     """Two different files would land at the same path of one artifact."""
+
+
+class ArtifactPathError(DflowJupyterError, ValueError):
+    """A path inside an artifact (a catalog item, a ``sub_path``, an archive member) leads outside it."""

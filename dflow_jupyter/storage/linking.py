@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import filecmp
 import os
-import shutil
 import stat
+from collections.abc import Callable
 
+from dflow_jupyter.storage.copying import NO_REFLINK as _NO_REFLINK, copy_file, reflink as _reflink
 from dflow_jupyter.storage.fingerprints import FileFingerprint, Fingerprints
 
-__all__ = ["METHODS", "LinkConflictError", "Linker", "check_method"]
+__all__ = ["METHODS", "LinkConflictError", "Linker", "MayLink", "check_method"]
 
 METHODS = ("auto", "reflink", "link", "copy", "symlink")
 
-_FICLONE = 0x40049409  # _IOW(0x94, 9, int) from <linux/fs.h>
-# Errors meaning "this filesystem pair cannot share blocks", as opposed to a real I/O problem.
-_NO_REFLINK = {
-    errno.EOPNOTSUPP,
-    errno.ENOTSUP,
-    errno.EXDEV,
-    errno.EINVAL,
-    errno.ENOTTY,
-    errno.ENOSYS,
-}
+#: Whether a file (its real path and ``lstat``) may be shared by a link; else it is copied.
+MayLink = Callable[[str, os.stat_result], bool]
 # Errors after which a hard link is impossible but a copy works.
 _NO_LINK = {errno.EXDEV, errno.EMLINK, errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP}
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
@@ -50,22 +42,6 @@ def check_method(method: str) -> str:
     return method
 
 
-def _reflink(src: str, dst: str) -> None:
-    src_fd = os.open(src, os.O_RDONLY)
-    try:
-        mode = stat.S_IMODE(os.fstat(src_fd).st_mode)
-        dst_fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        try:
-            fcntl.ioctl(dst_fd, _FICLONE, src_fd)
-        except OSError:
-            os.close(dst_fd)
-            os.unlink(dst)
-            raise
-        os.close(dst_fd)
-    finally:
-        os.close(src_fd)
-
-
 class Linker:
     """Places files and trees for one operation (a save, a stage, a download...).
 
@@ -83,6 +59,12 @@ class Linker:
         raising :class:`LinkConflictError`.
     keep_identical : bool
         On a name clash, keep an existing file with the same contents (``skip_exists``).
+    may_link : callable, optional
+        Which source files may be shared by a hard link or a symlink (and, when protecting,
+        made read-only): the others are copied (reflinked where possible), whatever the method.
+        The store passes "files of the store" (:mod:`~dflow_jupyter.storage.manifest`) or "files
+        of the step's own directory", so that no file of the user's is ever linked or made
+        read-only. None: any file may be linked.
 
     Attributes
     ----------
@@ -123,11 +105,13 @@ class Linker:
         so such writes are at least reported. (Outputs are still stored as real files, as "auto".)
 
     Which operations use it: saving outputs (``LocalStore.save_output``/``save_path``) reflinks or
-    hard-links from the step's working directory (copies with ``"copy"``); staging inputs
-    (``stage_input``/``stage_at``) and ``download_artifact`` use the method as described;
-    ``upload_artifact`` links the user's files into the store the same way (with ``"symlink"``,
-    the store holds symlinks to the originals, as in dflow). Stacking sliced outputs always
-    hard-links, since it only shares files between immutable store entries.
+    hard-links the files the step made in its own directory (copies with ``"copy"``); staging
+    inputs (``stage_input``/``stage_at``) and ``download_artifact`` use the method as described
+    for the store's own files. Stacking sliced outputs always hard-links, since it only shares
+    files between immutable store entries. Only files of the store, and files a step made in its
+    own directory, are ever shared (``may_link``): ``upload_artifact``, a ``LocalArtifact`` of the
+    user's, a path an OP returns from elsewhere (``/data/x``, ``../../x``, a symlink) are copied
+    (reflinked where possible), so no file of the user's is ever made read-only or written.
 
     Trade-offs of hard links. The consumer's file *is* the producer's file. Removing the write
     bits makes ``open(path, "w")`` fail with ``PermissionError`` for ordinary users, which is the
@@ -137,8 +121,8 @@ class Linker:
     changed paths. Replacing a file (writing a new file and renaming it over the input, as
     editors and many libraries do when they "save") or deleting it never affects the stored copy.
     The read-only bit belongs to the inode, so once a file has been staged, every name of it is
-    read-only: the copy in the producer's working directory, a downloaded copy, and, for
-    ``upload_artifact``, the user's original file. For the same reason, rewriting a file in place
+    read-only: the copy in the producer's working directory and a downloaded copy. For the same
+    reason, rewriting a file in place
     in the producer's working directory after the step (by hand, or a retry that reuses the
     directory) would change the stored artifact. Detection relies on the modification time: on
     Linux kernels without fine-grained ("multigrain") file timestamps (before about 6.13), a
@@ -148,7 +132,8 @@ class Linker:
     Directories are never linked: they are recreated with ``mkdir`` and their files linked, so a
     step may add or delete files in its inputs without touching the store. Writes are atomic: an
     artifact is assembled under a hidden temporary name next to its destination and renamed into
-    place, so a crash never leaves a half-written artifact under its final name.
+    place, so a crash never leaves a half-written artifact under its final name. Nothing is ever
+    written through a symlink found at a destination: it is replaced (or reported as a clash).
     """
 
     def __init__(
@@ -158,8 +143,10 @@ class Linker:
         protect: bool = False,
         replace: bool = True,
         keep_identical: bool = False,
+        may_link: MayLink | None = None,
     ) -> None:
         self.method = check_method(method)
+        self.may_link = may_link
         self.protect = protect
         self.replace = replace
         self.keep_identical = keep_identical
@@ -203,10 +190,9 @@ class Linker:
         The parent of ``dst`` must exist. ``skip`` names a top-level entry of a directory to
         leave out (the catalog directory).
         """
-        st = os.lstat(src)
-        if stat.S_ISLNK(st.st_mode):
-            src = os.path.realpath(src)
-            st = os.stat(src)
+        # Real paths from here on: whether a file may be linked depends on where it really is.
+        src = os.path.realpath(src)
+        st = os.stat(src)
         if stat.S_ISDIR(st.st_mode):
             self.mkdir(dst)
             self._tree(src, dst, st.st_dev, skip, {(st.st_dev, st.st_ino)})
@@ -218,15 +204,25 @@ class Linker:
         try:
             self._place(src, dst, dev, st)
         except FileExistsError:
-            if os.path.samefile(src, dst):
-                self._record(src, dst, st, chmod=self._modes.get(dev) == "link")
-                return
-            if not self.replace or os.path.isdir(dst):
-                raise LinkConflictError(self._rel(dst), dst) from None
-            if self.keep_identical and filecmp.cmp(src, dst, shallow=False):
-                return
+            if os.path.islink(dst):  # never followed: replaced, or a clash
+                if not self.replace:
+                    raise LinkConflictError(self._rel(dst), dst) from None
+            else:
+                if os.path.samefile(src, dst):
+                    if self._linkable(src, st):
+                        self._record(src, dst, st, chmod=self._modes.get(dev) == "link")
+                    return
+                if not self.replace or os.path.isdir(dst):
+                    raise LinkConflictError(self._rel(dst), dst) from None
+                if self.keep_identical and filecmp.cmp(src, dst, shallow=False):
+                    return
             os.unlink(dst)
             self._place(src, dst, dev, st)
+
+    def _linkable(self, src: str, st: os.stat_result | None) -> bool:
+        if self.may_link is None:
+            return True
+        return self.may_link(src, st if st is not None else os.lstat(src))
 
     def _place(self, src: str, dst: str, dev: int, st: os.stat_result | None) -> None:
         mode = self._mode(dev, dst)
@@ -243,13 +239,16 @@ class Linker:
                 _reflink_support[(dev, self.dst_dev or 0)] = True
                 self._modes[dev] = "reflink"
                 return
+        if mode in ("link", "symlink") and not self._linkable(src, st):
+            # Not the store's file: the destination gets its own copy, the file stays untouched.
+            mode = "reflink" if _reflink_support.get((dev, self.dst_dev or 0)) else "copy"
         if mode == "link":
             try:
                 os.link(src, dst)
             except OSError as exc:
                 if exc.errno not in _NO_LINK:
                     raise
-                shutil.copy2(src, dst)
+                copy_file(src, dst)
                 return
             if self.protect:
                 self._record(src, dst, st, chmod=True)
@@ -259,9 +258,9 @@ class Linker:
             except OSError as exc:
                 if exc.errno not in _NO_REFLINK:
                     raise
-                shutil.copy2(src, dst)
+                copy_file(src, dst)
         elif mode == "copy":
-            shutil.copy2(src, dst)
+            copy_file(src, dst)
         else:  # symlink
             os.symlink(os.path.abspath(src), dst)
             if self.protect:
@@ -277,11 +276,11 @@ class Linker:
         self.fingerprints.append(FileFingerprint(self._rel(dst), src, st.st_ino, st.st_size, st.st_mtime_ns))
 
     def mkdir(self, dst: str) -> None:
-        """Create directory ``dst``, or merge into it if it exists."""
+        """Create directory ``dst``, or merge into it if it is one (a symlink to one is not)."""
         try:
             os.mkdir(dst)
         except FileExistsError:
-            if not os.path.isdir(dst):
+            if not stat.S_ISDIR(os.lstat(dst).st_mode):
                 if not self.replace:
                     raise LinkConflictError(self._rel(dst), dst) from None
                 os.unlink(dst)
@@ -295,7 +294,8 @@ class Linker:
                     continue
                 target = os.path.join(dst, entry.name)
                 if entry.is_file(follow_symlinks=False):
-                    st = entry.stat(follow_symlinks=False) if protect else None
+                    wanted = protect or self.may_link is not None
+                    st = entry.stat(follow_symlinks=False) if wanted else None
                     self.file(entry.path, target, dev, st)
                 elif entry.is_dir():
                     # Following symlinked directories can loop: never re-enter a directory that
@@ -306,7 +306,9 @@ class Linker:
                         continue
                     self.mkdir(target)
                     active.add(ident)
-                    self._tree(entry.path, target, st.st_dev, None, active)
+                    # Through a symlinked directory: on with its real path (see place()).
+                    inner = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+                    self._tree(inner, target, st.st_dev, None, active)
                     active.discard(ident)
                 elif entry.is_file():  # symlink to a file
                     real = os.path.realpath(entry.path)

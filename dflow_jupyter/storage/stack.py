@@ -12,7 +12,8 @@ from dflow_jupyter.storage.atomic import atomic_dir
 from dflow_jupyter.storage.catalog import Item, catalog_dir_name, write_catalog
 from dflow_jupyter.storage.errors import ArtifactConflictError
 from dflow_jupyter.storage.linking import LinkConflictError, Linker
-from dflow_jupyter.storage.staging import inspect_artifact
+from dflow_jupyter.storage.manifest import StoreFiles, write_manifest
+from dflow_jupyter.storage.staging import allow_links, inspect_artifact
 
 __all__ = ["stack_artifacts"]
 
@@ -36,7 +37,8 @@ def stack_artifacts(items: Sequence[Any | None], dest: Path, create_dir: bool = 
     its entries is safe); two slices writing the same path with different contents is an error.
     """
     dest_s = os.path.abspath(dest)
-    linker = Linker("link", replace=False)
+    # Slices are the store's own outputs: linked. Anything else is copied (see manifest).
+    linker = Linker("link", replace=False, may_link=StoreFiles())
     entries: list[Item] = []
     catalog_name = catalog_dir_name()
     with atomic_dir(dest_s) as tmp:
@@ -46,6 +48,7 @@ def stack_artifacts(items: Sequence[Any | None], dest: Path, create_dir: bool = 
                 continue
             what = f"stack_artifacts: slice {i}"
             src = inspect_artifact(art, what=what)
+            allow_links(linker, src)
             if src.slice is not None:
                 raise ArtifactConflictError(
                     f"{what}: a sliced artifact ({art!r}) cannot be stacked; pass whole artifacts"
@@ -75,4 +78,5 @@ def stack_artifacts(items: Sequence[Any | None], dest: Path, create_dir: bool = 
                     rel = f"{prefix}/{rel}"
                 entries.append({"dflow_list_item": rel, "order": i if is_list else item["order"]})
         write_catalog(tmp, entries)
+    write_manifest(dest_s)
     return S3Artifact(key=dest_s, path_list=entries, local_path=dest_s)

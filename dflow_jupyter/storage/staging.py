@@ -11,6 +11,7 @@ from dflow_jupyter.storage.catalog import (
     Item,
     assemble,
     catalog_dir_name,
+    check_items,
     expand,
     get_slices,
     iter_leaves,
@@ -20,8 +21,9 @@ from dflow_jupyter.storage.catalog import (
 )
 from dflow_jupyter.storage.linking import Linker
 from dflow_jupyter.storage.location import locate
+from dflow_jupyter.storage.manifest import StoreFiles
 
-__all__ = ["Source", "build", "inspect_artifact", "stage"]
+__all__ = ["Source", "allow_links", "build", "inspect_artifact", "stage"]
 
 
 class Source(NamedTuple):
@@ -52,6 +54,7 @@ def inspect_artifact(artifact: Any, *, what: str, store_root: str | None = None)
     known = getattr(artifact, "path_list", None)
     if _is_catalog(known) and getattr(artifact, "local_path", None) == root:
         # The store's own S3Artifacts carry their catalog: no need to read it back.
+        check_items(known, f"{what}: the path_list of {artifact!r}")
         return Source(root, None, known, True, slice_)
     catalog = read_catalog(root)
     single = None
@@ -107,6 +110,12 @@ def _combine_parts(pos: dict[str, Any], roots: dict[str, str], as_dict: bool) ->
     return combined
 
 
+def allow_links(linker: Linker, src: Source) -> None:
+    """Let ``linker`` link the files of ``src`` if the store wrote it (else they are copied)."""
+    if isinstance(linker.may_link, StoreFiles):
+        linker.may_link.allow(src.root)
+
+
 def stage(
     artifact: Any,
     dest: str,
@@ -135,6 +144,7 @@ def stage(
                     continue
                 k = str(key)
                 src = inspect_artifact(part, what=f"{what}[{key!r}]", store_root=store_root)
+                allow_links(linker, src)
                 roots[k] = os.path.join(dest, k)
                 at = os.path.join(tmp, k)
                 pos[k] = build(src, at, roots[k], linker, what=what, with_catalog=with_catalog)
@@ -145,6 +155,7 @@ def stage(
             f.write(artifact)
         return []
     src = inspect_artifact(artifact, what=what, store_root=store_root)
+    allow_links(linker, src)
     with atomic_path(dest, parent_ready=True) as tmp:
         linker.rel_root = tmp
         return build(src, tmp, dest, linker, what=what, with_catalog=with_catalog)

@@ -11,7 +11,9 @@ from dflow_jupyter.storage.atomic import atomic_dir, atomic_path, ensure_parent
 from dflow_jupyter.storage.catalog import Item, flatten, read_catalog, write_catalog
 from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeError
 from dflow_jupyter.storage.fingerprints import Fingerprints
-from dflow_jupyter.storage.linking import Linker, check_method
+from dflow_jupyter.storage.linking import Linker, MayLink, check_method
+from dflow_jupyter.storage.location import locate
+from dflow_jupyter.storage.manifest import StoreFiles, changed_files, digest_tree, inside, write_manifest
 from dflow_jupyter.storage.signs import convert_for_sign, sign_kind
 from dflow_jupyter.storage.staging import inspect_artifact, stage
 
@@ -119,7 +121,7 @@ class LocalStore:
         step_dir, _, tail = outputs_dir.rpartition("/outputs/")
         inputs_s = step_dir + "/inputs/artifacts" if tail == "artifacts" else None
         pairs = _output_pairs(value, what, sign_type)
-        linker = Linker(self._save_method)
+        linker = Linker(self._save_method, may_link=_step_files(os.path.dirname(workdir_s), inputs_s))
         linker.dst_dev = ensure_parent(dest_s)
         items: list[Item] = []
         with atomic_dir(dest_s, parent_ready=True) as tmp:
@@ -149,6 +151,8 @@ class LocalStore:
                     ) from None
                 items.append({"dflow_list_item": rel, "order": order})
             write_catalog(tmp, items)
+            digests = digest_tree(tmp)
+        write_manifest(dest_s, digests)
         return S3Artifact(key=dest_s, path_list=items, local_path=dest_s)
 
     def stage_input(
@@ -174,7 +178,7 @@ class LocalStore:
         dest_s = os.path.abspath(dest)
         what = f"input artifact '{name or os.path.basename(dest_s)}'"
         kind = sign_kind(sign_type)
-        linker = Linker(self.method, protect=True)
+        linker = Linker(self.method, protect=True, may_link=StoreFiles())
         po = stage(artifact, dest_s, linker, what=what, store_root=str(self.root), with_catalog=False)
         if po == [] and kind.kind in ("list", "set") and _has_empty_catalog(artifact):
             # An empty stacked list (a fan-out over no items) is an empty list, as in dflow.
@@ -194,7 +198,7 @@ class LocalStore:
         if artifact is None:
             return []
         path_s = os.path.abspath(path)
-        linker = Linker(self.method, protect=True)
+        linker = Linker(self.method, protect=True, may_link=StoreFiles())
         what = f"input artifact at {path_s}"
         if unwrap_single_file and not isinstance(artifact, (str, list, tuple, dict)):
             artifact = _only_file(artifact, what, str(self.root))
@@ -215,7 +219,9 @@ class LocalStore:
                 "exist; the step did not create it (paths are inside the step's working "
                 "directory)"
             )
-        linker = Linker(self._save_method)
+        step_dir, _, tail = dest_s.rpartition("/outputs/artifacts/")
+        # Only a step's own files may be linked into its outputs; elsewhere, files are copied.
+        linker = Linker(self._save_method, may_link=_step_files(step_dir if "/" not in tail else None, None))
         linker.dst_dev = ensure_parent(dest_s)
         with atomic_path(dest_s, parent_ready=True) as tmp:
             if os.path.isdir(src):
@@ -225,7 +231,51 @@ class LocalStore:
                 base = os.path.basename(src)
                 linker.place(src, os.path.join(tmp, base))
                 write_catalog(tmp, [{"dflow_list_item": base, "order": 0}], single_file=True)
+            digests = digest_tree(tmp)
+        write_manifest(dest_s, digests)
         return S3Artifact(key=dest_s, local_path=dest_s)
+
+    def changed_files(self, artifact: Any) -> list[str] | None:
+        """Files of a saved output (or a list of them) that changed since it was saved.
+
+        Compares content digests recorded at save time, so a rewrite that keeps the size and
+        the modification time is caught too. None when the artifact has no recorded digests.
+        """
+        parts = artifact if isinstance(artifact, list) else [artifact]
+        changed: list[str] | None = None
+        for part in parts:
+            if part is None:
+                continue
+            try:
+                root, _ = locate(part, store_root=str(self.root), what="reused output")
+            except ArtifactNotFoundError:
+                return [str(getattr(part, "key", part))]
+            except ArtifactTypeError:
+                continue  # not a stored artifact: nothing to check
+            found = changed_files(root)
+            if found is not None:
+                changed = (changed or []) + [os.path.join(root, rel) for rel in found]
+        return changed
+
+
+def _step_files(step_dir: str | None, inputs_dir: str | None) -> MayLink:
+    """``may_link`` when saving outputs: only files the step made in its own directory.
+
+    A path an OP returns may lead anywhere (``Path("/data/x")``, ``"../../x"``, a symlink): a
+    file outside the step's directory is copied into the store, never linked, so that staging
+    it later cannot make it read-only and no consumer can write into it. So is a file of the
+    working directory with other names (a hard link the OP made to a file elsewhere); the step's
+    inputs are the store's own files.
+    """
+    step = os.path.realpath(step_dir) if step_dir else None
+    inputs = os.path.realpath(inputs_dir) if inputs_dir else None
+
+    def may_link(real: str, st: os.stat_result) -> bool:
+        if inputs is not None and inside(real, inputs):
+            return True
+        return step is not None and inside(real, step) and st.st_nlink == 1
+
+    return may_link
 
 
 def _has_empty_catalog(artifact: Any) -> bool:

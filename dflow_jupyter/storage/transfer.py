@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tarfile
 import uuid
 from typing import Any
 
 from dflow_jupyter.config import config
+from dflow_jupyter.storage.archives import extract_tarball, make_parents
 from dflow_jupyter.storage.artifact import S3Artifact, register_download
 from dflow_jupyter.storage.atomic import atomic_dir
 from dflow_jupyter.storage.catalog import (
     Item,
     assemble,
     catalog_dir_name,
+    check_relative,
     flatten,
     get_slices,
     iter_leaves,
@@ -25,7 +26,8 @@ from dflow_jupyter.storage.catalog import (
 )
 from dflow_jupyter.storage.errors import ArtifactNotFoundError
 from dflow_jupyter.storage.linking import Linker
-from dflow_jupyter.storage.staging import inspect_artifact
+from dflow_jupyter.storage.manifest import StoreFiles, write_manifest
+from dflow_jupyter.storage.staging import allow_links, inspect_artifact
 
 __all__ = [
     "catalog_of_artifact",
@@ -36,6 +38,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def _never(real: str, st: os.stat_result) -> bool:
+    return False
 
 
 def _upload_pairs(path: Any) -> list[tuple[int | str, Any]]:
@@ -73,7 +79,9 @@ def upload_artifact(
     store = os.path.abspath(os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload"))
     os.makedirs(store, exist_ok=True)
     dest = os.path.join(store, str(uuid.uuid4()))
-    linker = Linker(config["debug_copy_method"])
+    # The user's files are copied (reflinked where the filesystem can): a link would let a later
+    # consumer make them read-only, or write into them.
+    linker = Linker(config["debug_copy_method"], may_link=_never)
     st = os.stat(store)
     # Uploading a directory that contains the store must not copy the upload into itself.
     linker.skip_dirs.add((st.st_dev, st.st_ino))
@@ -93,6 +101,7 @@ def upload_artifact(
             linker.place(src, target)
             items.append({"dflow_list_item": rel, "order": order})
         write_catalog(tmp, items)
+    write_manifest(dest)
     urn = ""
     if namespace is not None and dataset_name is not None:
         if config["lineage"]:
@@ -115,19 +124,18 @@ def _download_one(
     skip: bool,
 ) -> Any:
     src = inspect_artifact(artifact, what="download_artifact")
-    linker = Linker(config["debug_copy_method"], protect=True, keep_identical=skip)
+    # Only the store's own files are linked into the target; anything else is copied.
+    linker = Linker(config["debug_copy_method"], protect=True, keep_identical=skip, may_link=StoreFiles())
+    allow_links(linker, src)
     os.makedirs(path, exist_ok=True)
     if extract and src.file is not None and src.file.endswith((".tgz", ".tar.gz")):
         # An artifact fetched from an object store by dflow is a gzipped tarball.
-        with tarfile.open(src.file, "r:gz") as tf:
-            try:
-                tf.extractall(path, filter="data")
-            except TypeError:  # Python < 3.10.12 has no extraction filters
-                tf.extractall(path)
+        extract_tarball(src.file, path)
         return _assemble_at(path, remove_catalog)
     if sub_path is not None:
+        check_relative(sub_path, "download_artifact", "sub_path")
         target = os.path.join(path, sub_path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        make_parents(path, sub_path)
         linker.place(os.path.join(src.root, sub_path), target)
         return target
     if slice_ is None:
@@ -141,10 +149,12 @@ def _download_one(
         for rel in iter_leaves(selected):
             if rel is not None:
                 target = os.path.join(path, rel)
-                os.makedirs(os.path.dirname(target), exist_ok=True)
+                make_parents(path, rel)
                 linker.place(os.path.join(src.root, rel), target)
         return map_leaves(selected, lambda rel: os.path.join(path, rel))
-    linker.place(src.root, path, skip=catalog_dir_name() if remove_catalog else None)
+    # The target the user named may be a symlink to a directory: theirs to choose, so followed;
+    # symlinks inside it are not.
+    linker.place(src.root, os.path.realpath(path), skip=catalog_dir_name() if remove_catalog else None)
     return assemble(src.items, path) if src.has_catalog else []
 
 

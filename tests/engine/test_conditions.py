@@ -16,6 +16,7 @@ from dflow_jupyter import (
     Workflow,
     if_expression,
 )
+from dflow_jupyter.config import config
 from dflow_jupyter.errors import WorkflowDefinitionError
 from dflow_jupyter.python import OP, Artifact, PythonOPTemplate
 
@@ -125,6 +126,7 @@ def test_recursive_loop_with_if_expression_output() -> None:
 
 
 def test_recursion_a_thousand_levels_deep() -> None:
+    config["max_recursion_depth"] = None  # past Argo's default of 100 levels
     loop = loop_template()
     wf = Workflow("deep")
     wf.add(Step("start", loop, parameters={"iter": 0, "limit": 1000}))

@@ -31,7 +31,9 @@ def crash(*args: Any, **kwargs: Any) -> None:
 
 
 def entries(directory: Path) -> list[str]:
-    return sorted(os.listdir(directory)) if directory.exists() else []
+    """What a directory holds, apart from the store's manifests (``.<artifact>.store.json``)."""
+    names = os.listdir(directory) if directory.exists() else []
+    return sorted(n for n in names if not n.endswith(".store.json"))
 
 
 def test_crash_before_catalog_leaves_no_output(

@@ -88,10 +88,12 @@ def test_uploading_cwd_does_not_recurse_into_the_store(tmp_path: Path) -> None:
     assert not (uploaded / "artifacts" / "upload").exists()
 
 
-def test_upload_is_zero_copy_and_upload_requires_debug_mode(tmp_path: Path) -> None:
+def test_upload_copies_the_users_files_and_requires_debug_mode(tmp_path: Path) -> None:
     src = write(tmp_path / "a.txt", "A")
     art = upload_artifact("a.txt")
-    assert os.path.samestat(src.stat(), (Path(art.key) / "a.txt").stat())
+    # A copy (or a reflink): sharing the inode would let staging make the user's file read-only.
+    assert not os.path.samestat(src.stat(), (Path(art.key) / "a.txt").stat())
+    assert (Path(art.key) / "a.txt").read_text() == "A"
     config["mode"] = "default"
     with pytest.raises(NotImplementedError, match="local store"):
         upload_artifact("a.txt")

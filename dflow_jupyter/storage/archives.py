@@ -1,0 +1,76 @@
+"""Writing inside a download target only: safe tarball extraction and parent directories.
+
+A download writes where the user asked and nowhere else. Archive members with absolute names,
+``..`` components, links leading out of the target or device files are refused, as are
+symlinks already in the target on the way to a file: they are replaced, never followed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+
+from dflow_jupyter.storage.catalog import check_relative
+from dflow_jupyter.storage.errors import ArtifactPathError
+
+__all__ = ["extract_tarball", "make_parents"]
+
+
+def make_parents(base: str, rel: str) -> None:
+    """Create the directories of ``rel`` under ``base`` without following a symlink found there.
+
+    A symlink (or a file) where a directory is needed is replaced by a directory: what the
+    download writes stays inside ``base``.
+    """
+    current = base
+    for part in rel.split("/")[:-1]:
+        if not part or part == ".":
+            continue
+        current = os.path.join(current, part)
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            os.mkdir(current)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            os.unlink(current)
+            os.mkdir(current)
+
+
+def _check_member(member: tarfile.TarInfo, dest: str, archive: str) -> None:
+    where = f"download_artifact: archive {archive}"
+    name = member.name.rstrip("/")
+    check_relative(name, where, "member")
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        raise ArtifactPathError(f"{where}: member {member.name!r} is a device or fifo; expected files")
+    target = os.path.realpath(os.path.join(dest, name))
+    if not _inside(target, dest):
+        raise ArtifactPathError(f"{where}: member {member.name!r} would be written outside {dest}")
+    if member.issym() or member.islnk():
+        link = member.linkname
+        if os.path.isabs(link):
+            raise ArtifactPathError(f"{where}: link {member.name!r} -> {link!r} leads outside the target")
+        base = os.path.dirname(name) if member.issym() else ""
+        resolved = os.path.realpath(os.path.join(dest, base, link))
+        if not _inside(resolved, dest):
+            raise ArtifactPathError(f"{where}: link {member.name!r} -> {link!r} leads outside {dest}")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def extract_tarball(archive: str, dest: str) -> None:
+    """Extract the gzipped tarball ``archive`` into ``dest``, refusing members that leave it."""
+    dest = os.path.realpath(dest)
+    with tarfile.open(archive, "r:gz") as tf:
+        members = tf.getmembers()
+        for member in members:
+            _check_member(member, dest, archive)
+        try:
+            tf.extractall(dest, members=members, filter="data")
+        except TypeError:  # Python < 3.10.12 has no extraction filters: the checks above hold
+            tf.extractall(dest, members=members)
+        except tarfile.FilterError as exc:
+            raise ArtifactPathError(f"download_artifact: archive {archive}: {exc}") from exc
