@@ -8,21 +8,25 @@ source "$(dirname "$0")/_venv.sh"
 KERNEL6_VENV="${DFLOW_JUPYTER_KERNEL6_VENV:-.venv-ipykernel6}"
 KERNEL6_NAME="python3-ipykernel6"
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "browser-setup: installing chromium with apt" >&2
+# Chromium for the browser, Graphviz for the widget's layout and its static SVG snapshot.
+APT_PACKAGES=()
+[ -x /usr/bin/chromium ] || APT_PACKAGES+=(chromium)
+command -v dot >/dev/null 2>&1 || APT_PACKAGES+=(graphviz)
+if [ "${#APT_PACKAGES[@]}" -gt 0 ]; then
+  echo "browser-setup: installing ${APT_PACKAGES[*]} with apt" >&2
   if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
   elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+    sudo apt-get update -qq && sudo apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
   else
-    echo "browser-setup: /usr/bin/chromium is missing; install Debian's chromium package as root" >&2
+    echo "browser-setup: ${APT_PACKAGES[*]} missing; install these Debian packages as root" >&2
     exit 1
   fi
 fi
 
 python -m pip install -q --disable-pip-version-check \
   "playwright>=1.40" "jupyterlab>=4.2" "anywidget>=0.9" "ipywidgets>=8.1" "ipykernel>=7" \
-  nbconvert nbformat nbclient jupyter_client
+  "graphviz>=0.20" pandas nbconvert nbformat nbclient jupyter_client
 
 # The ipykernel 6 environment: the same anywidget and ipywidgets as the server's, so the
 # front end and both kernels speak one widget protocol.
@@ -33,7 +37,8 @@ if [ ! -x "$KERNEL6_VENV/bin/python" ]; then
 fi
 "$KERNEL6_VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 "$KERNEL6_VENV/bin/python" -m pip install -q --disable-pip-version-check \
-  "ipykernel>=6.29,<7" "anywidget==$ANYWIDGET_VERSION" "ipywidgets==$IPYWIDGETS_VERSION" pandas -e .
+  "ipykernel>=6.29,<7" "anywidget==$ANYWIDGET_VERSION" "ipywidgets==$IPYWIDGETS_VERSION" \
+  "graphviz>=0.20" pandas -e ".[widget]"
 "$KERNEL6_VENV/bin/python" -m ipykernel install --prefix "$VIRTUAL_ENV" \
   --name "$KERNEL6_NAME" --display-name "Python 3 (ipykernel 6)" >/dev/null 2>&1
 

@@ -1,6 +1,6 @@
 """The kernels the browser tests run under, and what a missing piece of the set-up does to them.
 
-Chromium, JupyterLab, Playwright and the ipykernel 6 kernelspec come from
+Chromium, Graphviz, JupyterLab, Playwright and the ipykernel 6 kernelspec come from
 ``scripts/browser-setup.sh``. A missing one skips the tests, except under ``CI=true``: there it
 fails them, since a CI run that silently skipped the browser would prove nothing.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -44,8 +45,10 @@ def require(missing: str) -> NoReturn:
 
 
 def missing_stack() -> str | None:
-    """What of Chromium and the Python packages is missing, or None."""
+    """What of Chromium, Graphviz and the Python packages is missing, or None."""
     missing = [] if os.access(CHROMIUM, os.X_OK) else [CHROMIUM]
+    if shutil.which("dot") is None:  # Graphviz: the widget's static SVG snapshot
+        missing.append("Graphviz (dot)")
     missing += [f"the Python package {m}" for m in PACKAGES if importlib.util.find_spec(m) is None]
     return ", ".join(missing) or None
 

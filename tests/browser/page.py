@@ -51,6 +51,9 @@ class NotebookPage:
     def __init__(self, page: Any, path: Path, artifacts: Path | None = None, *, prefix: str = "") -> None:
         self.page = page
         self.path = path
+        #: Uncaught exceptions of the page's scripts (JupyterLab's and the widgets').
+        self.page_errors: list[str] = []
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         self.artifacts = artifacts
         self.prefix = prefix
 
@@ -83,6 +86,19 @@ class NotebookPage:
         """Run every cell, as Run > Run All Cells does; returns at once."""
         self.command("notebook:run-all-cells")
 
+    def run_cells(self, first: int, last: int) -> None:
+        """Run cells ``first`` to ``last`` (inclusive), selected as with Shift+click; returns at once."""
+        self.page.evaluate(
+            """([first, last]) => {
+                const notebook = window.jupyterapp.shell.currentWidget.content;
+                notebook.activeCellIndex = first;
+                notebook.deselectAll();
+                notebook.extendContiguousSelectionTo(last);
+            }""",
+            [first, last],
+        )
+        self.command("notebook:run-cell")
+
     def wait_executed(self, *, timeout: float = 60.0) -> None:
         """Wait until every code cell has an execution count (each ran to its end)."""
         script = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
@@ -101,6 +117,16 @@ class NotebookPage:
             return out ? out.innerText : '';
         }"""
         return str(self.page.evaluate(script, index))
+
+    def cell_error(self, index: int) -> str | None:
+        """The traceback of cell ``index`` if it raised (its ``error`` output), else None."""
+        script = """i => {
+            const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
+            const pre = cell && [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+                .map(o => o.innerText).find(t => /Traceback|Error/.test(t));
+            return pre || null;
+        }"""
+        return self.page.evaluate(script, index)  # type: ignore[no-any-return]
 
     def stderr(self) -> list[str]:
         """The texts of every stderr output (warnings and tracebacks alike), all cells."""
@@ -135,6 +161,17 @@ class NotebookPage:
         except Exception:  # a page that failed to load has no session to shut down
             pass
         self.page.close()
+
+    def until(self, check: Callable[[], Any], *, timeout: float = 30.0, every: float = 0.05) -> Any:
+        """Call ``check`` until it returns something truthy; return that (``TimeoutError`` else)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing after {timeout:.0f} s")
+            time.sleep(every)
 
     def poll(self, script: str, arg: Any = None, *, timeout: float = 30.0, every: float = 0.05) -> Any:
         """Evaluate ``script`` until it returns something truthy; return that."""
