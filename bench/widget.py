@@ -1,0 +1,210 @@
+"""Benchmark the live DAG widget in Chromium and print a table: ``python bench/widget.py --help``.
+
+Two sources, named in every row: **JupyterLab** (end to end: a real ``jupyter lab`` on
+127.0.0.1, a real kernel running real workflows, the widget displayed in a notebook) and the
+**harness** (the widget's own page with a fake host, ``js/test/browser/``: drawing alone, no
+kernel). Set-up: ``scripts/browser-setup.sh``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))  # run as a script: its modules live beside it
+sys.path.insert(0, str(REPO / "tests"))  # the browser tests' server and page drivers
+
+import widget_harness  # noqa: E402
+import widget_lab  # noqa: E402
+from browser.lab import start_lab  # noqa: E402
+from browser.notebooks import write_notebook  # noqa: E402
+from browser.page import NotebookPage, launch_chromium  # noqa: E402
+
+DRAW_BUDGET_MS = {"n2k": 1000, "n10k": 3000}
+LONG_TASK_MS = 200
+OVERHEAD = 0.10
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python bench/widget.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 nodes only, one overhead round")
+    parser.add_argument(
+        "--kernel", default="python3", help="kernelspec (python3: ipykernel 7; python3-ipykernel6: 6)"
+    )
+    parser.add_argument("--rounds", type=int, help="overhead rounds, with and without the widget (default 2)")
+    parser.add_argument("--items", type=int, default=10_000, help="fan-out items of the overhead runs")
+    parser.add_argument("--no-lab", action="store_true", help="skip the JupyterLab measurements")
+    parser.add_argument("--no-harness", action="store_true", help="skip the harness measurements")
+    parser.add_argument("--json", type=Path, help="also write every raw number to this file")
+    args = parser.parse_args(argv)
+    args.rounds = args.rounds or (1 if args.quick else 2)
+    return args
+
+
+def lab_numbers(browser: Any, args: argparse.Namespace) -> dict[str, Any]:
+    base = Path(tempfile.mkdtemp(prefix="dflow-widget-bench-"))
+    lab = start_lab(base)
+    try:
+        cells = widget_lab.plan(quick=args.quick, rounds=args.rounds, items=args.items)
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        display_name = KernelSpecManager().get_kernel_spec(args.kernel).display_name
+        path = write_notebook(
+            lab.root / "bench.ipynb", cells.sources, kernel=args.kernel, display_name=display_name
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        notebook = NotebookPage(page, path)
+        notebook.open(lab.notebook_url(path.name), timeout=180)
+        try:
+            session = widget_lab.LabSession(notebook, cells)
+            return widget_lab.measure(session, quick=args.quick, rounds=args.rounds)
+        finally:
+            notebook.close()
+    finally:
+        lab.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def verdict(ok: bool) -> str:
+    return "**PASS**" if ok else "**FAIL**"
+
+
+def rows(
+    lab: dict[str, Any] | None, harness: list[dict[str, Any]] | None, kernel: str, items: int
+) -> list[list[str]]:
+    """Table rows: measure, where, value, target, verdict."""
+    out: list[list[str]] = []
+    where = f"JupyterLab, end to end ({kernel})"
+    for var, run in (lab or {}).get("display", {}).items():
+        budget = DRAW_BUDGET_MS[var]
+        out.append(
+            [
+                f"display to fully drawn, {run['nodes']:,} nodes",
+                where,
+                f"{run['drawn_ms']:.0f} ms (widget shown at {run['root_ms']:.0f} ms)",
+                f"< {budget:,} ms",
+                verdict(run["drawn_ms"] < budget),
+            ]
+        )
+        out.append(
+            [
+                f"longest main-thread task, {run['nodes']:,} nodes",
+                where,
+                f"{run['longest_task_ms']:.0f} ms ({run['long_tasks']} tasks > 50 ms)",
+                f"<= {LONG_TASK_MS} ms",
+                verdict(run["longest_task_ms"] <= LONG_TASK_MS),
+            ]
+        )
+    for b in harness or []:
+        layout = "layout given" if b["layout"] else "browser layout"
+        budget = 1000 if b["size"] <= 2000 else 3000
+        ok = b["drawMs"] < budget and b["tasks"]["maxMs"] <= LONG_TASK_MS
+        out.append(
+            [
+                f"drawn and painted, {b['nodes']:,} nodes, {layout}",
+                "harness (fake host, drawing only)",
+                f"{b['drawMs']} ms, longest task {b['tasks']['maxMs']} ms",
+                f"< {budget:,} ms, <= {LONG_TASK_MS} ms",
+                verdict(ok) if b["layout"] else "(reported)",
+            ]
+        )
+        if "deltas" in b:
+            d = b["deltas"]
+            out.append(
+                [
+                    f"{d['batches']} deltas of {d['perBatch']} nodes, {b['nodes']:,} nodes",
+                    "harness (fake host, drawing only)",
+                    f"longest task {d['tasks']['maxMs']} ms, patched in place: {d['sameElements']}",
+                    f"<= {LONG_TASK_MS} ms",
+                    verdict(d["tasks"]["maxMs"] <= LONG_TASK_MS and d["sameElements"]),
+                ]
+            )
+    if lab and "bytes" in lab:
+        s = lab["bytes"]
+        lo, hi = s["bytes_per_node_range"]
+        out.append(
+            [
+                f"bytes per update, 2,001-node run ({s['deltas']} deltas)",
+                "JupyterLab, comm payloads counted in the kernel",
+                f"median {s['delta_bytes_median']:,.0f} B for {s['nodes_median']:.0f} nodes; "
+                f"{s['bytes_per_node_median']:.0f} B/node ({lo:.0f}-{hi:.0f}); "
+                f"fit {s['fit']['fixed']:.0f} + {s['fit']['per_node']:.0f}·n B, R² {s['fit']['r2']:.3f}",
+                "proportional to changed nodes",
+                verdict(s["deltas"] > 0 and s["fit"]["r2"] >= 0.9),
+            ]
+        )
+        other = ", ".join(f"{k}: {v['count']} ({v['bytes']:,} B)" for k, v in s["others"].items())
+        out.append(["other messages of that run", "JupyterLab, comm payloads", other or "none", "", ""])
+    runs = {r["name"]: r["wall"] for r in (lab or {}).get("runs", [])}
+    if "n2k" in runs and "live" in runs:  # the same 2,001-node workflow, one run each: indicative
+        out.append(
+            [
+                "wall of the 2,001-node run, widget shown vs not (one run each)",
+                where,
+                f"{runs['live']:.2f} s vs {runs['n2k']:.2f} s ({runs['live'] / runs['n2k'] - 1:+.1%})",
+                "(reported)",
+                "",
+            ]
+        )
+    overhead = (lab or {}).get("overhead") or []
+    plain = [r["wall"] for r in overhead if not r["widget"]]
+    shown = [r["wall"] for r in overhead if r["widget"]]
+    if plain and shown:
+        slower = min(shown) / min(plain) - 1
+        out.append(
+            [
+                f"wall of a {items:,}-item fan-out, widget shown vs not",
+                where,
+                f"{min(shown):.2f} s vs {min(plain):.2f} s ({slower:+.1%}; all: "
+                f"{', '.join(f'{w:.2f}' for w in shown)} vs {', '.join(f'{w:.2f}' for w in plain)})",
+                f"< +{OVERHEAD:.0%}",
+                verdict(slower < OVERHEAD),
+            ]
+        )
+    return out
+
+
+def table(lines: list[list[str]]) -> str:
+    head = ["measure", "where", "value", "target", "verdict"]
+    body = [head, ["---"] * len(head), *lines]
+    return "\n".join("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from playwright.sync_api import sync_playwright
+
+    started = time.time()
+    lab: dict[str, Any] | None = None
+    harness: list[dict[str, Any]] | None = None
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            if not args.no_harness:
+                if widget_harness.available(REPO):
+                    harness = widget_harness.measure(browser, REPO, [2000] if args.quick else [2000, 10_000])
+                else:
+                    print(f"(no {widget_harness.HARNESS} in this tree: harness numbers skipped)")
+            if not args.no_lab:
+                lab = lab_numbers(browser, args)
+        finally:
+            browser.close()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nWidget benchmark ({time.time() - started:.0f} s; {os.cpu_count()} CPUs, load average {load})\n")
+    print(table(rows(lab, harness, args.kernel, args.items)))
+    if args.json:
+        args.json.write_text(json.dumps({"lab": lab, "harness": harness}, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
