@@ -2,6 +2,18 @@
 # Install everything the tests need (idempotently) into .venv, then run the whole suite.
 source "$(dirname "$0")/_venv.sh"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
+# The widget lays graphs out with Graphviz's dot (its layout test fails in CI without it).
+if ! command -v dot >/dev/null 2>&1; then
+  echo "setup: installing graphviz with apt" >&2
+  apt-get update -qq && apt-get install -y -qq graphviz >/dev/null
+fi
+# Widget updates must reach the front end on ipykernel 6 as well as 7: a second environment
+# with ipykernel 6 runs the real-kernel widget tests (tests/jupyter/test_kernel_widget.py).
+if [ ! -x .venv-ipykernel6/bin/python ]; then
+  "$(command -v python3)" -m venv .venv-ipykernel6
+fi
+.venv-ipykernel6/bin/python -m pip install -q --disable-pip-version-check "ipykernel>=6.29,<7" -e ".[widget]"
+export DFLOW_TEST_IPYKERNEL6_PYTHON="$PWD/.venv-ipykernel6/bin/python"
 echo "== browser set-up (Chromium, JupyterLab, Playwright, a second kernel with ipykernel 6)"
 bash scripts/browser-setup.sh
 echo "== lint"

@@ -4,7 +4,7 @@
 ``config KEY=VALUE ...``  set ``config`` keys (values converted as ``DFLOW_*`` variables are)
 ``mode debug|argo``       choose the backend (only ``debug`` runs workflows in this release)
 ``list``                  the recorded workflows, newest first
-``steps WF``              one row per node: name, key, phase, type, start, duration, progress
+``steps WF``              one row per node: name, key, phase, type, start, end, duration...
 ``logs WF STEP``          the log of a step (of each step ``STEP`` names)
 ``terminate WF``          stop a running workflow
 ``replay WF STEP``        run a finished step's OP again on its recorded inputs (``--pdb``)
@@ -131,12 +131,8 @@ def _mode(args: argparse.Namespace, session: Session) -> None:
 
 def _list(args: argparse.Namespace, session: Session) -> Any:
     from dflow_jupyter.backend import backend_for
-    from dflow_jupyter.jupyter.table import (
-        WORKFLOW_COLUMNS,
-        text_table,
-        workflow_cells,
-        workflows_frame as frame,
-    )
+    from dflow_jupyter.widget.table import WORKFLOW_COLUMNS, text_table, workflow_cells
+    from dflow_jupyter.widget.table import workflows_frame as frame
 
     backend = backend_for()
     statuses = backend.list()
@@ -151,11 +147,11 @@ def _list(args: argparse.Namespace, session: Session) -> Any:
 
 def _steps(args: argparse.Namespace, session: Session) -> Any:
     from dflow_jupyter.jupyter.lookup import current_status, resolve_workflow
-    from dflow_jupyter.jupyter.table import StatusTable, steps_frame
+    from dflow_jupyter.widget.table import StatusTable, readable_steps, steps_frame
 
     status = current_status(resolve_workflow(args.workflow, session.namespace))
     if session.notebook:
-        return steps_frame(status)
+        return readable_steps(steps_frame(status))
     _say(StatusTable(status).text())
     return None
 

@@ -12,10 +12,10 @@ import threading
 import time
 from typing import Any
 
-from dflow_jupyter.jupyter.table import StatusTable
 from dflow_jupyter.status.events import NodeEvent
 from dflow_jupyter.status.model import WorkflowStatus
 from dflow_jupyter.status.phase import FINISHED_PHASES
+from dflow_jupyter.widget.table import StatusTable
 
 __all__ = ["LiveStatus", "stop_all"]
 

@@ -161,12 +161,26 @@ class DflowMagics(Magics):
     )
     @argument("--no-submit", action="store_true", help="compose only; submit later with VAR.submit()")
     @argument("--backend", metavar="debug|argo", help="where to run it (default: config['mode'])")
+    @argument(
+        "--display",
+        metavar="auto|widget|table",
+        default="auto",
+        help="show the live DAG widget or the status table (default: the widget in a kernel with anywidget)",
+    )
+    @argument(
+        "--allow-failure",
+        action="store_true",
+        help="let the cell end normally when the workflow fails (default: an error naming the "
+        "failed steps, so that Run All stops)",
+    )
     @cell_magic
     def dflow_workflow(self, line: str, cell: str) -> None:
-        """Compose a workflow from the cell's OP calls, run it and show a live status table.
+        """Compose a workflow from the cell's OP calls, run it and show it live (the DAG widget).
 
         The cell runs as the body of ``with Workflow(NAME) as VAR:``: calling function OPs adds
-        tasks whose dependencies follow the data they pass each other.
+        tasks whose dependencies follow the data they pass each other. Once submitted, what the
+        calls returned reads as values (``out["x"].value``); a failed run ends the cell with an
+        error naming the failed steps (``--allow-failure`` to go on).
         """
         __tracebackhide__ = True
         from IPython.display import display
@@ -187,7 +201,12 @@ class DflowMagics(Magics):
             exec(code, shell.user_ns)
 
         options = WorkflowCellOptions(
-            args.name, var=args.var, submit=not args.no_submit, backend=args.backend
+            args.name,
+            var=args.var,
+            submit=not args.no_submit,
+            backend=args.backend,
+            display=args.display,
+            allow_failure=args.allow_failure,
         )
         with _usage_errors():
             run_workflow_cell(options, shell.user_ns, run_body, display)
@@ -207,8 +226,27 @@ class DflowMagics(Magics):
             return run(argv, Session(namespace=self.shell.user_ns))
 
 
+#: Where a notebook's runs are recorded unless ``debug_workdir`` is set (beside the notebook).
+NOTEBOOK_WORKDIR = "dflow-runs"
+
+
+def notebook_workdir() -> None:
+    """Record a notebook's runs in one folder, ``dflow-runs/`` beside it, not one per run.
+
+    Only when ``debug_workdir`` is still its default (the current directory) and
+    ``DFLOW_DEBUG_WORKDIR`` is not set: a choice the user made is kept.
+    """
+    import os
+
+    from dflow_jupyter.config import config
+
+    if config["debug_workdir"] == "." and "DFLOW_DEBUG_WORKDIR" not in os.environ:
+        config["debug_workdir"] = os.path.abspath(NOTEBOOK_WORKDIR)
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext dflow_jupyter``: register the magics (and the log of cells run)."""
+    notebook_workdir()
     ipython.register_magics(DflowMagics)
     log = cell_log(ipython)
     if log not in ipython.events.callbacks["pre_run_cell"]:

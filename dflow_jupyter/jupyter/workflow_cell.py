@@ -1,4 +1,4 @@
-"""``%%dflow_workflow``: compose a workflow from a cell of OP calls, then run it with a live table.
+"""``%%dflow_workflow``: compose a workflow from a cell of OP calls, then run it, shown live.
 
 The cell body runs in the user namespace with the new ``Workflow`` open as the composition
 context (as inside ``with Workflow(NAME) as wf:``), so function-OP calls become tasks wired by
@@ -17,8 +17,7 @@ from typing import Any
 
 from dflow_jupyter.jupyter.errors import CommandError
 from dflow_jupyter.jupyter.options import check_identifier
-from dflow_jupyter.jupyter.table import html_table, text_table
-from dflow_jupyter.status.phase import ACTIVE_PHASES
+from dflow_jupyter.widget.table import html_table, text_table
 
 __all__ = [
     "Plan",
@@ -57,12 +56,15 @@ def variable_for(name: str) -> str:
 
 @dataclass
 class WorkflowCellOptions:
-    """The arguments of ``%%dflow_workflow NAME [--var VAR] [--no-submit] [--backend B]``."""
+    """The arguments of ``%%dflow_workflow NAME [--var VAR] [--no-submit] [--backend B]
+    [--display auto|widget|table] [--allow-failure]``."""
 
     name: str
     var: str | None = None
     submit: bool = True
     backend: str | None = None
+    display: str = "auto"
+    allow_failure: bool = False
 
 
 class Plan:
@@ -113,14 +115,16 @@ def run_workflow_cell(
 ) -> Any:
     """Compose (``run_body``), bind, submit and follow a workflow; returns the ``Workflow``.
 
-    ``show`` displays the plan of a workflow that is not submitted; a submitted one gets a
-    :class:`~dflow_jupyter.jupyter.live.LiveStatus` display.
+    ``show`` displays a workflow that is not submitted (its widget, or its plan as a table); a
+    submitted one is followed live (:func:`~dflow_jupyter.jupyter.cell_run.follow_run`). Then
+    what the cell's OP calls returned becomes values (:mod:`dflow_jupyter.jupyter.results`).
 
     Raises
     ------
     CommandError
         Bad name or variable, an unavailable backend, a cell that adds no step, or a workflow
-        definition the engine rejects before running it.
+        definition the engine rejects before running it; ``WorkflowFailed`` when the run failed
+        (unless ``allow_failure``).
     """
     __tracebackhide__ = True  # IPython: show the user's cell, not this frame
     from dflow_jupyter import _context
@@ -145,6 +149,7 @@ def run_workflow_cell(
     except (InvalidNameError, WorkflowDefinitionError) as exc:
         raise CommandError(f"{_MAGIC}: {exc}") from None
     namespace[var] = workflow
+    before = {name: id(value) for name, value in namespace.items()}
     _context.push(workflow)
     try:
         run_body()
@@ -155,39 +160,16 @@ def run_workflow_cell(
             f"{_MAGIC} {options.name}: the cell added no steps; call OPs in it (e.g. "
             "'out = my_op(x=1)') or add steps with " + f"{var}.add(...)"
         )
+    from dflow_jupyter.jupyter.cell_run import follow_run, use_widget
+
     if not options.submit:
-        show(Plan(workflow, var))
+        show(workflow.widget() if use_widget(options.display) else Plan(workflow, var))
         return workflow
-    _submit_live(workflow, backend)
-    return workflow
-
-
-def _submit_live(workflow: Any, backend: str) -> None:
-    __tracebackhide__ = True
-    from dflow_jupyter.config import config
-    from dflow_jupyter.errors import InvalidNameError, WorkflowDefinitionError
-    from dflow_jupyter.jupyter.live import LiveStatus
-
-    live = LiveStatus(workflow)
-    live.start()
-    detached = bool(config.get("detach"))
     try:
-        try:
-            workflow.submit(backend=backend)
-        except (InvalidNameError, WorkflowDefinitionError) as exc:
-            raise CommandError(f"{_MAGIC} {workflow.name}: {exc}") from None
-        if not detached:
-            workflow.wait()
-    except KeyboardInterrupt:
-        # The in-process engine marks its run Failed itself; a background run must be told.
-        try:
-            running = workflow.query_status() in ACTIVE_PHASES
-        except LookupError:
-            running = False
-        if running:
-            workflow.terminate()
-        raise
+        follow_run(workflow, backend, options.display, options.allow_failure)
     finally:
-        # A detached run keeps its live table: LiveStatus stops itself when the run ends.
-        if not detached or workflow.id is None:
-            live.stop()
+        if workflow.id is not None:
+            from dflow_jupyter.jupyter.results import bind_results
+
+            bind_results(namespace, before, workflow)
+    return workflow

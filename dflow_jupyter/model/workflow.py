@@ -79,6 +79,8 @@ class Workflow:
         self._last_exception: BaseException | None = None
         #: ``config["mode"]`` when submitted (a later change of mode must not lose the run).
         self._mode: str | None = None
+        #: The live widget showing this workflow, once one was made (``widget()``).
+        self._widget: Any = None
 
     # -- composition ----------------------------------------------------------------------------
     def add(self, step: Step | Sequence[Step] | Task | Sequence[Task]) -> None:
@@ -131,6 +133,8 @@ class Workflow:
         restart = self.id is not None
         if self.id is None:
             self.id = runner.new_id(self.name)
+        if self._widget is not None:  # the widget showing the plan follows the run from here
+            self._widget.follow(self.id)
         runner.submit(
             self,
             self.id,
@@ -141,9 +145,21 @@ class Workflow:
         # As dflow's debug mode: a light handle with the id (query() builds the full view).
         return self._handle()
 
-    def wait(self, interval: float = 1) -> None:
-        """Block until the workflow has finished."""
-        self.backend.wait(self._require_id())
+    def wait(self, interval: float = 1, progress: bool | None = None) -> None:
+        """Block until the workflow has finished.
+
+        ``progress`` shows a progress bar on stderr (steps per phase, then the failed steps);
+        by default only when stderr is a terminal.
+        """
+        workflow_id = self._require_id()
+        from dflow_jupyter.widget.progress import wants_progress
+
+        if wants_progress(progress):
+            from dflow_jupyter.widget.progress import wait_with_progress
+
+            wait_with_progress(self.backend, workflow_id)
+            return
+        self.backend.wait(workflow_id)
 
     def terminate(self) -> None:
         """Stop the run: running steps (and their subprocesses) are killed and marked Failed."""
@@ -214,6 +230,28 @@ class Workflow:
         result = ArgoObjectDict({})
         result.data["parameters"], result.data["artifacts"] = params, arts
         return result
+
+    def steps_frame(self) -> Any:
+        """A pandas DataFrame, one row per node: name, key, phase, type, start, end, duration..."""
+        from dflow_jupyter.widget.table import steps_frame
+
+        return steps_frame(self._load())
+
+    # -- display ------------------------------------------------------------------------------
+    def widget(self, **options: Any) -> Any:
+        """The live DAG widget of this workflow (``WorkflowWidget``; needs anywidget).
+
+        ``options`` (``fanout_threshold``, ``layout``, ``interval``) make a new widget;
+        without them the workflow's widget is made once and returned again.
+        """
+        from dflow_jupyter.widget.display import workflow_widget
+
+        return workflow_widget(self, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        from dflow_jupyter.widget.display import mimebundle
+
+        return mimebundle(self)
 
     def get_exception(self) -> BaseException | None:
         """The last exception raised by an OP in this process (for ``pdb.post_mortem``)."""

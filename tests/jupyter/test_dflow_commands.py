@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pandas as pd
@@ -10,8 +11,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from jupyter_helpers import displays, run
 
 from dflow_jupyter.config import config
-from dflow_jupyter.jupyter.table import format_duration, text_table
 from dflow_jupyter.status.model import Node, WorkflowStatus
+from dflow_jupyter.widget.table import format_duration, text_table
 
 GREET = "%%dflow_op\ndef greet(name: str) -> str:\n    print(f'hello {name}')\n    return 'hi ' + name\n"
 
@@ -64,6 +65,7 @@ def test_steps_has_one_row_per_node(ip: InteractiveShell) -> None:
         "phase",
         "type",
         "start",
+        "end",
         "duration",
         "progress",
         "message",
@@ -74,7 +76,11 @@ def test_steps_has_one_row_per_node(ip: InteractiveShell) -> None:
     assert by_var["name"][1].startswith("greet-")
     assert list(by_var["phase"]) == ["Succeeded"] * 3
     assert list(by_var["progress"][1:]) == ["1/1", "1/1"]
-    assert (by_var["duration"] >= 0).all()
+    # Read by people: wall-clock times and durations as text (wf.steps_frame() keeps the types).
+    assert all(re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in by_var["start"])
+    assert all(re.fullmatch(r"\d+ ms|\d+\.\d\d s", d) for d in by_var["duration"])
+    frame = workflow.steps_frame()
+    assert (frame["duration"] >= pd.Timedelta(0)).all() and (frame["end"] >= frame["start"]).all()
 
 
 def test_steps_by_name_picks_the_newest_run(ip: InteractiveShell) -> None:
@@ -137,7 +143,7 @@ def test_text_tables_and_durations() -> None:
 
 
 def test_status_table_caps_rows_for_big_workflows() -> None:
-    from dflow_jupyter.jupyter.table import StatusTable
+    from dflow_jupyter.widget.table import StatusTable
 
     status = WorkflowStatus(name="big-abcde", phase="Running", started_at=1.0)
     for i in range(100):

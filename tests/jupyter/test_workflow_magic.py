@@ -127,9 +127,23 @@ def test_live_table_updates_while_running(ip: InteractiveShell) -> None:
     assert len(updates) < 12
 
 
-def test_failed_workflow_shows_where_to_look(ip: InteractiveShell) -> None:
+def test_failed_workflow_ends_the_cell_with_an_error_naming_the_steps(ip: InteractiveShell) -> None:
     run(ip, "%%dflow_op\ndef divide(a: float, b: float) -> float:\n    return a / b\n")
-    run(ip, "%%dflow_workflow broken\nq = divide(a=1.0, b=0.0)\n")
+    error = fails(ip, "%%dflow_workflow broken\nq = divide(a=1.0, b=0.0)\n")
+    workflow = ip.user_ns["broken"]
+    assert workflow.query_status() == "Failed"
+    [step] = workflow.query_step(phase="Failed", type="Pod")
+    message = str(error)
+    assert type(error).__name__ == "UsageError"  # one line, no traceback; Run All stops here
+    assert message.startswith(f"%%dflow_workflow broken: workflow {workflow.id} Failed: ")
+    assert f"step {step.displayName} failed: ZeroDivisionError: float division by zero" in message
+    assert f"%dflow replay {workflow.id} {step.displayName} --pdb" in message
+    assert "--allow-failure" in message
+
+
+def test_allow_failure_keeps_the_cell_going(ip: InteractiveShell) -> None:
+    run(ip, "%%dflow_op\ndef divide(a: float, b: float) -> float:\n    return a / b\n")
+    run(ip, "%%dflow_workflow broken --allow-failure\nq = divide(a=1.0, b=0.0)\n")
     workflow = ip.user_ns["broken"]
     assert workflow.query_status() == "Failed"
     final = displays(ip)[-1]["data"]["text/plain"]
@@ -138,6 +152,7 @@ def test_failed_workflow_shows_where_to_look(ip: InteractiveShell) -> None:
         f"step {step.displayName} failed: ZeroDivisionError: float division by zero (exit code 1)"
     ) in final
     assert f"%dflow replay {workflow.id} {step.displayName} --pdb" in final
+    assert "ZeroDivisionError" in repr(ip.user_ns["q"])  # the output says why it has no value
 
 
 def test_error_in_the_body_submits_nothing(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:

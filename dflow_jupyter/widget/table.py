@@ -17,6 +17,7 @@ from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import FAILED_PHASES
 
 __all__ = [
+    "FRAME_COLUMNS",
     "STEP_COLUMNS",
     "WORKFLOW_COLUMNS",
     "StatusTable",
@@ -24,6 +25,7 @@ __all__ = [
     "format_duration",
     "format_start",
     "html_table",
+    "readable_steps",
     "step_rows",
     "steps_frame",
     "text_table",
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 STEP_COLUMNS = ("name", "key", "phase", "type", "start", "duration", "progress", "message")
+#: The columns of ``steps_frame`` (``end`` too: a DataFrame is for reading times off).
+FRAME_COLUMNS = ("name", "key", "phase", "type", "start", "end", "duration", "progress", "message")
 WORKFLOW_COLUMNS = ("workflow", "phase", "progress", "start", "duration", "message")
 
 _PHASE_COLOURS: dict[str, str] = {
@@ -79,6 +83,7 @@ class StepRow:
     message: str
     id: str
     step_dir: str | None
+    end: float | None = None
 
     @classmethod
     def of(cls, node: Node) -> StepRow:
@@ -93,6 +98,7 @@ class StepRow:
             node.message or "",
             node.id,
             node.step_dir,
+            node.finished_at,
         )
 
     def cells(self) -> list[str]:
@@ -252,7 +258,7 @@ def _local_datetime(ts: float | None) -> Any:
 
 
 def steps_frame(status: WorkflowStatus) -> Any:
-    """A pandas DataFrame with one row per node (``start`` local time, ``duration`` seconds)."""
+    """A pandas DataFrame, one row per node: ``start``/``end`` local times, ``duration`` a timedelta."""
     import pandas as pd
 
     records = [
@@ -262,15 +268,29 @@ def steps_frame(status: WorkflowStatus) -> Any:
             "phase": r.phase,
             "type": r.type,
             "start": _local_datetime(r.start),
-            "duration": None if r.duration is None else round(r.duration, 3),
+            "end": _local_datetime(r.end),
+            "duration": r.duration,
             "progress": r.progress or None,
             "message": r.message or None,
         }
         for r in step_rows(status)
     ]
-    frame = pd.DataFrame.from_records(records, columns=list(STEP_COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=list(FRAME_COLUMNS))
     frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    frame["duration"] = pd.to_timedelta(frame["duration"], unit="s")
     return frame
+
+
+def readable_steps(frame: Any) -> Any:
+    """``steps_frame`` for people: times as ``HH:MM:SS``, durations as ``1.25 s`` or ``2m 05s``."""
+    import pandas as pd
+
+    shown = frame.copy()
+    for column in ("start", "end"):
+        shown[column] = ["" if pd.isna(t) else t.strftime("%H:%M:%S") for t in frame[column]]
+    shown["duration"] = ["" if pd.isna(d) else format_duration(d.total_seconds()) for d in frame["duration"]]
+    return shown
 
 
 def workflow_cells(status: WorkflowStatus) -> list[str]:

@@ -1,0 +1,142 @@
+"""``WorkflowWidget``: a workflow's live DAG in the notebook (protocol: ``docs/widget-protocol.md``).
+
+Python keeps the canonical state (graph, node states, summary); the browser draws it. The traits
+are small and change rarely; node states travel as batched ``delta`` messages; requests from
+the browser (``hello``, ``details``, ``preview``, ``action``...) are answered by
+:mod:`dflow_jupyter.widget.requests`. The JavaScript and CSS are files of this package (no CDN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from dflow_jupyter.widget.follow import LiveGraph
+from dflow_jupyter.widget.graph import DEFAULT_FANOUT_THRESHOLD
+from dflow_jupyter.widget.snapshot import snapshot_html
+
+__all__ = ["WorkflowWidget"]
+
+_STATIC = Path(__file__).with_name("static")
+
+
+class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    """The live DAG of a workflow: planned before submission, live while it runs, final after.
+
+    Parameters
+    ----------
+    workflow : Workflow
+        The workflow to show (submitted or not).
+    fanout_threshold : int
+        Fan-outs with more items than this are drawn as one summary node.
+    layout : str
+        ``"auto"`` (Graphviz ``dot`` when installed, else the browser lays out), ``"dot"`` or
+        ``"none"``.
+    interval : float
+        Minimum seconds between two updates sent to the browser.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    workflow_name = traitlets.Unicode("").tag(sync=True)
+    workflow_id = traitlets.Unicode("").tag(sync=True)
+    graph = traitlets.Dict().tag(sync=True)
+    summary = traitlets.Dict().tag(sync=True)
+    theme = traitlets.Unicode("auto").tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        workflow: Any,
+        *,
+        fanout_threshold: int = DEFAULT_FANOUT_THRESHOLD,
+        layout: str = "auto",
+        interval: float = 0.1,
+        **kwargs: Any,
+    ) -> None:
+        live = LiveGraph(self, workflow, threshold=fanout_threshold, layout=layout, interval=interval)
+        self._live = live
+        self.workflow = workflow
+        graph, summary = live.start()
+        super().__init__(
+            workflow_name=str(workflow.name),
+            workflow_id=str(workflow.id or ""),
+            graph=graph,
+            summary=dict(summary),
+            **kwargs,
+        )
+        self.on_msg(self._on_message)
+        self.observe(self._on_selected, names="selected")
+        live.resume()
+
+    # -- following ----------------------------------------------------------------------------
+    def follow(self, workflow_id: str) -> None:
+        """Follow the run ``workflow_id`` that is starting (called by ``Workflow.submit``)."""
+        self.workflow_id = workflow_id
+        self._live.follow(workflow_id)
+
+    def flush(self) -> None:
+        """Send the final state now (a cell calls it when its run has ended)."""
+        self._live.flush_now()
+
+    def on_finish(self, callback: Any) -> None:
+        """Call ``callback()`` once the run's final state has been sent (at once if it has)."""
+        self._live.on_finish(callback)
+
+    @property
+    def following(self) -> bool:
+        """Whether the widget still listens to the engine's events."""
+        return self._live.following
+
+    def close(self) -> None:
+        self._live.close()
+        super().close()
+
+    # -- sending (on the kernel's loop, see widget.pump) -----------------------------------------
+    def apply(self, traits: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> None:
+        """Set ``traits`` in one sync, then send ``messages``."""
+        if traits:
+            with self.hold_sync():
+                for name, value in traits.items():
+                    setattr(self, name, value)
+        for message in messages:
+            self.send(dict(message))
+
+    # -- the browser's requests -----------------------------------------------------------------
+    def _on_message(self, _widget: Any, content: Any, buffers: Any) -> None:
+        from dflow_jupyter.widget.requests import answer
+
+        if not isinstance(content, dict):
+            return
+        for reply in answer(self, self._live, content):
+            self.send(reply)
+
+    def _on_selected(self, change: Mapping[str, Any]) -> None:
+        message = self._live.logs.select(str(change["new"]))
+        if message is not None:
+            self.send(message)
+
+    # -- display --------------------------------------------------------------------------------
+    def snapshot_html(self) -> str:
+        """A static HTML picture of the current state (an SVG with Graphviz, else a table)."""
+        live = self._live
+        with live.lock:
+            states = live.state_message()["nodes"]
+            return snapshot_html(str(self.workflow_name), live.graph, states, live.summary)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data = dict(data)
+        data["text/html"] = self.snapshot_html()
+        return data, metadata
+
+    def __repr__(self) -> str:
+        return f"WorkflowWidget({self.workflow_name!r}, id={self.workflow_id or None!r})"
