@@ -22,6 +22,7 @@ echo "== types"
 mypy dflow_jupyter
 echo "== layering (import contracts in pyproject.toml)"
 lint-imports --no-cache
+echo "== widget JS (unit tests; the committed bundle is fresh)"; (cd js && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm test --silent)
 echo "== tests"
 python -m pytest -q -p no:cacheprovider "$@"
 echo "== notebooks (nbval)"

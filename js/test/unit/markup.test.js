@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { detailMarkup, edgePath, esc, groupMarkup, nodeMarkup } from "../../src/markup.js";
+
+const box = { x: 100, y: 50, w: 184, h: 56 };
+
+test("a node's markup carries the DOM contract's attributes, its state written in", () => {
+  const node = { id: "wf.scan(3)", label: "scan(3)", type: "Pod", key: "scan-3", template: "scan" };
+  const m = nodeMarkup(node, box, { phase: "Running", progress: "1/4", started_at: 100, finished_at: null }, 165);
+  assert.match(m, /^<g class="dflow-node" data-node-id="wf\.scan\(3\)" data-type="Pod" data-phase="Running" data-progress="1\/4">/);
+  assert.match(m, />scan\(3\)<\/text>/);
+  assert.match(m, />scan-3<\/text>/);
+  assert.match(m, />1m 05s<\/text>/);
+  assert.match(m, /class="dflow-bar"[^>]*width="41.5"/); // a quarter of 166
+});
+
+test("far away only the box is made; the details come later", () => {
+  const m = nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0, false);
+  assert.doesNotMatch(m, /<text/);
+  assert.match(m, /data-phase="Pending"/);
+  assert.match(detailMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0), /class="dflow-label"/);
+});
+
+test("a fan-out summary shows counts per phase and a stacked bar", () => {
+  const node = { id: "f", label: "relax", type: "Fanout", fanout: { total: 500, expanded: false } };
+  const m = nodeMarkup(node, { ...box, h: 64 }, { phase: "Running", counts: { Succeeded: 300, Running: 20, Failed: 4 } }, 0);
+  assert.match(m, /data-fanout="500"/);
+  assert.match(m, /data-progress="304\/324"/);
+  assert.match(m, /relax ×500/);
+  assert.match(m, /<tspan class="dflow-count" data-phase="Succeeded">300✓ <\/tspan>/);
+  assert.equal((m.match(/class="dflow-seg"/g) ?? []).length, 3);
+});
+
+test("ids, labels and messages from user code are escaped", () => {
+  const node = { id: 'x" onclick="alert(1)', label: "<script>alert(1)</script>", type: "Pod" };
+  const m = nodeMarkup(node, box, { phase: "Failed", message: "a < b & c" }, 0);
+  assert.ok(!m.includes("<script>"));
+  assert.ok(!m.includes('" onclick="'));
+  assert.match(m, /<title>a &lt; b &amp; c<\/title>/);
+  assert.equal(esc(`'"<>&`), "&#39;&quot;&lt;&gt;&amp;");
+  assert.match(groupMarkup("g", { id: "g", label: "<b>", type: "DAG" }, box, undefined), /&lt;b&gt;/);
+});
+
+test("edges leave the side that faces their target", () => {
+  const a = { x: 0, y: 0, w: 100, h: 40 };
+  const down = edgePath(a, { x: 0, y: 100, w: 100, h: 40 });
+  assert.match(down.d, /^M0,20C/);
+  assert.match(down.d, /0,80$/);
+  const right = edgePath(a, { x: 300, y: 0, w: 100, h: 40 });
+  assert.match(right.d, /^M50,0C/);
+  assert.match(right.d, /250,0$/);
+});
