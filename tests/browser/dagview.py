@@ -128,7 +128,10 @@ class DagWidget:
             return self.notebook.until(check, timeout=timeout)  # type: ignore[no-any-return]
         except TimeoutError:
             self.notebook.screenshot(f"timeout-{what.replace(' ', '-')}")
-            raise AssertionError(f"{what}: not seen in {timeout:.0f} s; last view {last[0]}") from None
+            logged = "\n".join(self.notebook.console_errors[-5:]) or "none"
+            raise AssertionError(
+                f"{what}: not seen in {timeout:.0f} s; last view {last[0]}; errors logged by the page:\n{logged}"
+            ) from None
 
     def click(self, node: Node) -> None:
         self.root.locator(f'[data-node-id="{node.id}"]').first.click()

@@ -54,6 +54,9 @@ class NotebookPage:
         #: Uncaught exceptions of the page's scripts (JupyterLab's and the widgets').
         self.page_errors: list[str] = []
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        #: What the page logged as errors (a widget whose render throws is only logged).
+        self.console_errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         self.artifacts = artifacts
         self.prefix = prefix
 

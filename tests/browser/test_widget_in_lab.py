@@ -9,7 +9,6 @@ step's details, two previews, the saved notebook rendered without a kernel.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,10 +20,6 @@ from browser.kernels import KERNEL_IDS, KERNELS, Kernel
 from browser.nbhtml import to_html
 from browser.notebooks import FINAL_CELL, SUBMIT_CELL, WIDGET_CELL, WORKFLOW_CELLS
 from browser.page import NotebookPage, OpenNotebook
-
-# Until the widget branches are merged this tree has no widget to test.
-if importlib.util.find_spec("dflow_jupyter.widget") is None:
-    pytest.skip("dflow_jupyter.widget is not in this tree yet", allow_module_level=True)
 
 STEPS = ("count", "fan", "explode", "report")
 ENDED = ("Succeeded", "Failed", "Error")
