@@ -131,8 +131,12 @@ def _mode(args: argparse.Namespace, session: Session) -> None:
 
 def _list(args: argparse.Namespace, session: Session) -> Any:
     from dflow_jupyter.backend import backend_for
-    from dflow_jupyter.widget.table import WORKFLOW_COLUMNS, text_table, workflow_cells
-    from dflow_jupyter.widget.table import workflows_frame as frame
+    from dflow_jupyter.widget.table import (
+        WORKFLOW_COLUMNS,
+        text_table,
+        workflow_cells,
+        workflows_frame as frame,
+    )
 
     backend = backend_for()
     statuses = backend.list()
