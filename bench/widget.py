@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -74,6 +75,10 @@ def lab_numbers(browser: Any, args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def _ms(values: Any) -> str:
+    return ", ".join(f"{v:.0f}" for v in values)
+
+
 def verdict(ok: bool) -> str:
     return "**PASS**" if ok else "**FAIL**"
 
@@ -84,24 +89,31 @@ def rows(
     """Table rows: measure, where, value, target, verdict."""
     out: list[list[str]] = []
     where = f"JupyterLab, end to end ({kernel})"
-    for var, run in (lab or {}).get("display", {}).items():
+    for var, runs in (lab or {}).get("display", {}).items():
         budget = DRAW_BUDGET_MS[var]
+        drawn = statistics.median(r["drawn_ms"] for r in runs)
+        longest = max(r["longest_task_ms"] for r in runs)
+        first = runs[0]
+        layout = "Python's layout" if first["layout_from_python"] else "browser layout"
+        if first["layout_workers"]:
+            layout += " in a Worker"
         out.append(
             [
-                f"display to fully drawn, {run['nodes']:,} nodes",
+                f"display to fully drawn, {first['nodes']:,} nodes ({layout})",
                 where,
-                f"{run['drawn_ms']:.0f} ms (widget shown at {run['root_ms']:.0f} ms)",
+                f"median {drawn:.0f} ms of {_ms(r['drawn_ms'] for r in runs)} "
+                f"(widget shown at {statistics.median(r['root_ms'] for r in runs):.0f} ms)",
                 f"< {budget:,} ms",
-                verdict(run["drawn_ms"] < budget),
+                verdict(drawn < budget),
             ]
         )
         out.append(
             [
-                f"longest main-thread task, {run['nodes']:,} nodes",
+                f"longest main-thread task, {first['nodes']:,} nodes",
                 where,
-                f"{run['longest_task_ms']:.0f} ms ({run['long_tasks']} tasks > 50 ms)",
+                f"{longest:.0f} ms (of {_ms(r['longest_task_ms'] for r in runs)})",
                 f"<= {LONG_TASK_MS} ms",
-                verdict(run["longest_task_ms"] <= LONG_TASK_MS),
+                verdict(longest <= LONG_TASK_MS),
             ]
         )
     for b in harness or []:

@@ -93,7 +93,15 @@ bench(case="run", name="{var}", phase=str({var}.query_status()), wall=time.perf_
 
 
 def display(var: str) -> str:
-    return f"{var}.widget()"
+    """A new widget of the ended run ``var`` (an option makes a new one, not the one shown before).
+
+    Prints whether Python sent a layout: above the widget's limit the browser lays out.
+    """
+    return f"""
+shown = {var}.widget(fanout_threshold=20)
+bench(case="display", name="{var}", layout_from_python=shown.graph.get("layout") is not None)
+shown
+"""
 
 
 BYTES_DISPLAY = """

@@ -45,10 +45,18 @@ def test_overhead_rounds_alternate_which_side_goes_first() -> None:
 
 
 def test_table_rows_and_verdicts() -> None:
-    drawn = {"nodes": 2001, "root_ms": 300, "drawn_ms": 800, "long_tasks": 1, "longest_task_ms": 250}
+    drawn = {
+        "nodes": 2001,
+        "root_ms": 300,
+        "drawn_ms": 800,
+        "long_tasks": 1,
+        "longest_task_ms": 250,
+        "layout_from_python": False,
+        "layout_workers": 1,
+    }
     deltas = [{"kind": "delta", "bytes": 260, "nodes": 1}, {"kind": "delta", "bytes": 1700, "nodes": 10}]
     lab = {
-        "display": {"n2k": drawn},
+        "display": {"n2k": [drawn, {**drawn, "drawn_ms": 1200, "longest_task_ms": 100}, drawn]},
         "runs": [{"name": "n2k", "wall": 10.0}, {"name": "live", "wall": 11.0}],
         "overhead": [{"widget": False, "wall": 10.0}, {"widget": True, "wall": 10.5}],
         "bytes": bytes_summary(deltas),
@@ -57,7 +65,8 @@ def test_table_rows_and_verdicts() -> None:
     lines = text.splitlines()
     assert lines[0] == "| measure | where | value | target | verdict |"
     shown = next(line for line in lines if "display to fully drawn" in line)
-    assert "800 ms" in shown and "**PASS**" in shown
+    assert "median 800 ms of 800, 1200, 800" in shown and "**PASS**" in shown
+    assert "browser layout in a Worker" in shown
     longest = next(line for line in lines if "longest main-thread task" in line)
     assert "**FAIL**" in longest  # 250 ms > 200 ms
     overhead = next(line for line in lines if "10,000-item fan-out" in line)

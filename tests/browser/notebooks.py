@@ -23,7 +23,8 @@ def write_notebook(path: Path, cells: Sequence[str], *, kernel: str, display_nam
 
 # A widget of a few lines, to prove the harness (server, kernel, cells, comms, DOM, screenshots,
 # nbconvert) on its own: a count drawn into `data-count`, raised from the kernel's event loop
-# after the cell has returned; a click answered by the kernel; a static SVG for nbconvert.
+# after the cell has returned; a click answered by the kernel; a static SVG for nbconvert; and a
+# last cell that raises, so that telling a failed cell from the others is tested too.
 PROBE_CELLS = [
     """
 import sys
@@ -78,6 +79,9 @@ async def count_up(to=40, every=0.05):
 
 
 task = asyncio.ensure_future(count_up())
+""",
+    """
+raise ValueError("raised on purpose")
 """,
 ]
 

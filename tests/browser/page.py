@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +36,8 @@ _SESSION = """() => {
     return kernel ? {name: kernel.name, status: kernel.status} : null;
 }"""
 
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 #: The ``open_notebook`` fixture: ``(name, cells, kernel) -> NotebookPage``, the kernel Idle.
 OpenNotebook = Callable[[str, Sequence[str], "Kernel"], "NotebookPage"]
@@ -122,21 +125,19 @@ class NotebookPage:
         return str(self.page.evaluate(script, index))
 
     def cell_error(self, index: int) -> str | None:
-        """The traceback of cell ``index`` if it raised (its ``error`` output), else None."""
-        script = """i => {
-            const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
-            const pre = cell && [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
-                .map(o => o.innerText).find(t => /Traceback|Error/.test(t));
-            return pre || null;
-        }"""
-        return self.page.evaluate(script, index)  # type: ignore[no-any-return]
+        """``ename: evalue`` and the traceback if cell ``index`` raised, else None.
 
-    def stderr(self) -> list[str]:
-        """The texts of every stderr output (warnings and tracebacks alike), all cells."""
-        script = """() => [...document.querySelectorAll(
-            '.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
-            .map(o => o.innerText)"""
-        return list(self.page.evaluate(script))
+        Read from the notebook's model (its ``error`` output), not from the page: a cell may also
+        print tracebacks to stderr (a failing step's) without raising.
+        """
+        script = """i => {
+            const cell = window.jupyterapp.shell.currentWidget.content.widgets[i];
+            const outputs = cell && cell.model.outputs ? cell.model.outputs.toJSON() : [];
+            const error = outputs.find(o => o.output_type === 'error');
+            return error ? [error.ename + ': ' + error.evalue, ...error.traceback].join('\\n') : null;
+        }"""
+        text = self.page.evaluate(script, index)
+        return None if text is None else _ANSI.sub("", text)
 
     def save(self, *, timeout: float = 30.0) -> None:
         """Save the notebook (widget state and outputs included) and wait until it is clean."""
@@ -176,13 +177,9 @@ class NotebookPage:
                 raise TimeoutError(f"nothing after {timeout:.0f} s")
             time.sleep(every)
 
-    def poll(self, script: str, arg: Any = None, *, timeout: float = 30.0, every: float = 0.05) -> Any:
+    def poll(self, script: str, arg: Any = None, *, timeout: float = 30.0) -> Any:
         """Evaluate ``script`` until it returns something truthy; return that."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = self.page.evaluate(script, arg)
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout:.0f} s waiting for {script[:200]}")
-            time.sleep(every)
+        try:
+            return self.until(lambda: self.page.evaluate(script, arg), timeout=timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {script[:200]}") from None

@@ -72,3 +72,11 @@ def test_the_saved_notebook_renders_its_snapshot_without_a_kernel(
     html = to_html(notebook.path)
     assert "<svg" in html
     assert "probe-snapshot" in html
+
+
+def test_a_raising_cell_is_told_from_the_others(probe: tuple[Kernel, NotebookPage]) -> None:
+    _, notebook = probe
+    notebook.wait_executed()
+    error = notebook.cell_error(3)
+    assert error is not None and error.startswith("ValueError: raised on purpose")
+    assert notebook.cell_error(1) is None

@@ -1,10 +1,11 @@
 """The live DAG widget in a real JupyterLab under ipykernel 7 and 6, read from the DOM as it runs.
 
-One notebook per kernel (``notebooks.WORKFLOW_CELLS``): a parallel step group of a step that
-reports its progress, a 200-item fan-out with 4 failing items, a failing step and a step writing
-a CSV and a PNG; submitted detached, so the kernel is Idle while the widget follows the run. The
-tests run in order on that one run: live progress, final phases, the fan-out opened, the failed
-step's details, two previews, the saved notebook rendered without a kernel.
+One notebook per kernel (``notebooks.WORKFLOW_CELLS``): a DAG of a task that reports its
+progress, a 200-item fan-out with 4 failing items (drawn as one summary node), a failing task and
+a task writing a CSV and a PNG; submitted detached, so the kernel is Idle while the widget follows
+the run. The tests run in order on that one run: live progress, final phases, the fan-out opened,
+the failed step's details, two previews, the saved notebook rendered without a kernel. Each test
+also works alone: it waits for what it needs.
 """
 
 from __future__ import annotations
@@ -158,8 +159,8 @@ def test_the_saved_notebook_renders_the_snapshot_without_a_kernel(run: tuple[Ker
     notebook.save()
     html = to_html(notebook.path, outputs_only=True)
     svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
-    drawn = [svg for svg in svgs if all(f">{name}" in svg for name in STEPS)]
-    assert len(drawn) == 2, f"{len(svgs)} SVGs, {len(drawn)} with every step: {[s[:200] for s in svgs]}"
+    pictures = [svg for svg in svgs if all(f">{name}" in svg for name in STEPS)]
+    assert len(pictures) == 2, f"{len(svgs)} SVGs, {len(pictures)} with every step: {[s[:200] for s in svgs]}"
     # Displayed before submission, the first snapshot shows the plan; displayed again at the
     # end, the second shows the final state.
     assert "workflow widget-e2e: Failed" in html
