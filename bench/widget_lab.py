@@ -69,26 +69,37 @@ class Notebook:
 
 #: The workflows timed from display to drawn: width x depth fan-outs of 19 items, and repeats.
 SIZES = {"n2k": (10, 10, 3), "n10k": (25, 20, 2)}
+PARTS = ("display", "bytes", "overhead")
 
 
-def plan(*, quick: bool, rounds: int, items: int) -> Notebook:
+@dataclass(frozen=True)
+class Options:
+    """What to measure: ``sizes`` of SIZES, ``parts`` of PARTS, overhead ``rounds`` of ``items``."""
+
+    sizes: tuple[str, ...] = tuple(SIZES)
+    parts: tuple[str, ...] = PARTS
+    rounds: int = 2
+    items: int = 10_000
+
+
+def plan(options: Options) -> Notebook:
     """Every cell of one benchmark session, in the order they run."""
     nb = Notebook()
     nb.add("setup", cells.SETUP)
     nb.add("warm-up", cells.WARM_UP)
-    for var, (width, depth, repeats) in SIZES.items():
-        if quick and var != "n2k":
-            continue
+    for var in options.sizes if "display" in options.parts else ():
+        width, depth, repeats = SIZES[var]
         nb.add(f"run {var}", cells.run_chains(var, width, depth))
         for k in range(repeats):
             nb.add(f"display {var} {k}", cells.display(var))
-    nb.add("bytes display", cells.BYTES_DISPLAY)
-    nb.add("bytes run", cells.BYTES_RUN)
-    nb.add("bytes report", cells.BYTES_REPORT)
-    for r in range(rounds):
-        nb.add(f"plain {r}", cells.overhead_run(f"plain-{r}", items, widget=False))
-        nb.add(f"shown display {r}", cells.overhead_display(f"shown-{r}", items))
-        nb.add(f"shown {r}", cells.overhead_run(f"shown-{r}", items, widget=True))
+    if "bytes" in options.parts:
+        nb.add("bytes display", cells.BYTES_DISPLAY)
+        nb.add("bytes run", cells.BYTES_RUN)
+        nb.add("bytes report", cells.BYTES_REPORT)
+    for r in range(options.rounds) if "overhead" in options.parts else ():
+        nb.add(f"plain {r}", cells.overhead_run(f"plain-{r}", options.items, widget=False))
+        nb.add(f"shown display {r}", cells.overhead_display(f"shown-{r}", options.items))
+        nb.add(f"shown {r}", cells.overhead_run(f"shown-{r}", options.items, widget=True))
     return nb
 
 
@@ -179,20 +190,20 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
     return slope, intercept, 1 - residual / total if total else 1.0
 
 
-def measure(session: LabSession, *, quick: bool, rounds: int) -> dict[str, Any]:
+def measure(session: LabSession, options: Options) -> dict[str, Any]:
     """Run every cell of the plan; the end-to-end numbers."""
     out: dict[str, Any] = {"runs": [], "display": {}, "overhead": []}
     session.run("setup")
     session.run("warm-up")  # loads the widget's module, so the first timed display does not
-    for var, (_, _, repeats) in SIZES.items():
-        if quick and var != "n2k":
-            continue
+    for var in options.sizes if "display" in options.parts else ():
         out["runs"] += session.run(f"run {var}")
+        repeats = SIZES[var][2]
         out["display"][var] = [session.timed_display(f"display {var} {k}") for k in range(repeats)]
-    session.run("bytes display")
-    out["runs"] += session.run("bytes run")
-    out["bytes"] = bytes_summary(session.run("bytes report")[0]["sent"])
-    for name in overhead_order(rounds):
+    if "bytes" in options.parts:
+        session.run("bytes display")
+        out["runs"] += session.run("bytes run")
+        out["bytes"] = bytes_summary(session.run("bytes report")[0]["sent"])
+    for name in overhead_order(options.rounds) if "overhead" in options.parts else ():
         out["overhead"] += session.run(name)
     failed = [r for r in out["runs"] + out["overhead"] if r["phase"] != "Succeeded"]
     if failed:

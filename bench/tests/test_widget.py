@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("nbformat")  # widget.py imports the browser tests' drivers
 
 import widget
-from widget_lab import bytes_summary, fit, overhead_order, plan
+from widget_lab import Options, bytes_summary, fit, overhead_order, plan
 
 
 def test_fit_recovers_a_line() -> None:
@@ -40,7 +40,7 @@ def test_overhead_rounds_alternate_which_side_goes_first() -> None:
         "plain 0", "shown display 0", "shown 0",
         "shown display 1", "shown 1", "plain 1",
     ]  # fmt: skip
-    names = plan(quick=False, rounds=2, items=100).names
+    names = plan(Options(rounds=2, items=100)).names
     assert set(overhead_order(2)) <= set(names)
 
 
@@ -58,7 +58,7 @@ def test_table_rows_and_verdicts() -> None:
     lab = {
         "display": {"n2k": [drawn, {**drawn, "drawn_ms": 1200, "longest_task_ms": 100}, drawn]},
         "runs": [{"name": "n2k", "wall": 10.0}, {"name": "live", "wall": 11.0}],
-        "overhead": [{"widget": False, "wall": 10.0}, {"widget": True, "wall": 10.5}],
+        "overhead": [{"widget": False, "wall": 10.0, "cpu": 9.0}, {"widget": True, "wall": 10.5, "cpu": 9.9}],
         "bytes": bytes_summary(deltas),
     }
     text = widget.table(widget.rows(lab, None, "python3", 10_000))
@@ -69,5 +69,7 @@ def test_table_rows_and_verdicts() -> None:
     assert "browser layout in a Worker" in shown
     longest = next(line for line in lines if "longest main-thread task" in line)
     assert "**FAIL**" in longest  # 250 ms > 200 ms
-    overhead = next(line for line in lines if "10,000-item fan-out" in line)
-    assert "+5.0%" in overhead and "**PASS**" in overhead
+    wall = next(line for line in lines if line.startswith("| wall of a 10,000-item fan-out"))
+    assert "+5.0%" in wall and "**PASS**" in wall
+    cpu = next(line for line in lines if line.startswith("| kernel CPU of a 10,000-item fan-out"))
+    assert "+10.0%" in cpu and "(reported)" in cpu
