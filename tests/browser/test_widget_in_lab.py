@@ -32,7 +32,10 @@ def run(request: Any, open_notebook: OpenNotebook) -> Iterator[tuple[Kernel, Dag
     notebook = open_notebook(f"widget-{kernel.id}.ipynb", WORKFLOW_CELLS, kernel)
     notebook.run_cells(0, SUBMIT_CELL)  # the last cell re-displays the widget once the run has ended
     try:
-        yield kernel, DagWidget(notebook, WIDGET_CELL, STEPS)
+        widget = DagWidget(notebook, WIDGET_CELL, STEPS)
+        # Once here for all the tests of this kernel: a widget that never renders fails them at once.
+        widget.wait_for("the widget", lambda v: True)
+        yield kernel, widget
     finally:
         notebook.close()
 
@@ -169,3 +172,5 @@ def test_the_saved_notebook_renders_the_snapshot_without_a_kernel(run: tuple[Ker
 def test_no_script_error_in_the_page(run: tuple[Kernel, DagWidget]) -> None:
     _, widget = run
     assert widget.notebook.page_errors == []
+    # anywidget catches what a widget's render throws and only logs it.
+    assert widget.notebook.console_errors == []
