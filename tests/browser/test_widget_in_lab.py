@@ -34,7 +34,7 @@ def run(request: Any, open_notebook: OpenNotebook) -> Iterator[tuple[Kernel, Dag
     try:
         widget = DagWidget(notebook, WIDGET_CELL, STEPS)
         # Once here for all the tests of this kernel: a widget that never renders fails them at once.
-        widget.wait_for("the widget", lambda v: True)
+        widget.wait_for("the widget", lambda v: True, timeout=30)
         yield kernel, widget
     finally:
         notebook.close()
