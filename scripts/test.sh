@@ -28,6 +28,8 @@ if [ ! -x .venv-ipykernel6/bin/python ]; then
 fi
 .venv-ipykernel6/bin/python -m pip install -q --disable-pip-version-check "ipykernel>=6.29,<7" -e ".[widget]"
 export DFLOW_TEST_IPYKERNEL6_PYTHON="$PWD/.venv-ipykernel6/bin/python"
+echo "== browser set-up (Chromium, JupyterLab, Playwright, a second kernel with ipykernel 6)"
+bash scripts/browser-setup.sh
 echo "== lint and format"
 ruff check dflow_jupyter tests bench
 ruff format --check dflow_jupyter tests bench
