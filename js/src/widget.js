@@ -8,8 +8,9 @@ import { render } from "./dag.js";
 
 useLayoutSource(layoutSource);
 
-export { render };
-
+// Only the default export: anywidget takes a named `render` export for its legacy form,
+// `render({ model, el })`, which this module's `render(el, model)` is not. Hosts that want the
+// drawing itself import `render` from dag.js.
 export default {
   /** @param {{model: import("./dag.js").ModelLike, el: HTMLElement}} ctx */
   render({ model, el }) {
