@@ -90,6 +90,20 @@ class Lab:
         self.process.wait(timeout=5)
 
 
+def _die_with_parent() -> None:
+    """Run in the server's process before it starts: SIGTERM to it when the test process dies.
+
+    A test run killed from outside (a timeout) runs no fixture teardown; with this its server
+    still stops, and stops its kernels (Linux ``PR_SET_PDEATHSIG``; elsewhere nothing).
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _write_config(base: Path) -> dict[str, str]:
     """Settings, page config, runtime and workspace dirs under ``base``; their environment."""
     settings = base / "settings"
@@ -135,7 +149,13 @@ def start_lab(base: Path, *, timeout: float = 90.0) -> Lab:
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(
-            argv, cwd=root, env=lab_env(base), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            cwd=root,
+            env=lab_env(base),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     lab = Lab(process, port, token, root, log)
     deadline = time.monotonic() + timeout
