@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 
 from dflow_jupyter import _context
@@ -85,5 +86,7 @@ def test_asyncio_tasks_build_their_own_dags() -> None:
         a_open, b_open = asyncio.Event(), asyncio.Event()
         return await asyncio.gather(build("a", b_open, a_open), build("b", a_open, b_open))
 
-    a, b = asyncio.run(main())
+    # A fresh thread: its own event loop, whatever loop an earlier test left in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        a, b = pool.submit(asyncio.run, main()).result()
     assert [t.name for t in a.tasks] == ["a-task"] and [t.name for t in b.tasks] == ["b-task"]

@@ -224,7 +224,7 @@ def test_an_unknown_batch_type_fails_the_step_and_lists_the_known_ones() -> None
     ex = DispatcherExecutor(machine_dict={"batch_type": "Slurmm"})
     wf.add(Step("relax", job_template(), executor=ex))
     wf.submit()
-    assert wf.query_status() == "Failed"
+    assert wf.query_status() == "Error"  # the step could not start: an Error, as Argo says
     pod = failed_pod(wf)
     assert pod.phase == "Error"  # type: ignore[attr-defined]
     message = pod.message  # type: ignore[attr-defined]
