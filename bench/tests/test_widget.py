@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("nbformat")  # widget.py imports the browser tests' drivers
-
-import widget
+import widget  # imports the browser tests' drivers (nbformat), which the test command installs
 from widget_lab import Options, bytes_summary, fit, overhead_order, plan
 
 

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jupyter_client.manager
 import pytest
 
 import dflow_jupyter
 
 from .fake_argo import FakeArgoServer
-
-jupyter_client = pytest.importorskip("jupyter_client.manager")
 
 SETUP = """
 import asyncio, threading
@@ -51,7 +50,9 @@ print("STATUS", wf.query_status(), pollers.active(wf.id), len(seen) > 3, sorted(
 def kernel() -> Iterator[Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DFLOW_")}
     env["PYTHONPATH"] = str(Path(dflow_jupyter.__file__).parents[1])
-    manager, client = jupyter_client.start_new_kernel(kernel_name="python3", env=env, startup_timeout=120)
+    manager, client = jupyter_client.manager.start_new_kernel(
+        kernel_name="python3", env=env, startup_timeout=120
+    )
     try:
         yield client
     finally:
