@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,8 @@ class PoolPythonJob:
         self.resource = pool
         self.worker: _Worker | None = None
         self.result: PodOutcome | None = None
+        #: Set by the scheduler that waits for this job: called when another thread settles it.
+        self.notify: Callable[[], None] | None = None
         self._deadline: float | None = None
         self._fingerprints: list[Any] = []
 
@@ -257,15 +260,22 @@ class PoolPythonJob:
         )
         if spec.timeout is not None:
             self._deadline = time.monotonic() + spec.timeout
+        # Assigned by another run's loop: the waiting loop must now wait on this worker.
+        self._notify()
 
     def completed(self, frame: dict[str, Any]) -> None:
         self.worker = None
         if frame.get("type") == "crash":
             self.result = PodOutcome("Error", None, f"worker error: {frame.get('message')}")
-            return
-        outcomes: list[ExecOutcome] = frame["outcomes"]
-        self.result = finish_python(self.spec, outcomes, self._fingerprints)
-        self._echo_log()
+        else:
+            outcomes: list[ExecOutcome] = frame["outcomes"]
+            self.result = finish_python(self.spec, outcomes, self._fingerprints)
+            self._echo_log()
+        self._notify()
+
+    def _notify(self) -> None:
+        if self.notify is not None:
+            self.notify()
 
     def died(self, code: int) -> None:
         self.worker = None
@@ -279,6 +289,7 @@ class PoolPythonJob:
             message = f"the OP's process exited abruptly with exit code {code}"
         self.result = PodOutcome("Failed", code if code > 0 else 128 - code, message)
         self._echo_log()
+        self._notify()
 
     def _echo_log(self) -> None:
         if not self.spec.echo:

@@ -269,9 +269,6 @@ def _run_workflow(
         status.nodes = previous.nodes
         status.uid = previous.uid or status.uid
     recorder = Recorder(status, directory)
-    recorder.reserve()
-    write_owner(directory, Owner.of_this_process())
-    write_atomic(directory / "type", entry.kind)
     scheduler = Scheduler(max_jobs=workflow.parallelism, lock=ENGINE_LOCK)
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
@@ -285,10 +282,13 @@ def _run_workflow(
     limits = (Semaphore(workflow.parallelism),) if workflow.parallelism else ()
     active_runs[workflow_id] = ctx
     follow(recorder)
-    recorder.set_phase("Running")
-    status.started_at = status.started_at or time.time()
     try:
         try:
+            recorder.reserve()
+            write_owner(directory, Owner.of_this_process())
+            write_atomic(directory / "type", entry.kind)
+            recorder.set_phase("Running")
+            status.started_at = status.started_at or time.time()
             result: StepResult = scheduler.run(
                 invoke_template(ctx, entry, workflow_id, workflow_id, None, None, entry_params, {}, limits)
             )

@@ -125,6 +125,7 @@ class Scheduler:
         self._in_use: dict[int, int] = {}
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
+        self._closed = False
 
     def forget(self) -> None:
         """Drop every coroutine and job of the run (its memory, after the run failed)."""
@@ -133,6 +134,7 @@ class Scheduler:
         self.queued_jobs.clear()
 
     def close(self) -> None:
+        self._closed = True  # the descriptors may be reused from now on: wake() must not write
         for fd in (self._wake_r, self._wake_w):
             try:
                 os.close(fd)
@@ -142,6 +144,12 @@ class Scheduler:
     # -- control from other threads -----------------------------------------------------------
     def request_terminate(self, reason: str) -> None:
         self.terminate_reason = reason
+        self.wake()
+
+    def wake(self) -> None:
+        """Make the loop look at its jobs again (one finished, settled by another thread)."""
+        if self._closed:
+            return
         try:
             os.write(self._wake_w, b"x")
         except OSError:
@@ -170,6 +178,8 @@ class Scheduler:
 
     def _kill_all(self, reason: str) -> None:
         for job, _ in list(self.running.values()):
+            if hasattr(job, "notify"):
+                job.notify = None
             try:
                 job.kill(reason)
             except Exception:
@@ -269,6 +279,10 @@ class Scheduler:
         return self._in_use.get(id(resource), 0) < resource.capacity
 
     def _start(self, job: Job, handle: Handle) -> None:
+        if hasattr(job, "notify"):
+            # A job of a shared resource (the worker pool) may be settled by another run's loop
+            # while this one waits for it: that loop wakes this one.
+            job.notify = self.wake
         try:
             job.start()
         except BaseException as exc:
@@ -318,6 +332,8 @@ class Scheduler:
             finished, result = job.poll()
             if finished:
                 del self.running[id(job)]
+                if hasattr(job, "notify"):
+                    job.notify = None
                 resource = getattr(job, "resource", None)
                 if resource is not None:
                     self._in_use[id(resource)] -= 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import tarfile
+from collections import Counter
 
 from dflow_jupyter.storage.catalog import check_relative
 from dflow_jupyter.storage.errors import ArtifactPathError
@@ -38,7 +39,8 @@ def make_parents(base: str, rel: str) -> None:
             os.mkdir(current)
 
 
-def _check_member(member: tarfile.TarInfo, dest: str, archive: str) -> None:
+def _check_member(member: tarfile.TarInfo, dest: str, archive: str, files: set[str]) -> None:
+    """Refuse ``member`` unless it stays inside ``dest``; ``files``: regular files seen so far."""
     where = f"download_artifact: archive {archive}"
     name = member.name.rstrip("/")
     check_relative(name, where, "member")
@@ -49,12 +51,21 @@ def _check_member(member: tarfile.TarInfo, dest: str, archive: str) -> None:
         raise ArtifactPathError(f"{where}: member {member.name!r} would be written outside {dest}")
     if member.issym() or member.islnk():
         link = member.linkname
+        if os.path.normpath(name) == "." or not link or os.path.normpath(link) == os.path.normpath(name):
+            raise ArtifactPathError(f"{where}: link {member.name!r} -> {link!r} refers to itself or nothing")
         if os.path.isabs(link):
             raise ArtifactPathError(f"{where}: link {member.name!r} -> {link!r} leads outside the target")
         base = os.path.dirname(name) if member.issym() else ""
         resolved = os.path.realpath(os.path.join(dest, base, link))
         if not _inside(resolved, dest):
             raise ArtifactPathError(f"{where}: link {member.name!r} -> {link!r} leads outside {dest}")
+        if member.islnk() and os.path.normpath(link) not in files:
+            # tarfile follows a hard link to a link (or to itself) without end.
+            raise ArtifactPathError(
+                f"{where}: hard link {member.name!r} -> {link!r}: expected a file earlier in the archive"
+            )
+    if member.isfile():
+        files.add(os.path.normpath(name))
 
 
 def _inside(path: str, root: str) -> bool:
@@ -66,11 +77,26 @@ def extract_tarball(archive: str, dest: str) -> None:
     dest = os.path.realpath(dest)
     with tarfile.open(archive, "r:gz") as tf:
         members = tf.getmembers()
+        files: set[str] = set()
         for member in members:
-            _check_member(member, dest, archive)
+            _check_member(member, dest, archive, files)
+        names = [os.path.normpath(m.name) for m in members]
+        seen = Counter(names)
+        for member, name in zip(members, names, strict=True):
+            if (member.issym() or member.islnk()) and seen[name] > 1:
+                # A link made where another member is: tarfile then copies what it points to,
+                # and follows links to links without end.
+                raise ArtifactPathError(
+                    f"download_artifact: archive {archive}: link {member.name!r} shares its name "
+                    "with another member"
+                )
         try:
             tf.extractall(dest, members=members, filter="data")
         except TypeError:  # Python < 3.10.12 has no extraction filters: the checks above hold
             tf.extractall(dest, members=members)
         except tarfile.FilterError as exc:
             raise ArtifactPathError(f"download_artifact: archive {archive}: {exc}") from exc
+        except RecursionError:  # links that lead to each other, in a way the checks missed
+            raise ArtifactPathError(
+                f"download_artifact: archive {archive}: its links refer to each other in a loop"
+            ) from None

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from dflow_jupyter.storage.copying import NO_REFLINK as _NO_REFLINK, copy_file, reflink as _reflink
 from dflow_jupyter.storage.fingerprints import FileFingerprint, Fingerprints
+from dflow_jupyter.storage.manifest import real_path
 
 __all__ = ["METHODS", "LinkConflictError", "Linker", "MayLink", "check_method"]
 
@@ -191,7 +192,7 @@ class Linker:
         leave out (the catalog directory).
         """
         # Real paths from here on: whether a file may be linked depends on where it really is.
-        src = os.path.realpath(src)
+        src = real_path(src)
         st = os.stat(src)
         if stat.S_ISDIR(st.st_mode):
             self.mkdir(dst)
@@ -307,11 +308,11 @@ class Linker:
                     self.mkdir(target)
                     active.add(ident)
                     # Through a symlinked directory: on with its real path (see place()).
-                    inner = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+                    inner = real_path(entry.path) if entry.is_symlink() else entry.path
                     self._tree(inner, target, st.st_dev, None, active)
                     active.discard(ident)
                 elif entry.is_file():  # symlink to a file
-                    real = os.path.realpath(entry.path)
+                    real = real_path(entry.path)
                     st = os.stat(real)
                     self.file(real, target, st.st_dev, st)
                 elif entry.is_symlink():  # dangling: keep it as it is

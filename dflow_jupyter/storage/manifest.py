@@ -29,6 +29,7 @@ __all__ = [
     "manifest_path",
     "owner_root",
     "read_manifest",
+    "real_path",
     "write_manifest",
 ]
 
@@ -73,9 +74,29 @@ def read_manifest(root: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get(_KEY) == 1 else None
 
 
+def real_path(path: str) -> str:
+    """``os.path.realpath`` of an existing path, asked of the kernel where it can answer.
+
+    The kernel resolves the whole path in three system calls (``/proc/self/fd``), where
+    ``os.path.realpath`` makes one per component: it is called for every file an artifact
+    operation places.
+    """
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except (OSError, AttributeError):
+        return os.path.realpath(path)
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+    finally:
+        os.close(fd)
+    return real if real.startswith("/") and not real.endswith(" (deleted)") else os.path.realpath(path)
+
+
 def owner_root(path: str) -> str | None:
     """The real path of the store-written artifact that holds ``path`` (or is it), else None."""
-    current = os.path.realpath(path)
+    current = real_path(path)
     for _ in range(_LEVELS):
         try:
             if stat.S_ISREG(os.lstat(manifest_path(current)).st_mode):

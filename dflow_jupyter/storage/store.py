@@ -13,7 +13,14 @@ from dflow_jupyter.storage.errors import ArtifactNotFoundError, ArtifactTypeErro
 from dflow_jupyter.storage.fingerprints import Fingerprints
 from dflow_jupyter.storage.linking import Linker, MayLink, check_method
 from dflow_jupyter.storage.location import locate
-from dflow_jupyter.storage.manifest import StoreFiles, changed_files, digest_tree, inside, write_manifest
+from dflow_jupyter.storage.manifest import (
+    StoreFiles,
+    changed_files,
+    digest_tree,
+    inside,
+    real_path,
+    write_manifest,
+)
 from dflow_jupyter.storage.signs import convert_for_sign, sign_kind
 from dflow_jupyter.storage.staging import inspect_artifact, stage
 
@@ -267,8 +274,8 @@ def _step_files(step_dir: str | None, inputs_dir: str | None) -> MayLink:
     working directory with other names (a hard link the OP made to a file elsewhere); the step's
     inputs are the store's own files.
     """
-    step = os.path.realpath(step_dir) if step_dir else None
-    inputs = os.path.realpath(inputs_dir) if inputs_dir else None
+    step = real_path(step_dir) if step_dir and os.path.isdir(step_dir) else None
+    inputs = real_path(inputs_dir) if inputs_dir and os.path.isdir(inputs_dir) else None
 
     def may_link(real: str, st: os.stat_result) -> bool:
         if inputs is not None and inside(real, inputs):

@@ -118,3 +118,58 @@ def test_output_of_other_threads_does_not_land_in_the_steps_log(
     assert log == "from the OP\n"
     out = capsys.readouterr().out
     assert "from a neighbour thread" in out and "from the OP" in out
+
+
+class _SettledElsewhere:
+    """A pool-like job that another thread settles, so that its own descriptor never becomes ready."""
+
+    is_async = True
+
+    def __init__(self) -> None:
+        self._r, self._w = os.pipe()
+        self.result: str | None = None
+        self.notify: Any = None
+        self.started = threading.Event()
+
+    def start(self) -> None:
+        self.started.set()
+
+    def wait_object(self) -> int:
+        return self._r
+
+    def poll(self) -> tuple[bool, Any]:
+        return self.result is not None, self.result
+
+    def deadline(self) -> float | None:
+        return None
+
+    def on_deadline(self) -> None: ...
+
+    def kill(self, reason: str) -> None: ...
+
+    def run(self) -> Any: ...
+
+
+def test_a_job_settled_by_another_thread_wakes_its_waiting_loop(isolation: str) -> None:
+    from dflow_jupyter.engine.scheduler import RunJob, Scheduler
+
+    if isolation != "inprocess":
+        pytest.skip("a scheduler test: once is enough")
+    job = _SettledElsewhere()
+    scheduler = Scheduler()
+    results: list[Any] = []
+
+    def body() -> Any:
+        outcome = yield RunJob(job)
+        return outcome
+
+    loop = threading.Thread(target=lambda: results.append(scheduler.run(body())), daemon=True)
+    loop.start()
+    assert job.started.wait(30)
+    # What another run's loop does when it reads this job's frame from the shared pool.
+    job.result = "done"
+    job.notify()
+    loop.join(30)
+    assert not loop.is_alive(), "the loop kept waiting for a job that had been settled"
+    assert results == ["done"]
+    scheduler.close()

@@ -129,3 +129,25 @@ def test_an_op_filling_the_disk_fails_the_run_cleanly_and_a_restart_completes(
     again.add(Step("after", PythonOPTemplate(small), parameters={"x": 2}))
     again.submit()
     assert _records(again)[:2] == ("Succeeded", "Succeeded")
+
+
+def test_a_disk_full_before_the_run_raises_a_clear_error(small_disk: tuple[Path, str]) -> None:
+    mount, how = small_disk
+    if how != "tmpfs":
+        pytest.skip("needs a real disk to fill")
+    filler = mount / "filler.bin"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"x" * 4096)
+        except OSError:
+            pass
+    wf = Workflow("full-start")
+    wf.add(Step("s", PythonOPTemplate(small), parameters={"x": 1}))
+    try:
+        wf.submit()
+    except DiskFullError as exc:  # nothing could be recorded: the caller is told why
+        assert str(mount) in str(exc) and "no space left" in str(exc)
+    else:  # or the reserve sufficed to record the end
+        assert _records(wf)[:2] == (wf.query_status(), wf.query_status())
+    assert _temporary_files(mount) == []

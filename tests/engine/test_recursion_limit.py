@@ -7,12 +7,12 @@ import json
 import tracemalloc
 
 import pytest
+from test_conditions import loop_template
 
 from dflow_jupyter import Step, Steps, Workflow
 from dflow_jupyter.config import config
 from dflow_jupyter.python import OP, PythonOPTemplate
 from dflow_jupyter.run_records import workflow_dir
-from tests.engine.test_conditions import loop_template
 
 
 @OP.function

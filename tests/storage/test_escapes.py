@@ -200,3 +200,25 @@ def test_a_safe_archive_is_extracted(tmp_path: Path) -> None:
     download_artifact(LocalArtifact(archive), path=tmp_path / "t")
     assert (tmp_path / "t" / "d" / "a.txt").read_text() == "A"
     assert (tmp_path / "t" / "d" / "same").read_text() == "A"
+
+
+@pytest.mark.parametrize(
+    ("members", "says"),
+    [
+        ([("a", tarfile.LNKTYPE, "a")], "itself"),  # tarfile would recurse without end
+        ([("./", tarfile.SYMTYPE, "")], "itself or nothing"),
+        ([("s", tarfile.SYMTYPE, "x"), ("h", tarfile.LNKTYPE, "s")], "expected a file earlier"),
+        ([("d", tarfile.DIRTYPE, ""), ("d", tarfile.SYMTYPE, "x")], "shares its name"),
+    ],
+)
+def test_links_that_loop_are_refused(
+    tmp_path: Path, members: list[tuple[str, bytes, str]], says: str
+) -> None:
+    archive = tmp_path / "loop.tgz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for name, kind, link in members:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, link
+            tf.addfile(info)
+    with pytest.raises(ArtifactPathError, match=says):
+        download_artifact(LocalArtifact(archive), path=tmp_path / "t")
