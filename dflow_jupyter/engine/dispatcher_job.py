@@ -20,6 +20,7 @@ from typing import Any
 
 from dflow_jupyter.engine.dispatcher_runner import OUT_DIR, RESULT_FILE, absolute_under, map_paths
 from dflow_jupyter.engine.dispatcher_stage import EXIT_CODE_FILE, StagedJob, run_settings, stage
+from dflow_jupyter.engine.echo import echo_step_log
 from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec, write_parameter_files
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE
 from dflow_jupyter.engine.python_op import finish_python
@@ -149,14 +150,8 @@ class DispatcherJob:
                 )
 
     def _echo_log(self) -> None:
-        if not self.spec.echo:
-            return
-        try:
-            text = (self.spec.step_dir / "log.txt").read_text(errors="replace")
-        except OSError:
-            return
-        if text:
-            sys.stdout.write(text)
+        # Capped, and read from its two ends: a 200 MB log never passes through memory whole.
+        echo_step_log(self.spec, sys.stdout)
 
     # -- outputs ----------------------------------------------------------------------------------
     def _collect(self, ran: str) -> PodOutcome:
