@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ArgoSettings", "Secret"]
+__all__ = ["ArgoSettings", "Secret", "sensitive_header"]
+
+#: Words in a header's name that make its value a credential (``Authorization``, ``Cookie``,
+#: ``X-Api-Key``...): such values are never shown.
+_SENSITIVE = ("auth", "cookie", "token", "secret", "password", "key", "credential", "session")
+
+
+def sensitive_header(name: str) -> bool:
+    """Whether the value of the HTTP header ``name`` is a credential."""
+    return any(word in name.lower() for word in _SENSITIVE)
 
 
 class Secret:
@@ -77,7 +86,8 @@ class ArgoSettings:
     token: Secret | None = None
     verify: bool | str = False
     client_cert: str | tuple[str, str] | None = None
-    headers: tuple[tuple[str, str], ...] = ()
+    # Out of the repr: dflow's http_headers may carry an Authorization header of their own.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     timeout: float = 30.0
     retries: int = 5
     backoff: float = 0.5
@@ -140,7 +150,10 @@ class ArgoSettings:
         return headers
 
     def redact(self, text: str) -> str:
-        """``text`` without the token in it."""
+        """``text`` without the token, nor the values of credential headers, in it."""
+        for name, value in self.headers:
+            if value and sensitive_header(name):
+                text = Secret(value).redact(text.replace(value, "***"))
         return self.token.redact(text) if self.token is not None else text
 
     def describe(self) -> str:

@@ -227,6 +227,15 @@ def test_the_token_never_shows(fake: FakeArgoServer, caplog: pytest.LogCaptureFi
         pickle.dumps(settings)
 
 
+def test_credential_headers_never_show() -> None:
+    """dflow's ``http_headers`` may hold their own ``Authorization``: not in a repr, redacted."""
+    config = {"host": "http://h:1", "http_headers": {"Authorization": "Bearer hdr-s3cret", "X-Team": "blue"}}
+    settings = ArgoSettings.from_config(config)
+    assert "hdr-s3cret" not in repr(settings) and "hdr-s3cret" not in str(settings)
+    assert settings.auth_headers()["Authorization"] == "Bearer hdr-s3cret"  # still sent
+    assert settings.redact("echoed: Bearer hdr-s3cret, hdr-s3cret, blue") == "echoed: ***, ***, blue"
+
+
 def test_settings_from_dflow_config_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     config_module = importlib.import_module("dflow_jupyter.config")
 
