@@ -73,9 +73,9 @@ class CappedEcho:
     """Echoes the output of one step to the streams it was written to, capped at ``limit``.
 
     The first ``limit // 2`` characters pass at once; after them only the last ``limit -
-    limit // 2`` are kept (per chunk, in order, with the stream each went to) and written by
-    ``finish()`` after a line saying how much was left out. ``limit=None`` echoes everything.
-    Safe for the threads an OP starts.
+    limit // 2`` are kept (per chunk, in order, with the stream each went to; up to twice that
+    between two trims) and written by ``finish()`` after a line saying how much was left out.
+    ``limit=None`` echoes everything. Safe for the threads an OP starts.
     """
 
     def __init__(self, limit: int | None, hint: str) -> None:
@@ -94,26 +94,26 @@ class CappedEcho:
             stream.write(text)
             return
         with self._lock:
-            if not self._cut:
-                if len(text) <= self._head_left:
-                    self._head_left -= len(text)
-                    stream.write(text)
-                    return
-                stream.write(text[: self._head_left])
-                text = text[self._head_left :]
-                self._head_left = 0
-                self._cut = True
-                stream.write(_cut_line(self._limit or 0))
-            self._keep(stream, text)
+            if self._cut:  # the common case of a loud OP: keep, trim now and then
+                self._tail.append((stream, text))
+                self._kept += len(text)
+                if self._kept > 2 * self._tail_size:
+                    self._trim()
+                return
+            if len(text) <= self._head_left:
+                self._head_left -= len(text)
+                stream.write(text)
+                return
+            stream.write(text[: self._head_left])
+            text = text[self._head_left :]
+            self._head_left = 0
+            self._cut = True
+            stream.write(_cut_line(self._limit or 0))
+            self._tail.append((stream, text))
+            self._kept += len(text)
+            self._trim()
 
-    def _keep(self, stream: TextIO, text: str) -> None:
-        if len(text) > self._tail_size:  # slice before keeping: a 200 MB write keeps only its end
-            self._left_out += len(text) - self._tail_size
-            text = text[len(text) - self._tail_size :]
-        if not text:
-            return
-        self._tail.append((stream, text))
-        self._kept += len(text)
+    def _trim(self) -> None:
         while self._kept > self._tail_size:
             first_stream, first = self._tail[0]
             excess = self._kept - self._tail_size
@@ -131,6 +131,7 @@ class CappedEcho:
         with self._lock:
             if not self._cut:
                 return
+            self._trim()
             tail, self._tail, self._kept = list(self._tail), collections.deque(), 0
             left_out, self._left_out = self._left_out, 0
             self._cut = False
