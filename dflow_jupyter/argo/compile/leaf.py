@@ -145,8 +145,13 @@ def _refuse_local_packages(template: Any) -> None:
         )
 
 
-def build_leaf(template: Any, name: str, options: LeafOptions) -> dict[str, Any]:
+def build_leaf(
+    template: Any, name: str, options: LeafOptions, default_image: str | None = None
+) -> dict[str, Any]:
     """The Argo template of a leaf OP template, as one step (``options``) uses it.
+
+    ``default_image`` stands in for a template without an image (a step submitted as an HPC
+    job needs none unless a container runs it there).
 
     Raises
     ------
@@ -177,11 +182,11 @@ def build_leaf(template: Any, name: str, options: LeafOptions) -> dict[str, Any]
     if outputs:
         result["outputs"] = outputs
     if is_python:
-        script = container_fields(template, _python_env(template, inputs, options))
+        script = container_fields(template, _python_env(template, inputs, options), default_image)
         script["source"] = _python_source(template, options)
         progress = "0/1"
     else:
-        script = container_fields(template)
+        script = container_fields(template, None, default_image)
         script["source"] = _script_source(template, options)
         progress = template.init_progress
     result["script"] = script
