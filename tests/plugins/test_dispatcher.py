@@ -208,7 +208,7 @@ def test_argo_rendering_refuses_a_password_without_its_secret_unshown() -> None:
     # The whole Argo rendering is tested with the compiler (tests/argo/test_dispatcher_template.py).
     rendered = ssh_executor().render(job_template())
     leaf = {"name": "hpc-job", "script": {"image": "alpine", "command": ["sh"], "source": "true"}}
-    with pytest.raises(DispatcherConfigError, match="template 'hpc-job'.*password_secret") as info:
+    with pytest.raises(DispatcherConfigError, match=r"template 'hpc-job'.*password_secret") as info:
         rendered.argo_template(leaf)
     assert "s3cret" not in str(info.value)
 
