@@ -10,6 +10,7 @@ from dflow_jupyter.argo.compile.pod import container_fields, pod_fields
 from dflow_jupyter.argo.compile.signature import build_inputs, build_outputs
 from dflow_jupyter.argo.compile.source import op_code, python_literal
 from dflow_jupyter.config import config
+from dflow_jupyter.model.resource import ResourceOPTemplate
 from dflow_jupyter.model.templates import PythonScriptOPTemplate, ScriptOPTemplate
 
 __all__ = ["PACKAGE_ARTIFACT", "LeafOptions", "build_leaf"]
@@ -145,6 +146,22 @@ def _refuse_local_packages(template: Any) -> None:
         )
 
 
+def _resource_leaf(template: ResourceOPTemplate, name: str, options: LeafOptions) -> dict[str, Any]:
+    if options.slices is not None or options.success_tag:
+        raise CompileError(
+            f"template {template.name!r}: a resource template (use_resource, SlurmJob) runs no "
+            "script, so Slices and continue_on_num_success/ratio cannot apply to it"
+        )
+    inputs, outputs = _signature(template, options)
+    result: dict[str, Any] = {"name": name}
+    if inputs:
+        result["inputs"] = inputs
+    if outputs:
+        result["outputs"] = outputs
+    result["resource"] = template.to_argo_resource()
+    return result
+
+
 def build_leaf(
     template: Any, name: str, options: LeafOptions, default_image: str | None = None
 ) -> dict[str, Any]:
@@ -158,6 +175,8 @@ def build_leaf(
     CompileError
         A template kind Argo cannot run here, an OP without source, a missing image.
     """
+    if isinstance(template, ResourceOPTemplate):
+        return _resource_leaf(template, name, options)
     is_python = hasattr(template, "op_class")
     if not is_python and not isinstance(template, ScriptOPTemplate):
         raise CompileError(
