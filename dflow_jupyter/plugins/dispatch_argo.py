@@ -20,7 +20,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from dflow_jupyter.plugins.container import container_command
-from dflow_jupyter.plugins.dispatch_settings import DispatcherConfigError
+from dflow_jupyter.plugins.dispatch_settings import DEFAULT_RETRY_COUNT, DispatcherConfigError
 
 if TYPE_CHECKING:
     from dflow_jupyter.plugins.dispatcher import DispatcherExecutor
@@ -91,6 +91,12 @@ def _machine(executor: DispatcherExecutor, name: str) -> tuple[dict[str, Any], b
     """The machine settings without secrets, and whether the password is read from the pod's env."""
     machine = copy.deepcopy(executor.machine_dict)
     machine["local_root"] = "."
+    # A pod that submits from its own machine: the jobs' directories beside its files unless
+    # remote_root says where (a file system the compute nodes share).
+    machine.setdefault("remote_root", "remote")
+    # As in the debug backend: a failing program fails the step at once (retry it with the
+    # template's retry_on_*), only jobs the scheduler ended are resubmitted when asked.
+    machine.setdefault("retry_count", DEFAULT_RETRY_COUNT)
     profile = machine.get("remote_profile")
     from_env = False
     if isinstance(profile, dict):
@@ -166,7 +172,10 @@ def _script(
     out = [executor.pre_script.rstrip("\n")] if executor.pre_script else []
     out += [
         "import json, os, shlex, signal",
-        "os.chdir('/')",
+        # dflow's rule: a pod starts anywhere and goes to "/", where Argo put the inputs; a
+        # directory named "workdir" (dflow's debug layout, and the tests') is kept.
+        "if not os.getcwd().endswith('workdir'):",
+        "    os.chdir('/')",
         f"with open('script', 'w') as f:\n    f.write({_literal(source)})",
     ]
     if debug:
