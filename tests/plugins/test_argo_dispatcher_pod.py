@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ from dflow_jupyter import (
 from dflow_jupyter.plugins.dispatcher import DispatcherExecutor
 from dflow_jupyter.python import PythonOPTemplate
 
-from .conftest import squeue_states
+from .conftest import squeue_states, wait_until
 from .pod_ops import cube
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
@@ -140,3 +141,35 @@ def test_a_failing_program_fails_the_pod_without_resubmitting(tmp_path: Path) ->
     with pytest.raises(AssertionError, match="doomed"):
         _run_pod(_template(wf, "failing"), root, {})
     assert len(_job_ids(root)) == 1  # one job, not dpdispatcher's three resubmissions
+
+
+def test_sigterm_to_the_pod_cancels_its_job(tmp_path: Path) -> None:
+    # Argo's terminate (and an activeDeadlineSeconds) stop the pod's main container with SIGTERM.
+    sleeper = ShellOPTemplate("sleeper", image="alpine:3.20", script="sleep 300")
+    wf = Workflow("argo-pod")
+    wf.add(Step("sleeper", sleeper, executor=_executor()))
+    template = _template(wf, "sleeper")
+    root = tmp_path / "workdir"
+    root.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1]), "ARGO_TEMPLATE": "{}"}
+    source = template["script"]["source"].replace("{{workflow.name}}", "w").replace("{{pod.name}}", "p")
+    pod = subprocess.Popen(
+        [sys.executable, "-c", source],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        [job] = wait_until(lambda: _job_ids(root), 60, "the job to be submitted")
+        wait_until(lambda: squeue_states([job]).get(job) == "RUNNING", 60, "the job to run")
+        pod.send_signal(signal.SIGTERM)
+        output, _ = pod.communicate(timeout=60)
+    finally:
+        if pod.poll() is None:
+            pod.kill()
+            pod.communicate()
+    assert pod.returncode == 143, output
+    assert "cancelling the unfinished jobs" in output
+    wait_until(lambda: squeue_states([job]).get(job) == "CANCELLED", 30, "the job to be CANCELLED")
