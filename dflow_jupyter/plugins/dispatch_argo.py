@@ -17,6 +17,7 @@ import copy
 import json
 import os
 import shlex
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dflow_jupyter.plugins.container import container_command
@@ -250,7 +251,12 @@ def dispatcher_template(executor: DispatcherExecutor, leaf: dict[str, Any], conf
     script: dict[str, Any] = {"image": executor.image, "command": list(executor.command)}
     if executor.image_pull_policy:
         script["imagePullPolicy"] = executor.image_pull_policy
-    env += [{"name": k, "value": str(v)} for k, v in (executor.envs or {}).items()]
+    for key, value in (executor.envs or {}).items():
+        # A mapping is a Kubernetes env source (e.g. a secretKeyRef): referenced, never copied.
+        env.append(
+            {"name": key, **value} if isinstance(value, Mapping) else {"name": key, "value": str(value)}
+        )
+        env_names.append(key)  # exported in the job, as in the debug backend
     if password_from_env:
         secret = {"name": executor.password_secret, "key": "password"}
         env.append({"name": PASSWORD_ENV, "valueFrom": {"secretKeyRef": secret}})

@@ -88,3 +88,17 @@ def test_a_container_runtime_runs_the_script_in_its_image_inside_the_job() -> No
 
 def test_repr_and_settings_never_show_the_password() -> None:
     assert PASSWORD not in repr(ssh_executor())
+
+
+def test_executor_envs_reach_the_job_and_may_reference_secrets() -> None:
+    executor = DispatcherExecutor(
+        machine_dict={"batch_type": "Slurm", "context_type": "LocalContext"},
+        envs={"MODE": "fast", "TOKEN": {"valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}}},
+    )
+    wf = Workflow("envs")
+    wf.add(Step("hello", ShellOPTemplate("hello", image="alpine:3.20", script="echo hi"), executor=executor))
+    template = _templates(wf.to_dict())["hello"]
+    env = {e["name"]: e for e in template["script"]["env"]}
+    assert env["MODE"] == {"name": "MODE", "value": "fast"}
+    assert env["TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "api", "key": "token"}}
+    assert "names = ['MODE', 'TOKEN', 'ARGO_TEMPLATE']" in template["script"]["source"]
