@@ -66,7 +66,13 @@ class Compiler:
         cache_key = (id(template), options)
         found = self._leaves.get(cache_key)
         if found is None:
-            found = self.registry.add(build_leaf(template, template.name, options), template.name)
+            if getattr(template, "runs_as_dispatcher_job", False):  # DispatcherExecutor
+                inner = template.template
+                body = build_leaf(inner, inner.name, options, default_image=template.executor.image)
+                body = template.argo_template(body, options.slices is not None)
+            else:
+                body = build_leaf(template, template.name, options)
+            found = self.registry.add(body, template.name)
             self._leaves[cache_key] = found
         return found
 
