@@ -273,6 +273,7 @@ def _run_workflow(
         status.uid = previous.uid or status.uid
     recorder = Recorder(status, directory)
     scheduler = Scheduler(max_jobs=workflow.parallelism, lock=ENGINE_LOCK)
+    scheduler.idle = recorder.snapshot_due
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
     ctx = RunContext(
