@@ -112,6 +112,8 @@ class KubeArgoClient:
     ----------
     settings
         ``api="kubernetes"`` settings: ``k8s_api_server`` and ``token``, or ``k8s_config_file``.
+    transport
+        Ignored (the ``kubernetes`` client has its own): taken as the Argo Server client does.
     """
 
     def __init__(self, settings: ArgoSettings, *, transport: Any = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dflow_jupyter.argo.errors import ArgoError, error_for_status, unreachable
+from dflow_jupyter.argo.errors import ArgoError, ArgoUnavailable, error_for_status
 from dflow_jupyter.argo.settings import ArgoSettings
 
 if TYPE_CHECKING:
@@ -102,5 +102,10 @@ def kube_error(
             where=where,
         )
     # urllib3's errors quote the URL, never the headers; the token is redacted all the same.
-    safe = RuntimeError(redact(f"{type(exc).__name__}: {exc}"))
-    return unreachable(safe, what=what, workflow=workflow, namespace=settings.namespace, where=where)
+    subject = f"workflow {workflow!r}" if workflow else f"workflows in namespace {settings.namespace!r}"
+    return ArgoUnavailable(
+        f"{what} {subject}: cannot reach {where} ({redact(f'{type(exc).__name__}: {exc}')}); check "
+        "config['k8s_api_server'] (DFLOW_K8S_API_SERVER) or the kubeconfig's server, and that it runs",
+        workflow=workflow,
+        namespace=settings.namespace,
+    )

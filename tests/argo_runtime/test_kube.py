@@ -19,7 +19,7 @@ import pytest
 from dflow_jupyter import Step, Workflow, config
 from dflow_jupyter.argo.akclient import AsyncKubeArgoClient
 from dflow_jupyter.argo.clients import async_client_for, client_for
-from dflow_jupyter.argo.errors import ArgoAuthError, ArgoError, ArgoNotFound
+from dflow_jupyter.argo.errors import ArgoAuthError, ArgoError, ArgoNotFound, ArgoUnavailable
 from dflow_jupyter.argo.kclient import KubeArgoClient
 from dflow_jupyter.argo.poller import Poller, pollers
 from dflow_jupyter.argo.settings import DEFAULT_HOST, ArgoSettings, Secret
@@ -269,3 +269,12 @@ def test_submit_reaches_the_same_status_as_through_the_argo_server(
 def _anonymous(view: list[tuple[Any, ...]], workflow_id: str) -> list[tuple[Any, ...]]:
     """``view`` without node ids (hashes of the workflow's name) and with the name replaced."""
     return [(str(row[1]).replace(workflow_id, "<wf>"), *row[2:]) for row in view]
+
+
+def test_an_unreachable_api_server_is_named(tmp_path: Path) -> None:
+    with FakeKubeApi() as gone:
+        path = gone.kubeconfig(tmp_path)
+    # The fake has stopped: nothing listens at its address any more.
+    client = KubeArgoClient(_settings(host="", api="kubernetes", k8s_config_file=str(path), retries=0))
+    with pytest.raises(ArgoUnavailable, match=r"cannot reach the Kubernetes API server.*k8s_api_server"):
+        client.get("anything")
