@@ -91,6 +91,10 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Seconds per request to the Argo server, retries of a 5xx or a lost connection, and the
     # seconds between two status polls (dflow's wait() interval).
     "argo_timeout": (30.0, float),
+    # Which API runs workflows: "server" (the Argo Server at host), "kubernetes" (the Kubernetes
+    # API server of k8s_api_server + token, else of the kubeconfig: k8s_config_file, KUBECONFIG,
+    # ~/.kube/config) or "auto": the Argo Server when host was set, else a kubeconfig if any.
+    "argo_api": ("auto", str),
     "argo_retries": (5, int),
     "poll_interval": (1.0, float),
     # Ours, for the Argo compiler: ship notebook OPs pickled when they have no source (opt-in);

@@ -65,12 +65,15 @@ export function indexGraph(graph) {
       seen.add(p);
     }
   }
-  for (const n of nodes.values()) parent.set(n.id, n.group && groups.has(n.group) ? n.group : null);
+  // A group's entry node has the group's id (docs/widget-protocol.md): one id, one parent, the
+  // group's. Set from the node, it would make the group contain itself (and loop below).
+  const plain = [...nodes.values()].filter((n) => !groups.has(n.id));
+  for (const n of plain) parent.set(n.id, n.group && groups.has(n.group) ? n.group : null);
   /** @type {Map<string | null, string[]>} */
   const children = new Map([[null, []]]);
   for (const id of groups.keys()) children.set(id, []);
   for (const g of groups.values()) children.get(parent.get(g.id) ?? null).push(g.id);
-  for (const n of nodes.values()) children.get(parent.get(n.id) ?? null).push(n.id);
+  for (const n of plain) children.get(parent.get(n.id) ?? null).push(n.id);
   const groupOrder = [];
   const walk = (id) => {
     for (const c of children.get(id)) {

@@ -41,6 +41,22 @@ test("group cycles are cut instead of looping", () => {
   assert.equal(ix.groupOrder.length, 2);
 });
 
+test("a group's entry node (same id) keeps the group's parent: no group contains itself", () => {
+  // As build_graph sends an Argo exit handler: the onExit Steps node is its group's entry.
+  const ix = indexGraph({ rev: 1, edges: [], groups: [
+    { id: "exit", label: "wf.onExit", type: "Steps", group: null },
+  ], nodes: [
+    { id: "wf", label: "wf", type: "Pod", group: null },
+    { id: "exit", label: "wf.onExit", type: "Steps", group: "exit" },
+    { id: "sg", label: "[0]", type: "StepGroup", group: "exit" },
+    { id: "cry", label: "cry", type: "Pod", group: "exit" },
+  ] });
+  assert.deepEqual(ix.groupOrder, ["exit"]);
+  assert.equal(ix.parent.get("exit"), null);
+  assert.deepEqual(ix.children.get("exit"), ["sg", "cry"]);
+  assert.deepEqual(chain(ix, "cry"), ["cry", "exit"]);
+});
+
 test("edges lift to the members of the innermost common group", () => {
   const ix = indexGraph(graph);
   assert.deepEqual(liftEdge(ix, "a", "f1"), { container: "wf", from: "a", to: "fan" });
