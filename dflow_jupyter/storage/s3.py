@@ -98,11 +98,22 @@ class MinioClient(StorageClient):
 
     def _call(self, what: str, key: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         from minio.error import S3Error
+        from urllib3.exceptions import HTTPError
 
         try:
             return fn(*args, **kwargs)
         except S3Error as exc:
             raise self._error(exc, what, key) from None
+        except HTTPError as exc:
+            raise self._unreachable(exc, what, key) from None
+
+    def _unreachable(self, exc: Exception, what: str, key: str) -> ObjectStoreError:
+        reason = getattr(exc, "reason", None) or exc
+        return ObjectStoreError(
+            f"{what} {key!r} in bucket {self.bucket_name!r}: cannot reach the object store at "
+            f"{self.endpoint} ({type(reason).__name__}); check s3_config['endpoint'] "
+            "(DFLOW_S3_ENDPOINT) and s3_config['secure']"
+        )
 
     # -- dflow's StorageClient ------------------------------------------------------------------
     def upload(self, key: str, path: str) -> None:
@@ -152,6 +163,7 @@ class MinioClient(StorageClient):
     # -- ours -----------------------------------------------------------------------------------
     def _stored_md5(self, key: str) -> str | None:
         from minio.error import S3Error
+        from urllib3.exceptions import HTTPError
 
         try:
             stat = self.client.stat_object(self.bucket_name, key)
@@ -159,6 +171,8 @@ class MinioClient(StorageClient):
             if exc.code in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
                 return None
             raise self._error(exc, "stat", key) from None
+        except HTTPError as exc:
+            raise self._unreachable(exc, "stat", key) from None
         metadata = {k.lower(): v for k, v in (stat.metadata or {}).items()}
         stored = metadata.get("x-amz-meta-" + _MD5_META)
         if stored:
