@@ -17,7 +17,6 @@ import zlib
 from pathlib import PurePosixPath
 from typing import Any
 
-from dflow_jupyter.config import config
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.widget.artifacts import LIST_LIMIT, ArtifactUnavailable, artifact_entries
 from dflow_jupyter.widget.preview import (
@@ -44,10 +43,11 @@ _LINE_TABLES = {".csv", ".tsv", ".jsonl", ".ndjson"}
 def remote_key(status: WorkflowStatus, node: Node, side: str, name: str) -> str | None:
     """The object-store key of artifact ``name`` when the run keeps its artifacts there, else None.
 
-    An Argo run's artifacts are in the object store; a debug run's too with ``debug_s3``.
-    An artifact made of several (a list of keys) is previewed by its first.
+    An Argo run's artifacts are in the object store; a debug run's are in the local store
+    (even with ``debug_s3``, which concerns uploads). An artifact made of several (a list of
+    keys) is previewed by its first.
     """
-    if status.backend == "debug" and not config["debug_s3"]:
+    if status.backend == "debug":
         return None
     for entry in artifact_entries(node, side):
         if entry["name"] != name:

@@ -199,7 +199,8 @@ def test_a_debug_run_keeps_its_local_previews() -> None:
     status, node = _argo_node([{"name": "out", "s3": {"key": "k"}}])
     status.backend = "debug"
     assert remote_key(status, node, "outputs", "out") is None
-    config["debug_s3"] = True
-    assert remote_key(status, node, "outputs", "out") == "k"
+    config["debug_s3"] = True  # concerns uploads: the engine's outputs stay in the local store
+    assert remote_key(status, node, "outputs", "out") is None
     status.backend = "argo"
+    assert remote_key(status, node, "outputs", "out") == "k"
     assert remote_key(status, node, "outputs", "other") is None
