@@ -18,8 +18,10 @@ from dflow_jupyter import Step, Workflow, argo_range, config
 from dflow_jupyter.argo import lint_manifest
 from dflow_jupyter.argo.memoize import config_map, memoize_entries
 from dflow_jupyter.python import PythonOPTemplate, Slices
+from dflow_jupyter.status.model import Node
+from dflow_jupyter.status.query import ArgoStep
 
-from .ops import square
+from .ops import square, write_file
 
 IMAGE = "python:3.11"
 
@@ -109,3 +111,94 @@ def test_compiling_for_reuse_chooses_an_id_when_there_is_none() -> None:
     assert wf.id and re.fullmatch(r"reuse-slices-[a-z0-9]{5}", wf.id)
     assert manifest["metadata"]["name"] == wf.id
     assert _sq_step(manifest)[1]["memoize"]["key"].startswith(wf.id + "-")
+
+
+def _writer(key: str | None = "w-{{item}}") -> Workflow:
+    slices = Slices(input_parameter=["name"], output_artifact=["out"])
+    wf = Workflow("reuse-stacked", id="reuse-stacked-xy34z")
+    wf.add(
+        Step(
+            "w",
+            PythonOPTemplate(write_file, image=IMAGE, slices=slices),
+            parameters={"name": ["a", "b", "c"]},
+            with_param=argo_range(3),
+            key=key,
+        )
+    )
+    return wf
+
+
+def _reused_item() -> ArgoStep:
+    """An item of an earlier Argo run of ``_writer``, as its status node records it."""
+    node = Node.from_argo(
+        {
+            "id": "reuse-stacked-old11-2001",
+            "name": "reuse-stacked-old11[0].w(1:1)",
+            "type": "Pod",
+            "phase": "Succeeded",
+            "finishedAt": "2026-11-30T10:00:00Z",
+            "inputs": {
+                "parameters": [
+                    {"name": "name", "value": '["a", "b", "c"]'},
+                    {"name": "dflow_key", "value": "w-1"},
+                    {"name": "dflow_slice", "value": "1"},
+                    {"name": "dflow_artifact_key", "value": "reuse-stacked-old11/reuse-stacked-old11-1001"},
+                    {"name": "dflow_group_key", "value": "w-group"},
+                ]
+            },
+            "outputs": {
+                "artifacts": [
+                    {"name": "out", "s3": {"key": "reuse-stacked-old11/reuse-stacked-old11-1001/out"}},
+                    {
+                        "name": "main-logs",
+                        "s3": {"key": "reuse-stacked-old11/reuse-stacked-old11-2001/main.log"},
+                    },
+                ]
+            },
+        }
+    )
+    return ArgoStep(node, "reuse-stacked-old11")
+
+
+def test_reused_items_with_stacked_outputs_keep_the_key_they_wrote_into() -> None:
+    """dflow's rule: the init-artifact step is memoized per group key, so the new run's items write
+    their stacked outputs where the reused items' are."""
+    reused = _reused_item()
+    wf = _writer()
+    manifest = wf.to_dict(reuse_step=[reused])
+    templates = {t["name"]: t for t in manifest["spec"]["templates"]}
+    entry = templates[manifest["spec"]["entrypoint"]]
+    steps = {s["name"]: s for group in entry["steps"] for s in group}
+    init_step, item_step = steps["w-init-artifact"], steps["w"]
+    assert init_step["arguments"]["parameters"] == [{"name": "dflow_group_key", "value": "w-group"}]
+    item_args = {p["name"]: p["value"] for p in item_step["arguments"]["parameters"]}
+    assert item_args["dflow_group_key"] == "w-group" and item_args["dflow_key"] == "w-{{item}}"
+    memo = templates[init_step["template"]]["memoize"]
+    looked_up = memo["key"].replace("{{inputs.parameters.dflow_group_key}}", "w-group")
+    entries, _ = memoize_entries(wf.id, [reused])
+    assert (
+        sorted(entries) == [f"{wf.id}-w-1", looked_up] == [f"{wf.id}-w-1", f"{wf.id}-w-group-init-artifact"]
+    )
+    init = entries[looked_up]["outputs"]
+    assert init["parameters"] == [
+        {"name": "dflow_artifact_key", "value": "reuse-stacked-old11/reuse-stacked-old11-1001"}
+    ]
+    assert init["artifacts"] == [
+        {
+            "name": "out",
+            "s3": {"key": "reuse-stacked-old11/reuse-stacked-old11-1001/out"},
+            "archive": {"none": {}},
+        }
+    ]
+    for version in ("4.1.2", "3.7.18"):
+        config["argo_version"] = version
+        report = lint_manifest(wf.to_dict(reuse_step=[reused]), version=version)
+        assert not report, str(report)
+
+
+def test_without_reuse_the_init_artifact_step_is_not_memoized() -> None:
+    manifest = _writer().to_dict()
+    [init] = [t for t in manifest["spec"]["templates"] if t["name"].startswith("dflow-init-artifact")]
+    assert "memoize" not in init and "inputs" not in init
+    unkeyed = _writer(key=None).to_dict()
+    assert "dflow_group_key" not in json.dumps(unkeyed)
