@@ -193,7 +193,12 @@ class MinioClient(StorageClient):
         """
         if max_bytes <= 0:
             return b"", None
-        response = self._call("preview", key, self.client.get_object, self.bucket_name, key, 0, max_bytes)
+        try:
+            response = self._call("preview", key, self.client.get_object, self.bucket_name, key, 0, max_bytes)
+        except ObjectStoreError as exc:
+            if exc.code == "InvalidRange":  # S3's answer to any range of an empty object
+                return b"", 0
+            raise
         try:
             # Read no more than asked, even from a server that ignores the range.
             data: bytes = response.read(max_bytes)

@@ -79,6 +79,9 @@ def test_a_log_of_a_real_argo_status_is_previewed_from_its_first_bytes(
     assert got["ok"] and got["type"] == "text" and got["truncated"]
     assert got["text"].encode() == log[:TEXT_LIMIT]
     assert read_bytes() == TEXT_LIMIT < len(log) // 50
+    _put(store, "wf-1/empty.txt", b"")  # S3 refuses any range of an empty object (InvalidRange)
+    empty = preview_object("wf-1/empty.txt", None)
+    assert empty["ok"] and empty["text"] == "" and not empty["truncated"]
 
 
 def test_a_large_csv_gives_its_first_rows_from_a_bounded_read(
