@@ -106,6 +106,9 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # (maxAllowedStackDepth = 100 in workflow/controller/controller.go, argo-workflows PR 11646;
     # its DISABLE_MAX_RECURSION=true is None here).
     "max_recursion_depth": (100, _optional_int),
+    # Ours: bytes of a step's output echoed into the notebook or terminal (the first and the last
+    # half, with a line saying what was left out); its log.txt keeps everything. None: no cap.
+    "log_echo_limit": (64 * 1024, _optional_int),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {

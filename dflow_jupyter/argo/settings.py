@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["ArgoSettings", "Secret"]
+__all__ = ["ArgoSettings", "Secret", "sensitive_header", "without_password"]
+
+#: Words in a header's name that make its value a credential (``Authorization``, ``Cookie``,
+#: ``X-Api-Key``...): such values are never shown.
+_SENSITIVE = ("auth", "cookie", "token", "secret", "password", "key", "credential", "session")
+
+
+def sensitive_header(name: str) -> bool:
+    """Whether the value of the HTTP header ``name`` is a credential."""
+    return any(word in name.lower() for word in _SENSITIVE)
+
+
+def without_password(url: str) -> str:
+    """``url`` with the password of its userinfo (``https://user:pass@host``) shown as ``***``."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL (an invalid port): nothing to hide in a URL sense
+        return url
+    if not password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 class Secret:
@@ -77,7 +100,8 @@ class ArgoSettings:
     token: Secret | None = None
     verify: bool | str = False
     client_cert: str | tuple[str, str] | None = None
-    headers: tuple[tuple[str, str], ...] = ()
+    # Out of the repr: dflow's http_headers may carry an Authorization header of their own.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     timeout: float = 30.0
     retries: int = 5
     backoff: float = 0.5
@@ -139,10 +163,20 @@ class ArgoSettings:
             headers["Authorization"] = "Bearer " + self.token.reveal()
         return headers
 
+    def __repr__(self) -> str:
+        # The host may carry a password (https://user:pass@host): never in clear.
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+        shown["host"] = without_password(self.host)
+        return "ArgoSettings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
     def redact(self, text: str) -> str:
-        """``text`` without the token in it."""
+        """``text`` without the token, the host's password, nor credential header values in it."""
+        text = text.replace(self.host, without_password(self.host))
+        for name, value in self.headers:
+            if value and sensitive_header(name):
+                text = Secret(value).redact(text.replace(value, "***"))
         return self.token.redact(text) if self.token is not None else text
 
     def describe(self) -> str:
         """Where the server is, worded for messages."""
-        return f"the Argo Server at {self.host} (namespace {self.namespace!r})"
+        return f"the Argo Server at {without_password(self.host)} (namespace {self.namespace!r})"

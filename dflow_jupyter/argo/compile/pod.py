@@ -59,9 +59,12 @@ def image_of(template: Any) -> str:
     return str(image)
 
 
-def container_fields(template: Any, extra_env: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def container_fields(
+    template: Any, extra_env: list[dict[str, Any]] | None = None, default_image: str | None = None
+) -> dict[str, Any]:
     """``image``, ``command``, ``env``, ``resources`` and ``volumeMounts`` of the main container."""
-    fields: dict[str, Any] = {"image": image_of(template), "command": list(template.command)}
+    image = image_of(template) if default_image is None or getattr(template, "image", None) else default_image
+    fields: dict[str, Any] = {"image": image, "command": list(template.command)}
     if template.image_pull_policy:
         fields["imagePullPolicy"] = template.image_pull_policy
     env = _env(template.envs) + list(extra_env or [])

@@ -41,8 +41,6 @@ class StepParts:
 
 def _refuse_unsupported(step: Any) -> None:
     where = f"{step.kind} {step.name!r}"
-    if step.use_resource is not None:
-        raise CompileError(f"{where}: use_resource (a Kubernetes resource template) cannot be compiled yet")
     for hook in ("success_hook", "running_hook", "failure_hook"):
         if getattr(step, hook) is not None:
             raise CompileError(f"{where}: {hook} (Argo lifecycle hooks) cannot be compiled yet")
@@ -115,6 +113,15 @@ def _check_step(step: Any, templates: Templates) -> dict[str, Any]:
 def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
     """The entry of ``step`` (running ``template``, its executor's rendering) and its helpers."""
     _refuse_unsupported(step)
+    if step.use_resource is not None:
+        if hasattr(template, "all_steps"):
+            raise CompileError(
+                f"{step.kind} {step.name!r}: use_resource needs a leaf template (its command and "
+                f"script go into the object); {template.name!r} is a {type(template).__name__}"
+            )
+        from dflow_jupyter.model.resource import resource_template
+
+        template = resource_template(step.use_resource, template)
     slices = step.slices if fans_out(step) else None
     checked = step.continue_on_num_success is not None or step.continue_on_success_ratio is not None
     if hasattr(template, "all_steps"):

@@ -69,7 +69,12 @@ class Compiler:
         cache_key = (id(template), options)
         found = self._leaves.get(cache_key)
         if found is None:
-            body = build_leaf(template, template.name, options)
+            if getattr(template, "runs_as_dispatcher_job", False):  # DispatcherExecutor
+                inner = template.template
+                body = build_leaf(inner, inner.name, options, default_image=template.executor.image)
+                body = template.argo_template(body, options.slices is not None)
+            else:
+                body = build_leaf(template, template.name, options)
             if options.keyed and self.memoize_prefix:
                 body["memoize"] = reuse_memoize(self.memoize_prefix)
             found = self.registry.add(body, template.name)
