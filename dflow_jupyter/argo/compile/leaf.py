@@ -13,13 +13,14 @@ from dflow_jupyter.config import config
 from dflow_jupyter.model.resource import ResourceOPTemplate
 from dflow_jupyter.model.templates import PythonScriptOPTemplate, ScriptOPTemplate
 
-__all__ = ["PACKAGE_ARTIFACT", "LeafOptions", "build_leaf"]
+__all__ = ["GROUP_KEY", "PACKAGE_ARTIFACT", "LeafOptions", "build_leaf"]
 
 PACKAGE_ARTIFACT = "dflow_jupyter_package"
 SUCCESS_TAG = "dflow_success_tag"
 ARTIFACT_KEY = "dflow_artifact_key"
+GROUP_KEY = "dflow_group_key"
 # Parameters a step adds to its template (not the OP's own inputs).
-_ADDED = ("dflow_key", "dflow_slice", ARTIFACT_KEY)
+_ADDED = ("dflow_key", "dflow_slice", ARTIFACT_KEY, GROUP_KEY)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ def _signature(template: Any, options: LeafOptions) -> tuple[dict[str, Any], dic
         _add_parameter(inputs, {"name": "dflow_slice"})
         if slices.output_artifact:
             _add_parameter(inputs, {"name": ARTIFACT_KEY})
+            if options.keyed:
+                # dflow's group key: recorded in every item's inputs, so reusing an item can
+                # reuse the key its stacked outputs were written under (argo.memoize).
+                _add_parameter(inputs, {"name": GROUP_KEY, "value": ""})
         for art in outputs.get("artifacts", []):
             if art["name"] in slices.output_artifact:
                 # Every item writes into one key, so the items' files and catalogs add up to

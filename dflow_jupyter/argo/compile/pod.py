@@ -9,7 +9,7 @@ from typing import Any
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.config import config
 
-__all__ = ["PROGRESS_ANNOTATION", "container_fields", "k8s_object", "pod_fields"]
+__all__ = ["PROGRESS_ANNOTATION", "container_fields", "k8s_object", "pod_fields", "reuse_memoize"]
 
 PROGRESS_ANNOTATION = "workflows.argoproj.io/progress"
 
@@ -121,4 +121,18 @@ def memoize_of(template: Any) -> dict[str, Any] | None:
     cache: dict[str, Any] = {"name": "dflow-memoize"}
     if str(config.get("argo_version") or "4").lstrip("v").startswith("3"):
         cache["key"] = "memoize"
+    return {"key": key, "maxAge": "", "cache": {"configMap": cache}}
+
+
+def reuse_memoize(prefix: str) -> dict[str, Any]:
+    """The ``memoize`` of a keyed leaf in a workflow submitted with ``reuse_step`` (dflow's).
+
+    The cache key is ``<workflow id>-<the step's rendered key>``, so each item of a fan-out
+    whose key is templated (``"sq-{{item}}"``) has its own entry; each entry lives in its own
+    ConfigMap ``dflow-<cache key>``, the one ``argo.memoize`` creates for a reused step.
+    """
+    key = "%s-{{inputs.parameters.dflow_key}}" % prefix
+    cache: dict[str, Any] = {"name": f"dflow-{key}"}
+    if str(config.get("argo_version") or "4").lstrip("v").startswith("3"):
+        cache["key"] = key  # 3.x requires it; the controller reads the entry named by memoize.key
     return {"key": key, "maxAge": "", "cache": {"configMap": cache}}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.argo.compile.helpers import check_template, init_artifact_template
-from dflow_jupyter.argo.compile.leaf import LeafOptions
+from dflow_jupyter.argo.compile.leaf import GROUP_KEY, LeafOptions
 from dflow_jupyter.argo.compile.slices import fan_out, fans_out
 from dflow_jupyter.argo.compile.values import artifact_source, parameter_value, when_text
 from dflow_jupyter.model.declarations import _IOBase
@@ -24,6 +25,8 @@ class Templates(Protocol):
     def container(self, template: Any) -> str: ...
     def helper(self, body: dict[str, Any]) -> str: ...
     def artifact_redirect(self, value: Any) -> str | None: ...
+    @property
+    def memoize_prefix(self) -> str | None: ...
 
 
 @dataclass
@@ -138,11 +141,23 @@ def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
     if slices is not None:
         extra.append({"name": "dflow_slice", "value": slice_value})
         if slices.output_artifact:
+            prefix = templates.memoize_prefix if step.key is not None else None
             init = init_artifact_template(
-                "dflow-init-artifact", slices.output_artifact, step.util_image, step.util_image_pull_policy
+                "dflow-init-artifact",
+                slices.output_artifact,
+                step.util_image,
+                step.util_image_pull_policy,
+                memoize_prefix=prefix,
             )
             init_name = f"{step.name}-init-artifact"
-            parts.before.append({"name": init_name, "template": templates.helper(init)})
+            helper: dict[str, Any] = {"name": init_name, "template": templates.helper(init)}
+            if step.key is not None:
+                # dflow's group key: the step's key with its item replaced by "group".
+                group = re.sub(r"{{=?item.*}}", "group", _key_text(step.key))
+                extra.append({"name": GROUP_KEY, "value": group})
+                if prefix:
+                    helper["arguments"] = {"parameters": [{"name": GROUP_KEY, "value": group}]}
+            parts.before.append(helper)
             owner = "tasks" if step.is_task else "steps"
             key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
             extra.append({"name": "dflow_artifact_key", "value": key})
