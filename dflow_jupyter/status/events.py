@@ -31,7 +31,9 @@ class EventBus:
     """A thread-safe publish/subscribe hub; a failing listener never stops the engine."""
 
     def __init__(self) -> None:
-        self._listeners: list[tuple[Listener, str | None, bool]] = []
+        # Replaced, never changed in place: a publish reads it without the lock or a copy (the
+        # engine publishes tens of thousands of events in a wide fan-out).
+        self._listeners: tuple[tuple[Listener, str | None, bool], ...] = ()
         self._lock = threading.Lock()
         self._snapshot_wanted = 0
 
@@ -45,13 +47,14 @@ class EventBus:
         """
         entry = (listener, workflow, snapshots)
         with self._lock:
-            self._listeners.append(entry)
+            self._listeners = (*self._listeners, entry)
             self._snapshot_wanted += snapshots
 
         def unsubscribe() -> None:
             with self._lock:
                 if entry in self._listeners:
-                    self._listeners.remove(entry)
+                    found = self._listeners.index(entry)
+                    self._listeners = self._listeners[:found] + self._listeners[found + 1 :]
                     self._snapshot_wanted -= snapshots
 
         return unsubscribe
@@ -86,9 +89,7 @@ class EventBus:
         self._emit(NodeEvent(status.name, "workflow", None, None, status.phase, status.progress))
 
     def _emit(self, event: NodeEvent) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener, only, _ in listeners:
+        for listener, only, _ in self._listeners:
             if only is not None and only != event.workflow:
                 continue
             try:
