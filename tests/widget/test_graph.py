@@ -223,7 +223,6 @@ def test_recursive_steps_are_drawn_once() -> None:
     assert labels.count("again (recursive)") == 1 and labels.count("work") == 1
 
 
-
 @OP.function
 def square(x: int) -> int:
     return x * x
@@ -234,7 +233,12 @@ def _siblings_run(items: int) -> WorkflowStatus:
     wf = Workflow("siblings")
     wf.add(
         [
-            Step("square", PythonOPTemplate(square), parameters={"x": "{{item}}"}, with_param=list(range(items))),
+            Step(
+                "square",
+                PythonOPTemplate(square),
+                parameters={"x": "{{item}}"},
+                with_param=list(range(items)),
+            ),
             Step("left", PythonOPTemplate(inc), parameters={"x": 1}),
             Step("right", PythonOPTemplate(inc), parameters={"x": 2}),
         ]
