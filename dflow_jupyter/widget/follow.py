@@ -212,9 +212,11 @@ class LiveGraph:
         with self.lock:
             if self.book is None:
                 return
-            structure = self._stale or final or self.graph.changed_structure(status, ids)
+            # The final flush too is incremental when the graph is current: rebuilding a
+            # 10,000-item fan-out's graph at the end would cost more than all its deltas.
+            structure = self._stale or self.graph.changed_structure(status, ids)
             touched: set[str] = set()
-            if structure and not self._stale and not final:
+            if structure and not self._stale:
                 growth = grow(self.graph, status, ids)  # new nodes only widen collapsed fan-outs?
                 if growth is not None:
                     structure = False
@@ -228,7 +230,7 @@ class LiveGraph:
                 traits["graph"] = self._rebuild(status)
                 messages.append(self.state_message(status))
             else:
-                if self._totals_due and time.monotonic() >= self._next_totals:
+                if self._totals_due and (final or time.monotonic() >= self._next_totals):
                     self.rev += 1  # same drawing, new item counts: no layout to redo
                     traits["graph"] = self.graph.to_json(self.rev, self.layout)
                     self._totals_due = False
