@@ -160,9 +160,14 @@ class ArgoBackend:
         run = self._runs[workflow_id] = _Run(settings, ArgoStatusSync.for_workflow(workflow_id))
         follow(run.sync.tracker)
         client = self.client(settings)
-        if not (restart and self._restart(client, run)):
-            run.created_at = time.monotonic()
-            run.sync.apply(client.create(manifest))
+        try:
+            if not (restart and self._restart(client, run)):
+                run.created_at = time.monotonic()
+                run.sync.apply(client.create(manifest))
+        except BaseException as exc:
+            # Where widgets and queries look (the live tracker stays): the run never started.
+            run.sync.tracker.set_phase("Error", f"not submitted: {str(exc) or type(exc).__name__}")
+            raise
         if detach:
             self.follow(workflow_id, only_on_running_loop=True)
             return

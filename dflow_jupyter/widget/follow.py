@@ -164,6 +164,10 @@ class LiveGraph:
             return self.workflow.backend.status(workflow_id)  # type: ignore[no-any-return]
         except LookupError:
             return WorkflowStatus(name=workflow_id, phase="Pending")
+        except Exception as exc:  # a refused submit, a server that turns us away
+            # The backend's own message (its clients keep credentials out of it) is what the
+            # widget shows; a traceback from the widget's thread would only bury it.
+            return WorkflowStatus(name=workflow_id, phase="Error", message=f"status unavailable: {exc}")
 
     # -- graph and states ---------------------------------------------------------------------
     def _rebuild(self, status: WorkflowStatus) -> dict[str, Any]:

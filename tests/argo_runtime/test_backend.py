@@ -270,3 +270,18 @@ def test_reuse_step_of_a_sliced_fan_out_with_the_compiled_manifest(fake: FakeArg
     [leaf] = [t for t in created["spec"]["templates"] if "memoize" in t]
     assert leaf["memoize"]["key"] == f"{second.id}-{{{{inputs.parameters.dflow_key}}}}"
     assert list(fake.config_maps) == [f"dflow-{second.id}-sq-1"]
+
+
+def test_a_widget_of_a_refused_submit_shows_the_refusal(
+    argo: FakeArgoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 401 at submit: the widget shows Error with the server's answer, never a traceback."""
+    config.update(token="not-the-token", argo_retries=0)
+    wf = _workflow("refused")
+    widget = wf.widget()
+    with pytest.raises(ArgoError, match="401"):
+        wf.submit()
+    widget.flush()
+    assert widget.summary["phase"] == "Error", widget.summary
+    assert "401" in widget.summary["message"] and "not-the-token" not in widget.summary["message"]
+    assert "failed to update" not in caplog.text
