@@ -51,9 +51,14 @@ class DispatchedTemplate:
     def __repr__(self) -> str:
         return f"DispatchedTemplate({self.template!r}, {self.executor!r})"
 
-    def argo_template(self, leaf: dict[str, Any], sliced: bool = False) -> dict[str, Any]:
+    @property
+    def merges_slices(self) -> bool:
+        """Whether a sliced fan-out of this template runs as one pod (``merge_sliced_step``)."""
+        return bool(self.executor.merge_sliced_step)
+
+    def argo_template(self, leaf: dict[str, Any], slices: Any = None) -> dict[str, Any]:
         """The Argo template that submits the job, made from the compiled ``leaf`` template."""
-        return self.executor.argo_template(leaf, sliced)
+        return self.executor.argo_template(leaf, slices)
 
 
 class DispatcherExecutor(Executor):
@@ -255,27 +260,22 @@ class DispatcherExecutor(Executor):
             )
         return DispatchedTemplate(template, self)
 
-    def argo_template(self, leaf: dict[str, Any], sliced: bool = False) -> dict[str, Any]:
+    def argo_template(self, leaf: dict[str, Any], slices: Any = None) -> dict[str, Any]:
         """The Argo template of a step with this executor: a pod that submits the job.
 
         Parameters
         ----------
         leaf
             The step's template as the compiler builds it without an executor.
-        sliced
-            The step fans out over slices (one pod, hence one job, per item).
+        slices
+            The step's ``Slices`` when it fans out over them: one pod (one job) per item, or,
+            with ``merge_sliced_step``, one pod submitting a task per item, as dflow does.
 
         Raises
         ------
         DispatcherConfigError
-            A password or key without its Kubernetes Secret, or ``merge_sliced_step`` on a
-            fan-out (not rendered for Argo yet).
+            A password or key without its Kubernetes Secret, or slices that cannot be merged.
         """
         from dflow_jupyter.plugins.dispatch_argo import dispatcher_template
 
-        if sliced and self.merge_sliced_step:
-            raise DispatcherConfigError(
-                f"template {leaf.get('name')!r}: {self!r} with merge_sliced_step=True cannot be "
-                "compiled for Argo yet; without it each slice is one pod submitting one job"
-            )
-        return dispatcher_template(self, leaf, config)
+        return dispatcher_template(self, leaf, config, slices)

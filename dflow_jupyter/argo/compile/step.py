@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.argo.compile.helpers import check_template, init_artifact_template
 from dflow_jupyter.argo.compile.leaf import LeafOptions
-from dflow_jupyter.argo.compile.slices import fan_out, fans_out
+from dflow_jupyter.argo.compile.slices import fan_out, fans_out, merged_arguments
 from dflow_jupyter.argo.compile.values import artifact_source, parameter_value, when_text
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.expressions import ArgoVar
@@ -132,20 +132,36 @@ def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
         name = templates.leaf(template, LeafOptions(step.key is not None, slices, checked))
     parts = StepParts({"name": step.name, "template": name})
     extra: list[dict[str, Any]] = []
+    merged = slices is not None and bool(getattr(template, "merges_slices", False))
     if step.key is not None:
-        extra.append({"name": "dflow_key", "value": _key_text(step.key)})
+        key_text = _key_text(step.key)
+        if merged:
+            # One pod for every item: dflow keys it as the first item.
+            first = step.with_sequence.format % 0 if step.with_sequence and step.with_sequence.format else "0"
+            key_text = key_text.replace("{{item}}", first)
+        extra.append({"name": "dflow_key", "value": key_text})
     loop, slice_value = fan_out(step, slices)
-    if slices is not None:
-        extra.append({"name": "dflow_slice", "value": slice_value})
-        if slices.output_artifact:
-            init = init_artifact_template(
-                "dflow-init-artifact", slices.output_artifact, step.util_image, step.util_image_pull_policy
+    if merged:
+        # DispatcherExecutor(merge_sliced_step=True): one pod takes the items, a task each.
+        if checked:
+            raise CompileError(
+                f"{step.kind} {step.name!r}: continue_on_num_success/ratio count the items of a "
+                "fan-out; with merge_sliced_step=True one pod runs them all and fails with any "
+                "of them: drop one of the two"
             )
-            init_name = f"{step.name}-init-artifact"
-            parts.before.append({"name": init_name, "template": templates.helper(init)})
-            owner = "tasks" if step.is_task else "steps"
-            key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
-            extra.append({"name": "dflow_artifact_key", "value": key})
+        extra.extend(merged_arguments(loop))
+        loop = {}
+    elif slices is not None:
+        extra.append({"name": "dflow_slice", "value": slice_value})
+    if slices is not None and slices.output_artifact:
+        init = init_artifact_template(
+            "dflow-init-artifact", slices.output_artifact, step.util_image, step.util_image_pull_policy
+        )
+        init_name = f"{step.name}-init-artifact"
+        parts.before.append({"name": init_name, "template": templates.helper(init)})
+        owner = "tasks" if step.is_task else "steps"
+        key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
+        extra.append({"name": "dflow_artifact_key", "value": key})
     arguments = _arguments(step, templates, extra)
     if arguments:
         parts.entry["arguments"] = arguments
