@@ -18,3 +18,11 @@ def shout(x: int, f: Artifact(Path)) -> {"y": int, "out": Artifact(Path)}:  # ty
     out = Path(f"{x}.txt")
     out.write_text(Path(f).read_text().upper())
     return {"y": x**3, "out": out}
+
+
+@OP.function
+def picky(x: int) -> {"y": int}:  # type: ignore[valid-type]
+    """Fails on a negative number, naming it."""
+    if x < 0:
+        raise ValueError(f"no negative numbers: {x}")
+    return {"y": x}

@@ -25,7 +25,7 @@ from dflow_jupyter.python import PythonOPTemplate, Slices
 from dflow_jupyter.storage.catalog import read_catalog, write_catalog
 
 from .conftest import squeue_states
-from .pod_ops import cube, shout
+from .pod_ops import cube, picky, shout
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
 
@@ -56,7 +56,7 @@ def _pod(wf: Workflow, name: str) -> tuple[dict[str, Any], dict[str, str]]:
     return template, {p["name"]: p["value"] for p in entry["arguments"]["parameters"]}
 
 
-def _run_pod(template: dict[str, Any], root: Path, arguments: dict[str, str]) -> str:
+def _run_pod(template: dict[str, Any], root: Path, arguments: dict[str, str], ok: bool = True) -> str:
     """Run the pod's script as Argo would: template defaults, then the step's arguments."""
     values = {p["name"]: p.get("value", "") for p in template["inputs"]["parameters"]}
     values.update(arguments)
@@ -77,7 +77,7 @@ def _run_pod(template: dict[str, Any], root: Path, arguments: dict[str, str]) ->
         text=True,
         timeout=600,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert (done.returncode == 0) == ok, done.stdout + done.stderr
     return done.stdout + done.stderr
 
 
@@ -180,3 +180,21 @@ def test_an_empty_fan_out_submits_nothing_and_stacks_empty_outputs(tmp_path: Pat
     _run_pod(pod, root, arguments)
     assert (root / "tmp" / "outputs" / "parameters" / "y").read_text() == "[]"
     assert not (root / "remote").exists()  # no submission, no job
+
+
+def test_a_failing_slice_fails_the_pod_with_its_error(tmp_path: Path) -> None:
+    template = PythonOPTemplate(
+        picky, image="python:3.11", slices=Slices(input_parameter=["x"], output_parameter=["y"])
+    )
+    wf = Workflow("argo-merged")
+    wf.add(
+        Step("picky", template, parameters={"x": [1, -2, 3]}, with_param=argo_range(3), executor=_merged(5))
+    )
+    pod, arguments = _pod(wf, "picky")
+    arguments["dflow_with_param"] = "[0, 1, 2]"
+    root = tmp_path / "workdir"
+    root.mkdir()
+    output = _run_pod(pod, root, arguments, ok=False)
+    assert "no negative numbers: -2" in output
+    assert not (root / "tmp" / "outputs" / "parameters" / "y").exists()  # nothing half-stacked
+    assert len(_job_ids(root)) == 1  # one job, not resubmitted
