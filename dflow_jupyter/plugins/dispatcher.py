@@ -109,7 +109,8 @@ class DispatcherExecutor(Executor):
     retry_on_submission_error : int, optional
         Further attempts when staging or submitting the job fails (1, 2, 4... s apart).
     merge_sliced_step : bool
-        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job.
+        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job; on Argo
+        in one pod that submits a task per slice in one submission, as dflow does.
     pre_script, post_script : str
         Python code run before the job is submitted and after its outputs came back (with
         ``machine``, ``resources``, ``tasks`` and ``submission`` defined), as in dflow.
