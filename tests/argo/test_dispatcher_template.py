@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from dflow_jupyter import ShellOPTemplate, Step, Workflow, argo_range, argo_sequence
+from dflow_jupyter import S3Artifact, ShellOPTemplate, Step, Workflow, argo_range, argo_sequence
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.plugins.dispatcher import DispatcherConfigError, DispatcherExecutor
 from dflow_jupyter.python import PythonOPTemplate, Slices
 
-from .ops import square
+from .ops import count_lines, square
 from .workflows_hpc import KEY_FILE, PASSWORD, dispatcher, ssh_executor
 
 
@@ -100,6 +100,24 @@ def test_a_merged_step_is_keyed_as_its_first_item_as_in_dflow() -> None:
     [[entry]] = _templates(wf.to_dict())["merged"]["steps"]
     arguments = {p["name"]: p["value"] for p in entry["arguments"]["parameters"]}
     assert arguments["dflow_key"] == "fan-0"
+
+
+def test_item_tags_in_a_merged_step_are_refused_with_the_way_out() -> None:
+    template = PythonOPTemplate(
+        count_lines, image="python:3.11", slices=Slices(input_artifact=["f"], output_parameter=["n"])
+    )
+    wf = Workflow("merged")
+    step = Step(
+        "a",
+        template,
+        parameters={"prefix": "p{{item}}"},
+        artifacts={"f": S3Artifact(key="k", debug_s3=True)},
+        with_param=argo_range(2),
+        executor=DispatcherExecutor(merge_sliced_step=True),
+    )
+    wf.add(step)
+    with pytest.raises(CompileError, match=r"cannot use \{\{item\}\}: slice the list inputs"):
+        wf.to_dict()
 
 
 def test_a_merged_sequence_passes_its_fields() -> None:

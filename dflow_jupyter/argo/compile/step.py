@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,6 +16,9 @@ from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.expressions import ArgoVar
 
 __all__ = ["StepParts", "Templates", "build_step"]
+
+# ``{{item}}``, ``{{item.x}}``, or ``item`` in an expression (not ``parameters.item``).
+_ITEM_TAG = re.compile(r"\{\{\s*(?:=[^}]*?)?(?<![\w.'\"])item\b")
 
 
 class Templates(Protocol):
@@ -41,6 +46,16 @@ def _refuse_unsupported(step: Any) -> None:
     for hook in ("success_hook", "running_hook", "failure_hook"):
         if getattr(step, hook) is not None:
             raise CompileError(f"{where}: {hook} (Argo lifecycle hooks) cannot be compiled yet")
+
+
+def _refuse_items(step: Any, entry: dict[str, Any]) -> None:
+    """A merged fan-out has no ``{{item}}``: its one pod gets the items, the slices their elements."""
+    if _ITEM_TAG.search(json.dumps(entry)):
+        raise CompileError(
+            f"{step.kind} {step.name!r}: with merge_sliced_step=True the step does not fan out, so "
+            "its arguments cannot use {{item}}: slice the list inputs with "
+            "Slices(input_parameter=[...], input_artifact=[...]) instead"
+        )
 
 
 def _key_text(key: Any) -> str:
@@ -163,6 +178,8 @@ def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
         key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
         extra.append({"name": "dflow_artifact_key", "value": key})
     arguments = _arguments(step, templates, extra)
+    if merged:
+        _refuse_items(step, {"arguments": arguments, "when": step.when and when_text(step.when)})
     if arguments:
         parts.entry["arguments"] = arguments
     parts.entry.update(loop)
