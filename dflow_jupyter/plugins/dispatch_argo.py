@@ -21,6 +21,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dflow_jupyter.plugins.container import container_command
+from dflow_jupyter.plugins.dispatch_merge import (
+    MERGE_INPUTS,
+    check_mergeable,
+    fetch_command,
+    merge_signature,
+    stack_lines,
+    submission_lines,
+)
 from dflow_jupyter.plugins.dispatch_settings import DEFAULT_RETRY_COUNT, DispatcherConfigError
 
 if TYPE_CHECKING:
@@ -67,7 +75,7 @@ def _required_outputs(leaf: dict[str, Any]) -> list[str]:
     return paths
 
 
-def _job_command(executor: DispatcherExecutor, leaf: dict[str, Any]) -> str:
+def _job_command(executor: DispatcherExecutor, leaf: dict[str, Any], merged: bool) -> str:
     script = leaf["script"]
     remote = list(executor.remote_command or script["command"])
     runtime = executor.container_runtime
@@ -82,6 +90,8 @@ def _job_command(executor: DispatcherExecutor, leaf: dict[str, Any]) -> str:
         )
     else:
         run = " ".join(shlex.quote(part) for part in remote) + " script"
+    if merged:
+        return fetch_command(executor.map_tmp_dir) + " && " + run
     if executor.map_tmp_dir:
         # The script says "$(pwd)/tmp"; the job's own directory is only known where it runs.
         run = 'sed -i "s#\\$(pwd)#$(pwd)#g" script && ' + run
@@ -157,13 +167,15 @@ def _script(
     password_from_env: bool,
     env_names: list[str],
     debug: bool,
+    merge_keys: list[str] | None,
 ) -> str:
     source = str(leaf["script"]["source"])
     if executor.map_tmp_dir:
         source = source.replace("/tmp", "$(pwd)/tmp")
     forward, backward = _io_paths(leaf)
     task = copy.deepcopy(executor.task_dict)
-    task.update(command=_job_command(executor, leaf), forward_files=["script", *forward])
+    merged = merge_keys is not None
+    task.update(command=_job_command(executor, leaf, merged), forward_files=["script", *forward])
     task["backward_files"] = backward
     resources = copy.deepcopy(executor.resources_dict)
     # Two steps must never look like one job to dpdispatcher (it hashes the settings).
@@ -195,12 +207,19 @@ def _script(
         # here: dpdispatcher's own ``resources.envs`` quotes them in some versions, not in others.
         f"names = {[*env_names, 'ARGO_TEMPLATE']!r}",
         "exports = ''.join('export %s=%s; ' % (n, shlex.quote(os.environ.get(n, ''))) for n in names)",
-        "task.command = exports + task.command",
-        "task.forward_files = [f for f in task.forward_files if os.path.exists(f)]",
-        "for f in task.backward_files:",
-        "    os.makedirs(os.path.dirname(f), exist_ok=True)",
-        "tasks = [task]",
-        "submission = Submission(work_base='.', machine=machine, resources=resources, task_list=tasks)",
+    ]
+    if merge_keys is not None:
+        out += submission_lines(merge_keys)
+    else:
+        out += [
+            "task.command = exports + task.command",
+            "task.forward_files = [f for f in task.forward_files if os.path.exists(f)]",
+            "for f in task.backward_files:",
+            "    os.makedirs(os.path.dirname(f), exist_ok=True)",
+            "tasks = [task]",
+            "submission = Submission(work_base='.', machine=machine, resources=resources, task_list=tasks)",
+        ]
+    out += [
         "def sigterm_handler(signum, frame):",
         "    print('Got SIGTERM, cancelling the unfinished jobs', flush=True)",
         "    submission.remove_unfinished_tasks()",
@@ -209,8 +228,9 @@ def _script(
         out += ["    import time", f"    time.sleep({int(executor.terminate_grace_period)})"]
     out += ["    raise SystemExit(143)", "signal.signal(signal.SIGTERM, sigterm_handler)"]
     run = f"submission.run_submission(clean={bool(executor.clean)})"
+    submit: list[str] = []
     if executor.retry_on_submission_error:
-        out += [
+        submit += [
             "import time, traceback",
             f"for retry in range({int(executor.retry_on_submission_error) + 1}):",
             "    try:",
@@ -223,7 +243,12 @@ def _script(
             "        time.sleep(2 ** retry)",
         ]
     else:
-        out.append(run)
+        submit.append(run)
+    if merge_keys is not None:
+        # An empty fan-out submits nothing (dpdispatcher refuses a submission without tasks).
+        out += ["if tasks:", *("    " + line for line in submit), *stack_lines(leaf, _relative)]
+    else:
+        out += submit
     out += [
         f"assert os.path.exists({p!r}), {p + ' did not come back from the job'!r}"
         for p in _required_outputs(leaf)
@@ -233,21 +258,31 @@ def _script(
     return "\n".join(out) + "\n"
 
 
-def dispatcher_template(executor: DispatcherExecutor, leaf: dict[str, Any], config: Any) -> dict[str, Any]:
+def dispatcher_template(
+    executor: DispatcherExecutor, leaf: dict[str, Any], config: Any, slices: Any = None
+) -> dict[str, Any]:
     """The Argo template of ``leaf`` (a compiled leaf template) run through ``executor``.
+
+    ``slices`` are the step's ``Slices`` when it fans out over them: with ``merge_sliced_step``
+    the template takes the step's items and submits one task per item (``dispatch_merge``).
 
     Raises
     ------
     DispatcherConfigError
-        A secret that would have to be written into the manifest, or ``merge_sliced_step``
-        on a fan-out (not rendered for Argo yet).
+        A secret that would have to be written into the manifest, or slices that cannot be
+        merged (``group_size``, a slice pattern other than ``{{item}}``/``{{item.<key>}}``).
     """
     name = str(leaf["name"])
     machine, password_from_env = _machine(executor, name)
     result = copy.deepcopy(leaf)
     inner = result["script"]
     env: list[dict[str, Any]] = list(inner.get("env", []))
-    env_names = [e["name"] for e in env if "value" in e]
+    merge_keys = None
+    if slices is not None and executor.merge_sliced_step:
+        merge_keys = check_mergeable(slices, name)
+        merge_signature(result, env)
+    # The items stay in the pod: a long item list must not be exported into every task.
+    env_names = [e["name"] for e in env if "value" in e and e["name"].lower() not in MERGE_INPUTS]
     script: dict[str, Any] = {"image": executor.image, "command": list(executor.command)}
     if executor.image_pull_policy:
         script["imagePullPolicy"] = executor.image_pull_policy
@@ -280,7 +315,13 @@ def dispatcher_template(executor: DispatcherExecutor, leaf: dict[str, Any], conf
     if mounts:
         script["volumeMounts"] = mounts
     script["source"] = _script(
-        executor, leaf, machine, password_from_env, env_names, bool(config.get("dispatcher_debug"))
+        executor,
+        leaf,
+        machine,
+        password_from_env,
+        env_names,
+        bool(config.get("dispatcher_debug")),
+        merge_keys,
     )
     result["script"] = script
     if executor.remove_scheduling_strategies:

@@ -51,9 +51,14 @@ class DispatchedTemplate:
     def __repr__(self) -> str:
         return f"DispatchedTemplate({self.template!r}, {self.executor!r})"
 
-    def argo_template(self, leaf: dict[str, Any], sliced: bool = False) -> dict[str, Any]:
+    @property
+    def merges_slices(self) -> bool:
+        """Whether a sliced fan-out of this template runs as one pod (``merge_sliced_step``)."""
+        return bool(self.executor.merge_sliced_step)
+
+    def argo_template(self, leaf: dict[str, Any], slices: Any = None) -> dict[str, Any]:
         """The Argo template that submits the job, made from the compiled ``leaf`` template."""
-        return self.executor.argo_template(leaf, sliced)
+        return self.executor.argo_template(leaf, slices)
 
 
 class DispatcherExecutor(Executor):
@@ -104,7 +109,8 @@ class DispatcherExecutor(Executor):
     retry_on_submission_error : int, optional
         Further attempts when staging or submitting the job fails (1, 2, 4... s apart).
     merge_sliced_step : bool
-        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job.
+        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job; on Argo
+        in one pod that submits a task per slice in one submission, as dflow does.
     pre_script, post_script : str
         Python code run before the job is submitted and after its outputs came back (with
         ``machine``, ``resources``, ``tasks`` and ``submission`` defined), as in dflow.
@@ -255,27 +261,22 @@ class DispatcherExecutor(Executor):
             )
         return DispatchedTemplate(template, self)
 
-    def argo_template(self, leaf: dict[str, Any], sliced: bool = False) -> dict[str, Any]:
+    def argo_template(self, leaf: dict[str, Any], slices: Any = None) -> dict[str, Any]:
         """The Argo template of a step with this executor: a pod that submits the job.
 
         Parameters
         ----------
         leaf
             The step's template as the compiler builds it without an executor.
-        sliced
-            The step fans out over slices (one pod, hence one job, per item).
+        slices
+            The step's ``Slices`` when it fans out over them: one pod (one job) per item, or,
+            with ``merge_sliced_step``, one pod submitting a task per item, as dflow does.
 
         Raises
         ------
         DispatcherConfigError
-            A password or key without its Kubernetes Secret, or ``merge_sliced_step`` on a
-            fan-out (not rendered for Argo yet).
+            A password or key without its Kubernetes Secret, or slices that cannot be merged.
         """
         from dflow_jupyter.plugins.dispatch_argo import dispatcher_template
 
-        if sliced and self.merge_sliced_step:
-            raise DispatcherConfigError(
-                f"template {leaf.get('name')!r}: {self!r} with merge_sliced_step=True cannot be "
-                "compiled for Argo yet; without it each slice is one pod submitting one job"
-            )
-        return dispatcher_template(self, leaf, config)
+        return dispatcher_template(self, leaf, config, slices)

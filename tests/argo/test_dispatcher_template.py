@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from dflow_jupyter import ShellOPTemplate, Step, Workflow, argo_range
+from dflow_jupyter import S3Artifact, ShellOPTemplate, Step, Workflow, argo_range, argo_sequence
+from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.plugins.dispatcher import DispatcherConfigError, DispatcherExecutor
 from dflow_jupyter.python import PythonOPTemplate, Slices
 
-from .ops import square
+from .ops import count_lines, square
 from .workflows_hpc import KEY_FILE, PASSWORD, dispatcher, ssh_executor
 
 
@@ -62,15 +63,94 @@ def test_a_secret_without_its_kubernetes_secret_is_refused_unshown(field: str) -
     assert PASSWORD not in str(info.value)
 
 
-def test_merge_sliced_step_is_refused_for_argo_with_the_way_out() -> None:
-    template = PythonOPTemplate(
-        square, image="python:3.11", slices=Slices(input_parameter=["x"], output_parameter=["y"])
-    )
-    executor = DispatcherExecutor(merge_sliced_step=True)
+def _merged_step(slices: Slices, **step: object) -> Workflow:
+    template = PythonOPTemplate(square, image="python:3.11", slices=slices)
     wf = Workflow("merged")
-    wf.add(Step("fan", template, parameters={"x": [1, 2]}, with_param=argo_range(2), executor=executor))
-    with pytest.raises(DispatcherConfigError, match="merge_sliced_step"):
+    settings = {"with_param": argo_range(3), **step}
+    wf.add(
+        Step(
+            "fan",
+            template,
+            parameters={"x": [1, 2, 3]},
+            executor=DispatcherExecutor(merge_sliced_step=True),
+            **settings,
+        )
+    )
+    return wf
+
+
+def test_a_merged_sliced_step_is_one_pod_that_takes_the_items() -> None:
+    manifest = _merged_step(Slices(input_parameter=["x"], output_parameter=["y"])).to_dict()
+    [[entry]] = _templates(manifest)["merged"]["steps"]
+    assert "withParam" not in entry
+    arguments = {p["name"]: p["value"] for p in entry["arguments"]["parameters"]}
+    assert arguments == {"x": "[1, 2, 3]", "dflow_with_param": "{{=toJson(sprig.untilStep(0, 3, 1))}}"}
+    square_pod = _templates(manifest)["square"]
+    inputs = [p["name"] for p in square_pod["inputs"]["parameters"]]
+    assert "dflow_slice" not in inputs and "dflow_with_param" in inputs
+    source = square_pod["script"]["source"]
+    compile(source, "square", "exec")
+    assert "forward_common_files=forward_common_files" in source
+    # The item list stays in the pod: never exported into every task's command.
+    assert "names = ['DFLOW_INPUT_x', 'DFLOW_WORKFLOW_NAME', 'ARGO_TEMPLATE']" in source
+
+
+def test_a_merged_step_is_keyed_as_its_first_item_as_in_dflow() -> None:
+    wf = _merged_step(Slices(input_parameter=["x"], output_parameter=["y"]), key="fan-{{item}}")
+    [[entry]] = _templates(wf.to_dict())["merged"]["steps"]
+    arguments = {p["name"]: p["value"] for p in entry["arguments"]["parameters"]}
+    assert arguments["dflow_key"] == "fan-0"
+
+
+def test_item_tags_in_a_merged_step_are_refused_with_the_way_out() -> None:
+    template = PythonOPTemplate(
+        count_lines, image="python:3.11", slices=Slices(input_artifact=["f"], output_parameter=["n"])
+    )
+    wf = Workflow("merged")
+    step = Step(
+        "a",
+        template,
+        parameters={"prefix": "p{{item}}"},
+        artifacts={"f": S3Artifact(key="k", debug_s3=True)},
+        with_param=argo_range(2),
+        executor=DispatcherExecutor(merge_sliced_step=True),
+    )
+    wf.add(step)
+    with pytest.raises(CompileError, match=r"cannot use \{\{item\}\}: slice the list inputs"):
         wf.to_dict()
+
+
+def test_a_merged_sequence_passes_its_fields() -> None:
+    wf = _merged_step(
+        Slices(input_parameter=["x"], output_parameter=["y"]),
+        with_param=None,
+        with_sequence=argo_sequence(3, start=1, format="%02d"),
+    )
+    [[entry]] = _templates(wf.to_dict())["merged"]["steps"]
+    assert "withSequence" not in entry
+    arguments = {p["name"]: p["value"] for p in entry["arguments"]["parameters"]}
+    assert arguments["dflow_sequence_count"] == "3"
+    assert arguments["dflow_sequence_start"] == "1"
+    assert arguments["dflow_sequence_format"] == "%02d"
+
+
+@pytest.mark.parametrize(
+    ("slices", "step", "match"),
+    [
+        (Slices(input_parameter=["x"], output_parameter=["y"], group_size=2), {}, "group_size"),
+        (Slices("{{=item * 2}}", input_parameter=["x"], output_parameter=["y"]), {}, r"\{\{item.<key>\}\}"),
+        (
+            Slices(input_parameter=["x"], output_parameter=["y"]),
+            {"continue_on_num_success": 2},
+            "continue_on_num_success",
+        ),
+    ],
+)
+def test_what_a_merged_pod_cannot_do_is_refused_with_the_way_out(
+    slices: Slices, step: dict, match: str
+) -> None:
+    with pytest.raises((DispatcherConfigError, CompileError), match=match):
+        _merged_step(slices, **step).to_dict()
 
 
 def test_a_container_runtime_runs_the_script_in_its_image_inside_the_job() -> None:

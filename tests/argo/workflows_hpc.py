@@ -16,11 +16,13 @@ from dflow_jupyter import (
     SlurmJobTemplate,
     Step,
     Workflow,
+    argo_range,
+    argo_sequence,
 )
 from dflow_jupyter.plugins.dispatcher import DispatcherExecutor
-from dflow_jupyter.python import PythonOPTemplate
+from dflow_jupyter.python import PythonOPTemplate, Slices
 
-from .ops import Plus
+from .ops import Plus, read_all, square, total, write_file
 
 #: Values that must never appear in a manifest (the tests look for them).
 PASSWORD = "s3cret-Pa55word"
@@ -79,6 +81,52 @@ def dispatcher() -> Workflow:
     wf = Workflow("dispatcher")
     wf.add(relax)
     wf.add(count)
+    return wf
+
+
+def dispatcher_merged() -> Workflow:
+    """merge_sliced_step: a sliced fan-out over with_param and one over with_sequence, each one pod
+    submitting a task per slice, their stacked outputs read by the next steps."""
+    merged = DispatcherExecutor(
+        machine_dict={"batch_type": "Slurm", "context_type": "LocalContext"},
+        resources_dict={"queue_name": "debug", "group_size": 2},
+        merge_sliced_step=True,
+    )
+    squares = Step(
+        "squares",
+        PythonOPTemplate(
+            square, image="python:3.11", slices=Slices(input_parameter=["x"], output_parameter=["y"])
+        ),
+        parameters={"x": [3, 1, 2]},
+        with_param=argo_range(3),
+        key="squares-{{item}}",
+        executor=merged,
+    )
+    writer = PythonOPTemplate(
+        write_file,
+        image="python:3.11",
+        slices=Slices(input_parameter=["name"], output_artifact=["out"], create_dir=True),
+    )
+    write = Step(
+        "write",
+        writer,
+        parameters={"name": ["c", "a", "b"]},
+        with_sequence=argo_sequence(3),
+        executor=merged,
+    )
+    add = Step(
+        "add",
+        PythonOPTemplate(total, image="python:3.11"),
+        parameters={"values": squares.outputs.parameters["y"]},
+    )
+    read = Step(
+        "read",
+        PythonOPTemplate(read_all, image="python:3.11"),
+        artifacts={"files": write.outputs.artifacts["out"]},
+    )
+    wf = Workflow("merged")
+    wf.add([squares, write])
+    wf.add([add, read])
     return wf
 
 

@@ -20,7 +20,7 @@ from dflow_jupyter.model.argo_funcs import ArgoRange
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.expressions import ArgoVar
 
-__all__ = ["fan_out", "fans_out", "literal_items"]
+__all__ = ["fan_out", "fans_out", "literal_items", "merged_arguments"]
 
 
 def literal_items(items: list[Any]) -> str:
@@ -123,3 +123,14 @@ def fan_out(step: Any, slices: Any) -> tuple[dict[str, Any], str | None]:
         )
     # With shuffle the pod maps the item's position through the seeded permutation itself.
     return _items(step), "{{item}}" if slices.shuffle else slices.slices
+
+
+def merged_arguments(loop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The loop of a merged fan-out (``merge_sliced_step``) as arguments of its one pod, as dflow
+    passes them: ``dflow_with_param``, or the fields of ``withSequence`` as ``dflow_sequence_*``."""
+    if "withParam" in loop:
+        return [{"name": "dflow_with_param", "value": loop["withParam"]}]
+    return [
+        {"name": f"dflow_sequence_{field}", "value": parameter_value(value)}
+        for field, value in loop["withSequence"].items()
+    ]

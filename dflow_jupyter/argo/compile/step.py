@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -9,12 +10,15 @@ from typing import Any, Protocol
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.argo.compile.helpers import check_template, init_artifact_template
 from dflow_jupyter.argo.compile.leaf import GROUP_KEY, LeafOptions
-from dflow_jupyter.argo.compile.slices import fan_out, fans_out
+from dflow_jupyter.argo.compile.slices import fan_out, fans_out, merged_arguments
 from dflow_jupyter.argo.compile.values import artifact_source, parameter_value, when_text
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.expressions import ArgoVar
 
 __all__ = ["StepParts", "Templates", "build_step"]
+
+# ``{{item}}``, ``{{item.x}}``, or ``item`` in an expression (not ``parameters.item``).
+_ITEM_TAG = re.compile(r"\{\{\s*(?:=[^}]*?)?(?<![\w.'\"])item\b")
 
 
 class Templates(Protocol):
@@ -44,6 +48,16 @@ def _refuse_unsupported(step: Any) -> None:
     for hook in ("success_hook", "running_hook", "failure_hook"):
         if getattr(step, hook) is not None:
             raise CompileError(f"{where}: {hook} (Argo lifecycle hooks) cannot be compiled yet")
+
+
+def _refuse_items(step: Any, entry: dict[str, Any]) -> None:
+    """A merged fan-out has no ``{{item}}``: its one pod gets the items, the slices their elements."""
+    if _ITEM_TAG.search(json.dumps(entry)):
+        raise CompileError(
+            f"{step.kind} {step.name!r}: with merge_sliced_step=True the step does not fan out, so "
+            "its arguments cannot use {{item}}: slice the list inputs with "
+            "Slices(input_parameter=[...], input_artifact=[...]) instead"
+        )
 
 
 def _key_text(key: Any) -> str:
@@ -135,33 +149,51 @@ def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
         name = templates.leaf(template, LeafOptions(step.key is not None, slices, checked))
     parts = StepParts({"name": step.name, "template": name})
     extra: list[dict[str, Any]] = []
+    merged = slices is not None and bool(getattr(template, "merges_slices", False))
     if step.key is not None:
-        extra.append({"name": "dflow_key", "value": _key_text(step.key)})
+        key_text = _key_text(step.key)
+        if merged:
+            # One pod for every item: dflow keys it as the first item.
+            first = step.with_sequence.format % 0 if step.with_sequence and step.with_sequence.format else "0"
+            key_text = key_text.replace("{{item}}", first)
+        extra.append({"name": "dflow_key", "value": key_text})
     loop, slice_value = fan_out(step, slices)
-    if slices is not None:
-        extra.append({"name": "dflow_slice", "value": slice_value})
-        if slices.output_artifact:
-            prefix = templates.memoize_prefix if step.key is not None else None
-            init = init_artifact_template(
-                "dflow-init-artifact",
-                slices.output_artifact,
-                step.util_image,
-                step.util_image_pull_policy,
-                memoize_prefix=prefix,
+    if merged:
+        # DispatcherExecutor(merge_sliced_step=True): one pod takes the items, a task each.
+        if checked:
+            raise CompileError(
+                f"{step.kind} {step.name!r}: continue_on_num_success/ratio count the items of a "
+                "fan-out; with merge_sliced_step=True one pod runs them all and fails with any "
+                "of them: drop one of the two"
             )
-            init_name = f"{step.name}-init-artifact"
-            helper: dict[str, Any] = {"name": init_name, "template": templates.helper(init)}
-            if step.key is not None:
-                # dflow's group key: the step's key with its item replaced by "group".
-                group = re.sub(r"{{=?item.*}}", "group", _key_text(step.key))
-                extra.append({"name": GROUP_KEY, "value": group})
-                if prefix:
-                    helper["arguments"] = {"parameters": [{"name": GROUP_KEY, "value": group}]}
-            parts.before.append(helper)
-            owner = "tasks" if step.is_task else "steps"
-            key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
-            extra.append({"name": "dflow_artifact_key", "value": key})
+        extra.extend(merged_arguments(loop))
+        loop = {}
+    elif slices is not None:
+        extra.append({"name": "dflow_slice", "value": slice_value})
+    if slices is not None and slices.output_artifact:
+        prefix = templates.memoize_prefix if step.key is not None else None
+        init = init_artifact_template(
+            "dflow-init-artifact",
+            slices.output_artifact,
+            step.util_image,
+            step.util_image_pull_policy,
+            memoize_prefix=prefix,
+        )
+        init_name = f"{step.name}-init-artifact"
+        helper: dict[str, Any] = {"name": init_name, "template": templates.helper(init)}
+        if step.key is not None:
+            # dflow's group key: the step's key with its item replaced by "group".
+            group = re.sub(r"{{=?item.*}}", "group", _key_text(step.key))
+            extra.append({"name": GROUP_KEY, "value": group})
+            if prefix:
+                helper["arguments"] = {"parameters": [{"name": GROUP_KEY, "value": group}]}
+        parts.before.append(helper)
+        owner = "tasks" if step.is_task else "steps"
+        key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
+        extra.append({"name": "dflow_artifact_key", "value": key})
     arguments = _arguments(step, templates, extra)
+    if merged:
+        _refuse_items(step, {"arguments": arguments, "when": step.when and when_text(step.when)})
     if arguments:
         parts.entry["arguments"] = arguments
     parts.entry.update(loop)

@@ -72,7 +72,7 @@ class Compiler:
             if getattr(template, "runs_as_dispatcher_job", False):  # DispatcherExecutor
                 inner = template.template
                 body = build_leaf(inner, inner.name, options, default_image=template.executor.image)
-                body = template.argo_template(body, options.slices is not None)
+                body = template.argo_template(body, options.slices)
             else:
                 body = build_leaf(template, template.name, options)
             if options.keyed and self.memoize_prefix:
