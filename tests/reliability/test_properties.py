@@ -127,6 +127,7 @@ def test_deep_nesting_is_an_expression_error_not_a_recursion_error(depth: int, o
 
 SPRIG_NAMES = sorted(SPRIG)
 go_values = st.one_of(
+    st.sampled_from([0, 1, -1, 2, -324, 400, 2**63 - 1, -(2**63), 2**64, 1e308, -1e-320, 0.5]),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, width=64),
     st.text(max_size=12),
@@ -148,7 +149,7 @@ def _literal(value: Any) -> str:
     return json.dumps(value) if isinstance(value, str) else str(value)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=EXAMPLES * 3)
 @given(st.sampled_from(SPRIG_NAMES), st.lists(go_values, max_size=4))
 def test_sprig_functions_raise_only_expression_errors(name: str, args: list[Any]) -> None:
     _count("sprig calls")
