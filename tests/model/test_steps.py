@@ -108,7 +108,7 @@ def test_bad_expressions_are_caught_before_running() -> None:
     ):
         validate(Steps("s", steps=[template]))
     expression = Step("e", takes_x(), parameters={"x": 1}, when=ArgoVar("1 +"))
-    with pytest.raises(WorkflowDefinitionError, match=r"^step 'e': unexpected end of expression"):
+    with pytest.raises(WorkflowDefinitionError, match=r"^step 'e': when: unexpected end of expression"):
         validate(Steps("s", steps=[expression]))
 
 

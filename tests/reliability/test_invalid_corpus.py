@@ -58,6 +58,7 @@ def takes_big(text: BigParameter(str)) -> {"n": int}:  # type: ignore[valid-type
 
 
 def test_a_huge_literal_parameter_gets_a_suggestion_not_an_error() -> None:
+    invalid_corpus.ran.clear()
     huge = "x" * 2_000_000
     with pytest.warns(UserWarning) as record:
         Step("s", PythonOPTemplate(takes_text), parameters={"text": huge})
