@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from dflow_jupyter.errors import UnknownKeyError
+
 
 def _boolize(value: Any) -> bool:
     if isinstance(value, str):
@@ -151,7 +153,7 @@ s3_config: dict[str, Any] = _load(_S3_SCHEMA, "DFLOW_S3_")
 def _update(target: dict[str, Any], schema: dict[str, Any], name: str, kwargs: Any) -> None:
     unknown = sorted(set(kwargs) - set(schema))
     if unknown:
-        raise KeyError(
+        raise UnknownKeyError(
             f"{name}: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"known keys are {', '.join(sorted(schema))}"
         )
@@ -176,5 +178,7 @@ def config_keys() -> list[str]:
 def convert_config_value(key: str, text: str) -> Any:
     """``text`` converted as ``key``'s ``DFLOW_*`` environment variable would be."""
     if key not in _CONFIG_SCHEMA:
-        raise KeyError(f"unknown config key {key!r}; known keys are {', '.join(sorted(_CONFIG_SCHEMA))}")
+        raise UnknownKeyError(
+            f"unknown config key {key!r}; known keys are {', '.join(sorted(_CONFIG_SCHEMA))}"
+        )
     return _CONFIG_SCHEMA[key][1](text)

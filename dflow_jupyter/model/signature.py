@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
+from dflow_jupyter.errors import DefinitionTypeError
 from dflow_jupyter.model.declarations import (
     InputArtifact,
     InputParameter,
@@ -47,7 +48,7 @@ class _NamedDict(dict[str, _Decl], Generic[_Decl]):
         super().__setitem__(key, cast(_Decl, decl))
 
     def _coerce(self, key: str, value: Any) -> _IOBase:
-        raise TypeError(
+        raise DefinitionTypeError(
             f"{self._what} {key!r} must be declared with {self._item_type.__name__}(...), "
             f"got {type(value).__name__} ({value!r})"
         )
