@@ -291,7 +291,10 @@ class Step:
             raise WorkflowDefinitionError(
                 f"{self._describe()}: when must be a string or an expression, got {self.when!r}"
             )
-        if self.executor is not None and not isinstance(self.executor, Executor):
+        # An Executor, or an object of the same shape (dflow code may bring its own render()).
+        if self.executor is not None and not (
+            isinstance(self.executor, Executor) or callable(getattr(self.executor, "render", None))
+        ):
             raise DefinitionTypeError(
                 f"{self._describe()}: executor must be an Executor (e.g. ContainerExecutor, "
                 f"DispatcherExecutor), got {type(self.executor).__name__} ({self.executor!r})"
