@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kubernetes  # noqa: F401 - the argo extra (scripts/test.sh installs it): a missing one fails
 import pytest
 
 from dflow_jupyter import Step, Workflow, config
@@ -33,8 +34,6 @@ from .fake_kube import PARSE_BOOL_TRUE, FakeKubeApi
 from .test_client import manifest
 from .test_status import _view
 from .timeline import load, rename
-
-pytest.importorskip("kubernetes")  # the argo extra; scripts/test.sh installs it
 
 WORKFLOWS = "/apis/argoproj.io/v1alpha1/namespaces/argo/workflows"
 

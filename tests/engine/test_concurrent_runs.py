@@ -93,11 +93,8 @@ _started = threading.Event()
 _printed = threading.Event()
 
 
-def test_output_of_other_threads_does_not_land_in_the_steps_log(
-    isolation: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    if isolation != "inprocess":
-        pytest.skip("only in-process OPs share this process's stdout")
+@pytest.mark.isolation("inprocess")  # only in-process OPs share this process's stdout
+def test_output_of_other_threads_does_not_land_in_the_steps_log(capsys: pytest.CaptureFixture[str]) -> None:
     _started.clear()
     _printed.clear()
 
@@ -150,11 +147,10 @@ class _SettledElsewhere:
     def run(self) -> Any: ...
 
 
-def test_a_job_settled_by_another_thread_wakes_its_waiting_loop(isolation: str) -> None:
+@pytest.mark.isolation("inprocess")  # a scheduler test: once is enough
+def test_a_job_settled_by_another_thread_wakes_its_waiting_loop() -> None:
     from dflow_jupyter.engine.scheduler import RunJob, Scheduler
 
-    if isolation != "inprocess":
-        pytest.skip("a scheduler test: once is enough")
     job = _SettledElsewhere()
     scheduler = Scheduler()
     results: list[Any] = []

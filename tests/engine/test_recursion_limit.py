@@ -83,10 +83,9 @@ def _peak_bytes(depth: int) -> int:
     return tracemalloc.get_traced_memory()[1] - base
 
 
-def test_memory_grows_linearly_with_depth_below_the_limit(isolation: str) -> None:
-    if isolation != "inprocess":
-        # The engine's memory is the same in both modes; the pool's buffers only add noise.
-        pytest.skip("measured once, in process")
+# The engine's memory is the same in both modes; the pool's buffers would only add noise.
+@pytest.mark.isolation("inprocess")
+def test_memory_grows_linearly_with_depth_below_the_limit() -> None:
     tracemalloc.start()
     try:
         _peak_bytes(5)  # warm caches

@@ -12,11 +12,12 @@ from dflow_jupyter import Step, Workflow
 from dflow_jupyter.config import config
 from dflow_jupyter.python import OP, PythonOPTemplate
 
+# About the worker processes of process isolation.
+pytestmark = pytest.mark.isolation("process")
+
 
 @pytest.fixture(autouse=True)
 def one_worker(isolation: str) -> None:
-    if isolation != "process":
-        pytest.skip("about the worker processes of process isolation")
     # One worker, so that consecutive steps share it.
     config["debug_pool_workers"] = 1
 
