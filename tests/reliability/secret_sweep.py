@@ -10,17 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 #: Credentials nothing else in the tests spells: the Argo token and wrong ones for the 401 and
 #: the refused S3 requests (moto makes the right S3 keys, added by the test).
@@ -28,8 +21,6 @@ ARGO_TOKEN = "dflowSweepArgoToken7c1e9a40"
 WRONG_TOKEN = "dflowSweepWrongToken55d2b8"
 WRONG_SECRET = "dflowSweepWrongS3Secret/a91b"
 WRONG_ACCESS = "DFLOWSWEEPWRONGACCESS3F0C"
-
-POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
 
 
 def _variants(secret: str) -> list[bytes]:
@@ -93,64 +84,3 @@ def exceptions_of(exc: BaseException) -> Iterable[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"moto server (S3 for the tests) cannot start: {reason}")
-    pytest.skip(f"moto server cannot start: {reason}")
-
-
-@contextmanager
-def moto_server() -> Iterator[dict[str, str]]:
-    """A ``moto_server`` with IAM on, on a free 127.0.0.1 port: its endpoint and a user's keys.
-
-    As the fixture of ``tests/storage/test_s3.py``: the first three calls (a user, its policy,
-    its keys) need no signature, every later one must be signed with those keys.
-    """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).with_name("moto_server")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "moto.server"]
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
-    try:
-        proc = subprocess.Popen(
-            [*command, "-H", "127.0.0.1", "-p", str(port)], env=env, stdout=subprocess.DEVNULL
-        )
-    except OSError as exc:
-        _unavailable(str(exc))
-    endpoint = f"127.0.0.1:{port}"
-    try:
-        import boto3
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                _unavailable(f"exited with {proc.returncode}")
-            try:
-                httpx.get(f"http://{endpoint}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    _unavailable("no answer within 60 s")
-                time.sleep(0.1)
-        iam = boto3.client(
-            "iam",
-            endpoint_url=f"http://{endpoint}",
-            region_name="us-east-1",
-            aws_access_key_id="bootstrap",
-            aws_secret_access_key="bootstrap",
-        )
-        iam.create_user(UserName="dflow")
-        iam.put_user_policy(UserName="dflow", PolicyName="all", PolicyDocument=POLICY)
-        key = iam.create_access_key(UserName="dflow")["AccessKey"]
-        yield {"endpoint": endpoint, "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

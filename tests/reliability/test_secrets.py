@@ -24,6 +24,7 @@ import comm
 import pytest
 from argo_runtime.fake_argo import FakeArgoServer
 from comm.base_comm import BaseComm
+from s3_server import moto_server
 from secret_sweep import (
     ARGO_TOKEN,
     WRONG_ACCESS,
@@ -31,7 +32,6 @@ from secret_sweep import (
     WRONG_TOKEN,
     Sweep,
     exceptions_of,
-    moto_server,
 )
 
 from dflow_jupyter import Step, Workflow, config, s3_config

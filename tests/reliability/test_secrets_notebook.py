@@ -18,7 +18,8 @@ import nbformat
 import pytest
 from argo_runtime.fake_argo import FakeArgoServer
 from nbclient import NotebookClient
-from secret_sweep import ARGO_TOKEN, WRONG_SECRET, WRONG_TOKEN, Sweep, moto_server
+from s3_server import moto_server
+from secret_sweep import ARGO_TOKEN, WRONG_SECRET, WRONG_TOKEN, Sweep
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
