@@ -39,7 +39,7 @@ __all__ = ["PASSWORD_ENV", "dispatcher_template"]
 #: The pod's variable that carries the SSH password from its Secret.
 PASSWORD_ENV = "DFLOW_DISPATCHER_PASSWORD"
 #: Where the private key Secret (or dflow's ``private_key_host_path``) is mounted in the pod.
-KEY_DIR = "/root/.ssh"
+KEY_DIR = "/etc/dflow/ssh"
 _SECRET_FIELDS = ("password", "passphrase", "totp_secret")
 #: Pod settings that place a pod on a compute node: the dispatcher pod only submits (dflow's
 #: ``remove_scheduling_strategies``).

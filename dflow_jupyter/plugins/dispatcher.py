@@ -130,7 +130,7 @@ class DispatcherExecutor(Executor):
         password itself never enters a manifest). Not a dflow argument.
     private_key_secret : str, optional
         On Argo, the Kubernetes Secret holding the private key under the key file's base name,
-        mounted in ``/root/.ssh``. Not a dflow argument.
+        mounted in ``/etc/dflow/ssh`` (the pod's key directory). Not a dflow argument.
     """
 
     #: Seconds between two looks at the scheduler once a job is waiting or running (polls

@@ -8,6 +8,7 @@ import pytest
 
 from dflow_jupyter import S3Artifact, ShellOPTemplate, Step, Workflow, argo_range, argo_sequence
 from dflow_jupyter.argo.compile.errors import CompileError
+from dflow_jupyter.plugins import dispatch_argo
 from dflow_jupyter.plugins.dispatcher import DispatcherConfigError, DispatcherExecutor
 from dflow_jupyter.python import PythonOPTemplate, Slices
 
@@ -34,7 +35,7 @@ def test_the_password_and_key_come_from_kubernetes_secrets() -> None:
     (volume,) = plus["volumes"]
     assert volume["secret"]["secretName"] == "hpc-key"
     assert volume["secret"]["defaultMode"] == 0o600
-    assert {"name": volume["name"], "mountPath": "/root/.ssh"} in plus["script"]["volumeMounts"]
+    assert {"name": volume["name"], "mountPath": dispatch_argo.KEY_DIR} in plus["script"]["volumeMounts"]
 
 
 def test_the_pod_script_is_valid_python_and_submits_through_dpdispatcher() -> None:
