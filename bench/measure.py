@@ -33,7 +33,7 @@ class Measurement:
         User + system seconds of the child and every descendant it reaped (``wait4``).
     peak_rss
         Peak bytes of the summed RSS of the child's process tree, sampled periodically, and at
-        least the largest single-process ``ru_maxrss`` reported by ``wait4``.
+        least the child's own high-water mark (``VmHWM``, exact between samples).
     record
         The JSON object printed on the child's last stdout line, if any.
     stderr_tail
@@ -70,6 +70,7 @@ class _TreeSampler(threading.Thread):
         self.limit = limit
         self.on_limit = on_limit
         self.peak = 0
+        self.root_high_water = 0
         self._stop_event = threading.Event()
         try:
             self._root: psutil.Process | None = psutil.Process(pid)
@@ -84,10 +85,21 @@ class _TreeSampler(threading.Thread):
                 total += proc.memory_info().rss
         return total
 
+    def _read_root_high_water(self, pid: int) -> None:
+        # The kernel's high-water mark of the child's own address space catches a spike between
+        # two samples. Not wait4's ru_maxrss: a child spawned with vfork inherits, at exec, the
+        # high-water mark of the runner's address space, so it would report the runner's peak.
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    self.root_high_water = max(self.root_high_water, int(line.split()[1]) * 1024)
+                    return
+
     def run(self) -> None:
         if self._root is None:
             return
         while not self._stop_event.is_set():
+            self._read_root_high_water(self._root.pid)
             try:
                 self.peak = max(self.peak, self._sample(self._root))
             except (psutil.NoSuchProcess, psutil.ZombieProcess):
@@ -184,7 +196,7 @@ def measure(
 
         timer = threading.Timer(timeout, on_timeout)
         timer.start()
-        # wait4 rather than Popen.wait: it also returns the rusage of the whole reaped tree.
+        # wait4 rather than Popen.wait: it also returns the CPU times of the whole reaped tree.
         _, wait_status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         timer.cancel()
@@ -202,7 +214,7 @@ def measure(
         timed_out=timed_out.is_set(),
         wall=wall,
         cpu=usage.ru_utime + usage.ru_stime,
-        peak_rss=max(sampler.peak, usage.ru_maxrss * 1024),
+        peak_rss=max(sampler.peak, sampler.root_high_water),
         record=last_json_line(stdout),
         stderr_tail=last_line(stderr),
         leftover=len(leftover),

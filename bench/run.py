@@ -161,7 +161,7 @@ def header(args: argparse.Namespace, ref_python: str | None, now: dt.datetime) -
         "- wall: the workload timed inside the child (build the workflow, submit, wait); "
         "process wall: the child from spawn to exit; CPU tree: user+sys of the child and its "
         "reaped descendants; peak RSS tree: summed RSS of the process tree (at least the "
-        "largest ru_maxrss); all medians of the successful runs",
+        "child's own high-water mark); all medians of the successful runs",
         "- ref/ours: reference wall / ours wall (ratio of the medians, then per run)",
         "",
         "Workloads: " + "; ".join(f"{k}. {WORKLOADS[k][1]}" for k in args.workloads) + ".",

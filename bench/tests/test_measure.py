@@ -58,6 +58,16 @@ def test_peak_rss_sums_the_process_tree(tmp_path: Path) -> None:
     assert m.peak_rss > 300 * 2**20
 
 
+def test_peak_rss_is_the_childs_not_the_runners(tmp_path: Path) -> None:
+    # A runner that once held 400 MB (a long pytest session does) must not lend its high-water
+    # mark to a small child: a vfork-spawned child's ru_maxrss would carry it over at exec.
+    ballast = b"x" * (400 * 2**20)
+    m = _run(tmp_path, "import time; time.sleep(0.3)")
+    del ballast
+    assert m.exit_code == 0
+    assert 0 < m.peak_rss < 200 * 2**20
+
+
 def test_timeout_kills_the_whole_group(tmp_path: Path) -> None:
     start = time.perf_counter()
     m = _run(
