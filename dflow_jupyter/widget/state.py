@@ -24,11 +24,13 @@ def node_state(node: Node, counts: Counter[str] | None = None, total: int | None
     progress = node.progress
     if progress is None and counts is not None and total:
         progress = f"{counts.get('Succeeded', 0)}/{total}"
+    started, finished = node.started_at, node.finished_at
     return {
         "phase": node.phase,
         "progress": progress,
-        "started_at": node.started_at,
-        "finished_at": node.finished_at,
+        # Milliseconds are all a view shows; the float's last digits would be a third of the bytes.
+        "started_at": None if started is None else round(started, 3),
+        "finished_at": None if finished is None else round(finished, 3),
         "message": node.message,
         "counts": None if counts is None else {k: v for k, v in counts.items() if v},
     }

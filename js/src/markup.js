@@ -3,7 +3,6 @@
  * box, the edges. Pure string functions (ids and labels escaped), so the drawing can parse a
  * chunk of nodes at once, and tests can read the markup without a browser.
  */
-import { svg } from "./dom.js";
 import { nodeView } from "./state.js";
 import { elapsed, formatDuration, fraction, truncate } from "./format.js";
 import { PHASES, PHASE_SYMBOL } from "./phases.js";
@@ -25,8 +24,15 @@ export function barWidth(kind, box) {
   return kind === "group" ? Math.min(60, Math.max(0, box.w - 20)) : Math.max(0, box.w - 18);
 }
 
+/** Whether a graph node is a junction (a step group drawn as a dot): it never shows details. */
+export function isJunction(n) {
+  return n != null && (n.type === "StepGroup" || n.type === "TaskGroup") && n.fanout == null;
+}
+
 /**
  * The markup of one node: its element and box, and (with `detail`) its label, duration and bar.
+ * Without details a node is one `<rect>` that carries the DOM contract's attributes itself: a
+ * graph of ten thousand nodes seen whole is then ten thousand elements, not twenty.
  * @param {import("./graph.js").GraphNode} node
  * @param {Box} box
  * @param {import("./state.js").NodeState | undefined} state
@@ -36,19 +42,23 @@ export function barWidth(kind, box) {
  */
 export function nodeMarkup(node, box, state, now, detail = true) {
   const fan = isFanout(node);
+  const junction = isJunction(node);
   const { w, h } = box;
   const x = r1(box.x - w / 2);
   const y = r1(box.y - h / 2);
   const v = nodeView(node, state);
-  let out =
-    `<g class="dflow-node${fan ? " dflow-fanout" : ""}" data-node-id="${esc(node.id)}" data-type="${esc(node.type)}"` +
-    ` data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
-    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "") +
-    ">";
-  if (state?.message) out += `<title>${esc(state.message)}</title>`;
+  const attrs =
+    ` data-node-id="${esc(node.id)}" data-type="${esc(node.type)}" data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
+    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "");
+  const title = state?.message ? `<title>${esc(state.message)}</title>` : "";
+  const rect = `x="${x}" y="${y}" width="${w}" height="${h}" rx="${junction ? r1(Math.min(w, h) / 2) : 6}"`;
+  if (!fan && (junction || !detail)) {
+    return `<rect class="dflow-node dflow-box"${attrs} ${rect}${title ? `>${title}</rect>` : "/>"}`;
+  }
+  let out = `<g class="dflow-node${fan ? " dflow-fanout" : ""}"${attrs}>${title}`;
   // A second box offset behind the first reads as "a stack of many".
   if (fan) out += `<rect class="dflow-stack" x="${r1(x + 4)}" y="${r1(y - 4)}" width="${w}" height="${h}" rx="6"/>`;
-  out += `<rect class="dflow-box" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/>`;
+  out += `<rect class="dflow-box" ${rect}/>`;
   if (detail) out += detailMarkup(node, box, state, now);
   return `${out}</g>`;
 }
@@ -147,24 +157,6 @@ export function esc(v) {
   return String(v ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
-/** The area the layout covers (Graphviz may place its origin anywhere). */
-export function boundsOf(layout) {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const boxes of [layout.nodes ?? {}, layout.groups ?? {}]) {
-    for (const b of Object.values(boxes)) {
-      x0 = Math.min(x0, b.x - b.w / 2);
-      y0 = Math.min(y0, b.y - b.h / 2);
-      x1 = Math.max(x1, b.x + b.w / 2);
-      y1 = Math.max(y1, b.y + b.h / 2);
-    }
-  }
-  if (!Number.isFinite(x0)) return { x: 0, y: 0, w: 0, h: 0 };
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-}
-
 /**
  * The path of one edge between two boxes, and its arrowhead: leave the source on the side
  * that faces the target (below in a top-down layout, beside in a left-right one).
@@ -204,35 +196,43 @@ export function edgePath(a, b) {
   };
 }
 
-export function drawEdges(layer, edges, boxOf) {
+/**
+ * The edges as markup: plain ones in a few long paths, bundled ones (standing for several
+ * edges, e.g. into a grid) thicker and counted, arrowheads in paths of their own.
+ * @param {{from: Box, to: Box, bundled: number}[]} edges
+ * @returns {string}
+ */
+export function edgesMarkup(edges) {
   const plain = [];
   const arrows = [];
   const bundled = [];
+  let labels = "";
   for (const e of edges) {
-    const a = boxOf(e.from);
-    const b = boxOf(e.to);
-    if (!a || !b) continue;
-    const p = edgePath(a, b);
+    const p = edgePath(e.from, e.to);
     (e.bundled > 1 ? bundled : plain).push(p.d);
     arrows.push(p.arrow);
     if (e.bundled > 1) {
-      const label = text("dflow-edge-count", p.mid.x + 5, p.mid.y + 4, `×${e.bundled}`);
-      layer.append(label);
+      labels += `<text class="dflow-edge-count" x="${r1(p.mid.x + 5)}" y="${r1(p.mid.y + 4)}">×${e.bundled}</text>`;
     }
   }
+  let out = "";
   for (let i = 0; i < plain.length; i += EDGES_PER_PATH) {
-    layer.append(svg("path", { class: "dflow-edge", d: plain.slice(i, i + EDGES_PER_PATH).join("") }));
+    out += `<path class="dflow-edge" d="${plain.slice(i, i + EDGES_PER_PATH).join("")}"/>`;
   }
-  if (bundled.length) layer.append(svg("path", { class: "dflow-edge dflow-edge-bundled", d: bundled.join("") }));
+  if (bundled.length) out += `<path class="dflow-edge dflow-edge-bundled" d="${bundled.join("")}"/>`;
   for (let i = 0; i < arrows.length; i += EDGES_PER_PATH) {
-    layer.append(svg("path", { class: "dflow-arrow", d: arrows.slice(i, i + EDGES_PER_PATH).join("") }));
+    out += `<path class="dflow-arrow" d="${arrows.slice(i, i + EDGES_PER_PATH).join("")}"/>`;
   }
+  return out + labels;
 }
 
-function text(cls, x, y, value) {
-  const t = /** @type {SVGTextElement} */ (svg("text", { class: cls, x: r1(x), y: r1(y) }));
-  t.textContent = value;
-  return t;
+/**
+ * The frame around a grid of boxes (a fan-out's items packed in rows).
+ * @param {Box} box
+ * @returns {string}
+ */
+export function gridMarkup(box) {
+  return `<rect class="dflow-grid" x="${r1(box.x - box.w / 2)}" y="${r1(box.y - box.h / 2)}" width="${r1(box.w)}" height="${r1(box.h)}" rx="8"/>`;
 }
 
 export function r1(v) {
