@@ -12,6 +12,7 @@ import time
 
 from dflow_jupyter import Task, Workflow, argo_range
 from dflow_jupyter.config import config
+from dflow_jupyter.widget.publish import graph_bytes
 from dflow_jupyter.python import OP, PythonOPTemplate, Slices
 
 config["debug_workdir"] = config["debug_artifact_dir"] = "bench-runs"
@@ -104,7 +105,7 @@ shown = {var}.widget(fanout_threshold=20)
 made = time.perf_counter() - started
 bundle = shown._repr_mimebundle_()[0]
 bench(case="display", name="{var}", engine=shown.graph["layout"]["engine"], python_s=time.perf_counter() - started,
-      widget_s=made, graph_bytes=len(json.dumps(shown.graph, separators=(",", ":"))), html_bytes=len(bundle["text/html"]))
+      widget_s=made, graph_bytes=len(graph_bytes(shown.graph)), html_bytes=len(bundle["text/html"]))
 shown
 """
 

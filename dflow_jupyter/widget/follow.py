@@ -218,6 +218,7 @@ class LiveGraph:
         final, self._final = self._final, False
         if final:
             self._await_start = False
+            self.layouts.tidy()  # the run's last picture: laid out afresh
         status = self.status()
         traits: dict[str, Any] = {}
         messages: list[dict[str, Any]] = []

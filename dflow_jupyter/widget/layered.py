@@ -18,9 +18,10 @@ nothing, and costs about what the graph's size does:
   rank as close as they can to its neighbours' mean (pool-adjacent-violators, linear in the
   rank's size), **y** by rank.
 
-A level keeps the order it had the last time it was laid out (``memo``): a growing workflow
-adds boxes without reshuffling the ones already drawn, and a level whose members and edges
-did not change is not laid out again.
+A level laid out before (``memo``) keeps its members' order and places: a growing workflow
+adds boxes without moving the ones already drawn (unless room must be made), and a level
+whose members and edges did not change is not laid out again. A fresh layout (a new widget)
+is the tidy one.
 """
 
 from __future__ import annotations
@@ -250,6 +251,38 @@ def _coordinates(
     return x
 
 
+def _kept_coordinates(
+    layers: list[list[Any]], preds: dict[Any, list[Any]], size: Mapping[Any, Size], known: Mapping[Any, float]
+) -> dict[Any, float]:
+    """Centre x of a level laid out before: what was there stays (unless a newcomer needs the
+    room), a new element goes under its predecessors, or after its left neighbour."""
+    x: dict[Any, float] = {}
+    for layer in layers:
+        want: list[float] = []
+        weight: list[float] = []
+        widths = [size[e][0] for e in layer]
+        for i, e in enumerate(layer):
+            if e in known:
+                want.append(known[e])
+                weight.append(1000.0)
+                continue
+            near = [x[p] for p in preds[e] if p in x]
+            if near:
+                want.append(sum(near) / len(near))
+            else:
+                want.append(want[-1] + (widths[i - 1] + widths[i]) / 2 + NODESEP if want else widths[i] / 2)
+            weight.append(1.0)
+        placed = _place_rank(want, weight, widths)
+        # Nothing goes left of the level's edge: what would is pushed right, with its rank's
+        # neighbours (shifting the whole level would move every box drawn).
+        edge = 0.0
+        for i, w in enumerate(widths):
+            placed[i] = max(placed[i], edge + w / 2)
+            edge = placed[i] + w / 2 + NODESEP
+        x.update(zip(layer, placed, strict=True))
+    return x
+
+
 def _lay_level(
     members: Sequence[Key], edges: Sequence[tuple[Key, Key]], size_of: Callable[[Key], Size], hint: Mapping[Key, float]
 ) -> tuple[Placed, dict[Key, float]]:
@@ -296,8 +329,14 @@ def _lay_level(
         layers[rank[e]].append(e)
     layers = [layer for layer in layers if layer]
     _order(layers, cp, cs, known)
-    xs = _coordinates(layers, cp, cs, size)
-    left = min((xs[e] - size[e][0] / 2 for e in elements), default=0.0)
+    if known:
+        # Laid out before: keep what is drawn in place (a running workflow grows at 10 Hz),
+        # shifted only if something new went left of everything.
+        xs = _kept_coordinates(layers, cp, size, known)
+        left = 0.0
+    else:
+        xs = _coordinates(layers, cp, cs, size)
+        left = min((xs[e] - size[e][0] / 2 for e in elements), default=0.0)
     boxes: dict[Key, Box] = {}
     grid_boxes: list[tuple[list[Key], Box]] = []
     centre: dict[Key, float] = {}

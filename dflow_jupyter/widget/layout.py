@@ -19,7 +19,8 @@ packed in: the browser draws a frame :data:`~dflow_jupyter.widget.layered.GRID_P
 around a grid's boxes, and the edges into and out of the grid once, to that frame.
 
 A :class:`Layouts` keeps what one widget laid out last: an unchanged level is not laid out
-again, and a changed one keeps its members' order, so a growing workflow does not reshuffle.
+again, and a changed one keeps its boxes in place, so a growing workflow does not reshuffle;
+it is laid out afresh (tidy) each time it has grown by half, and at the end of the run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from dflow_jupyter.widget._gc import paused_gc
 from dflow_jupyter.widget.graph import Graph
 from dflow_jupyter.widget.layered import Box, LevelMemo, layered_levels, wide_sets
 
@@ -38,6 +40,8 @@ __all__ = ["DOT_MAX_NODES", "ENGINES", "Layouts", "dot_available", "dot_graph", 
 
 #: ``dot`` lays out graphs up to this size (it takes seconds past a thousand nodes).
 DOT_MAX_NODES = 150
+#: A graph kept in place is laid out afresh once it has grown by this factor.
+TIDY_GROWTH = 1.5
 #: ``"auto"``: ``dot`` for small graphs when installed, else ``layered``.
 ENGINES = ("auto", "dot", "layered")
 _CACHE_SIZE = 32
@@ -240,9 +244,14 @@ class Layouts:
         self.memo: dict[str | None, LevelMemo] = {}
         self._grid_numbers: dict[str, int] = {}
         self._next_grid = 0
+        self._tidy_at = 0
 
     def layout(self, graph: Graph) -> dict[str, Any]:
         """The protocol's ``layout`` of ``graph``."""
+        with paused_gc():
+            return self._layout(graph)
+
+    def _layout(self, graph: Graph) -> dict[str, Any]:
         levels = levels_of(graph)
         if self._use_dot(graph, levels):
             try:
@@ -264,7 +273,16 @@ class Layouts:
         sizes = _sizer(graph)
         return not any(wide_sets(members, edges, sizes) for _, members, edges in levels)
 
+    def tidy(self) -> None:
+        """Lay the next graph out afresh (the run ended: its last picture should be the tidy one)."""
+        self._tidy_at = 0
+
     def _layered(self, graph: Graph, levels: Levels) -> dict[str, Any]:
+        # Kept in place, a growing graph drifts from what a fresh layout would draw: it is laid
+        # out afresh whenever it has grown by half since the last time, a few times in a run.
+        if len(graph.nodes) >= self._tidy_at:
+            self.memo.clear()
+            self._tidy_at = max(int(len(graph.nodes) * TIDY_GROWTH), len(graph.nodes) + 1)
         groups = {_GROUP + g["id"]: g for g in graph.groups}
         boxes, grids, size = layered_levels(
             levels, _sizer(graph), self.memo, min_width=lambda c: group_min_width(groups[c])

@@ -18,11 +18,15 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from dflow_jupyter.widget._gc import paused_gc
+
 __all__ = ["Publisher", "graph_bytes"]
 
 Message = dict[str, Any]
-#: A delta that touches more than this share of the graph's nodes is sent as a whole graph.
+#: A delta that moves or changes more than this share of the known nodes is a whole graph.
 FULL_SHARE = 0.5
+#: What a moved box weighs in a ``grow``, against a node's entry and state in a whole graph.
+MOVED_WEIGHT = 0.2
 _NODE_STRIDE = 5  # x, y, w, h, grid
 
 
@@ -37,6 +41,11 @@ def graph_bytes(graph: Mapping[str, Any]) -> bytes:
     ``nodes``, flattened; ``states`` are aligned with ``nodes``. Ten thousand nodes would
     otherwise repeat their ids, and ``null``s, a megabyte over.
     """
+    with paused_gc():
+        return _graph_bytes(graph)
+
+
+def _graph_bytes(graph: Mapping[str, Any]) -> bytes:
     nodes = graph.get("nodes") or []
     index = {n["id"]: i for i, n in enumerate(nodes)}
     edges: list[int] = []
@@ -175,8 +184,10 @@ class Publisher:
             return None
         added, added_boxes, changed, moved = nodes
         g_added, g_added_boxes, g_changed, g_moved = groups
-        touched = len(added) + len(changed) + len(moved) / (_NODE_STRIDE + 1)
-        if touched > FULL_SHARE * max(len(graph["nodes"]), 1):
+        # New nodes cost the same either way; what a delta adds is the known nodes it touches,
+        # a moved box about a fifth of what the node weighs in a whole graph.
+        weight = len(changed) + MOVED_WEIGHT * len(moved) / (_NODE_STRIDE + 1)
+        if weight > FULL_SHARE * max(len(held.nodes), 1):
             return None
         message = {
             "kind": "grow",

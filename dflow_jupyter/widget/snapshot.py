@@ -74,14 +74,16 @@ def _phase(states: Mapping[str, Mapping[str, Any]], node: Mapping[str, Any]) -> 
     return "Planned" if node["type"] == "Planned" else "Pending"
 
 
-def _grid_boxes(layout: Mapping[str, Any], count: int) -> dict[int, tuple[float, float, float, float]]:
+def _grid_boxes(layout: Mapping[str, Any]) -> dict[int, tuple[float, float, float, float]]:
     """Each grid's frame (centre and size): :data:`GRID_PAD` around its boxes."""
     extent: dict[int, list[float]] = {}
     flat = layout["nodes"]
-    for i in range(count):
-        x, y, w, h, g = flat[5 * i : 5 * i + 5]
+    for x, y, w, h, g in zip(flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True):
         if g:
-            e = extent.setdefault(g, [x - w / 2, y - h / 2, x + w / 2, y + h / 2])
+            e = extent.get(g)
+            if e is None:
+                extent[g] = [x - w / 2, y - h / 2, x + w / 2, y + h / 2]
+                continue
             e[0], e[1] = min(e[0], x - w / 2), min(e[1], y - h / 2)
             e[2], e[3] = max(e[2], x + w / 2), max(e[3], y + h / 2)
     return {
@@ -90,29 +92,28 @@ def _grid_boxes(layout: Mapping[str, Any], count: int) -> dict[int, tuple[float,
     }
 
 
-def _edges(graph: Graph, layout: Mapping[str, Any], grids: Mapping[int, Sequence[float]]) -> str:
+def _edges(graph: Graph, layout: Mapping[str, Any], grids: Mapping[int, tuple[float, ...]]) -> str:
     """Every edge as one path: from the bottom of its source's box to the top of its target's.
 
     An edge into or out of a grid runs to the grid's frame, once.
     """
     flat = layout["nodes"]
-    index = {node["id"]: i for i, node in enumerate(graph.nodes)}
-
-    def box(i: int) -> Sequence[float]:
-        g = flat[5 * i + 4]
-        return grids[g] if g else flat[5 * i : 5 * i + 4]
-
-    seen: set[tuple[tuple[float, ...], tuple[float, ...]]] = set()
+    # Each node's end points: the bottom and the top of its box, or of its grid's frame.
+    ends: dict[str, tuple[float, float, float]] = {}
+    for node, x, y, w, h, g in zip(
+        graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True
+    ):
+        if g:
+            x, y, w, h = grids[g]
+        ends[node["id"]] = (x, y + h / 2, y - h / 2)
+    seen: set[tuple[tuple[float, float, float], tuple[float, float, float]]] = set()
     parts = []
     for source, target in graph.edges:
-        a, b = index.get(source), index.get(target)
-        if a is None or b is None:
+        a, b = ends.get(source), ends.get(target)
+        if a is None or b is None or a == b or (a, b) in seen:
             continue
-        pa, pb = tuple(box(a)), tuple(box(b))
-        if pa == pb or (pa, pb) in seen:
-            continue
-        seen.add((pa, pb))
-        parts.append(f"M{_n(pa[0])} {_n(pa[1] + pa[3] / 2)}L{_n(pb[0])} {_n(pb[1] - pb[3] / 2)}")
+        seen.add((a, b))
+        parts.append(f"M{_n(a[0])} {_n(a[1])}L{_n(b[0])} {_n(b[2])}")
     return f"<path d='{''.join(parts)}' fill='none' stroke='{_EDGE}' stroke-width='1'/>" if parts else ""
 
 
@@ -170,9 +171,8 @@ def _detailed(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapp
 
 def _boxes_only(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[str, Any]]) -> str:
     by_phase: dict[str, list[str]] = {}
-    boxes = layout["nodes"]
-    for i, node in enumerate(graph.nodes):
-        x, y, w, h = boxes[5 * i : 5 * i + 4]
+    flat = layout["nodes"]
+    for node, x, y, w, h in zip(graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], strict=True):
         if w:
             # Whole pixels: a picture of hundreds of boxes has no use for tenths.
             by_phase.setdefault(_phase(states, node), []).append(
@@ -190,7 +190,7 @@ def _svg(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[s
     pad = 8.0
     shown = min(width + 2 * pad, MAX_WIDTH)
     detailed = len(graph.nodes) <= DETAILED_MAX
-    grids = _grid_boxes(layout, len(graph.nodes))
+    grids = _grid_boxes(layout)
     body = _groups(graph, layout, detailed) + _frames(grids) + _edges(graph, layout, grids)
     body += _detailed(graph, layout, states) if detailed else _boxes_only(graph, layout, states)
     return (

@@ -16,6 +16,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from dflow_jupyter.widget._gc import paused_gc
 from dflow_jupyter.widget.follow import LiveGraph
 from dflow_jupyter.widget.graph import DEFAULT_FANOUT_THRESHOLD
 from dflow_jupyter.widget.publish import graph_bytes
@@ -67,14 +68,15 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
         live = LiveGraph(self, workflow, threshold=fanout_threshold, layout=layout, interval=interval)
         self._live = live
         self.workflow = workflow
-        graph, summary = live.start()
-        super().__init__(
-            workflow_name=str(workflow.name),
-            workflow_id=str(workflow.id or ""),
-            graph=graph,
-            summary=dict(summary),
-            **kwargs,
-        )
+        with paused_gc():  # the graph, its layout and its first message
+            graph, summary = live.start()
+            super().__init__(
+                workflow_name=str(workflow.name),
+                workflow_id=str(workflow.id or ""),
+                graph=graph,
+                summary=dict(summary),
+                **kwargs,
+            )
         self.on_msg(self._on_message)
         self.observe(self._on_selected, names="selected")
         live.resume()
@@ -136,8 +138,10 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
     def snapshot_html(self) -> str:
         """A static HTML picture of the current state (an SVG of the layout)."""
         live = self._live
-        with live.lock:
-            states = live.state_message()["nodes"]
+        with live.lock, paused_gc():
+            # The states the views were sent (kept current by the flushes): no need to make
+            # every node's state again.
+            states = live.publisher.states
             return snapshot_html(str(self.workflow_name), live.graph, live.layout, states, live.summary)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
