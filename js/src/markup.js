@@ -53,7 +53,7 @@ export function nodeMarkup(node, box, state, now, detail = true) {
   const title = state?.message ? `<title>${esc(state.message)}</title>` : "";
   const rect = `x="${x}" y="${y}" width="${w}" height="${h}" rx="${junction ? r1(Math.min(w, h) / 2) : 6}"`;
   if (!fan && (junction || !detail)) {
-    return `<rect class="dflow-node dflow-box"${attrs} ${rect}${title ? `>${title}</rect>` : "/>"}`;
+    return `<rect class="dflow-node dflow-bare"${attrs} ${rect}${title ? `>${title}</rect>` : "/>"}`;
   }
   let out = `<g class="dflow-node${fan ? " dflow-fanout" : ""}"${attrs}>${title}`;
   // A second box offset behind the first reads as "a stack of many".
