@@ -70,9 +70,10 @@ class _Held:
 
     def __init__(self, graph: Mapping[str, Any]) -> None:
         self.rev: int = graph["rev"]
-        self.nodes: list[Mapping[str, Any]] = list(graph["nodes"])
+        # Copies: the graph's entries change in place (a fan-out's total, widget.grow).
+        self.nodes: list[Mapping[str, Any]] = [dict(n) for n in graph["nodes"]]
         self.node_index = {n["id"]: i for i, n in enumerate(self.nodes)}
-        self.groups: list[Mapping[str, Any]] = list(graph["groups"])
+        self.groups: list[Mapping[str, Any]] = [dict(g) for g in graph["groups"]]
         self.group_index = {g["id"]: i for i, g in enumerate(self.groups)}
         self.edges = {(a, b) for a, b in graph["edges"]}
         layout = graph.get("layout") or {}
@@ -210,16 +211,16 @@ class Publisher:
         }
         # The view's structure after this message.
         for entry in changed:
-            held.nodes[held.node_index[entry["id"]]] = entry
+            held.nodes[held.node_index[entry["id"]]] = dict(entry)
         for entry in g_changed:
-            held.groups[held.group_index[entry["id"]]] = entry
+            held.groups[held.group_index[entry["id"]]] = dict(entry)
         for entries, index, boxes, new, new_boxes, move in (
             (held.nodes, held.node_index, held.node_boxes, added, added_boxes, moved),
             (held.groups, held.group_index, held.group_boxes, g_added, g_added_boxes, g_moved),
         ):
             for k, entry in enumerate(new):
                 index[entry["id"]] = len(entries)
-                entries.append(entry)
+                entries.append(dict(entry))
                 boxes.append(tuple(new_boxes[k * _NODE_STRIDE : (k + 1) * _NODE_STRIDE]))
             for k in range(0, len(move), _NODE_STRIDE + 1):
                 boxes[move[k]] = tuple(move[k + 1 : k + 1 + _NODE_STRIDE])

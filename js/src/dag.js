@@ -44,6 +44,8 @@ const CONFIRM_MS = 4000;
 
 /** `grow` messages kept for a graph that has not arrived yet (messages may overtake a trait). */
 const MAX_PENDING_GROWS = 64;
+/** How long a kept `grow` waits for its base before the view asks for the whole graph. */
+const RESYNC_MS = 2000;
 
 /**
  * Draw the workflow of `model` into `el` and keep it live.
@@ -62,6 +64,7 @@ export function render(el, model) {
   let pendingGrows = [];
   let drawGen = 0;
   let resyncAsked = -1;
+  let resyncTimer = 0;
   let view = "dag";
   let needsFit = true;
   let detailsReq = 0;
@@ -180,7 +183,9 @@ export function render(el, model) {
   // ---- the structure: a whole graph (the trait), or a `grow` of the one drawn
   function onGraph() {
     const g = decodeGraph(model.get("graph"));
-    if (!g || g.rev === structure?.rev) return; // the graph this view holds, reached by grows
+    // Revs only grow: an older graph arriving late (trait updates sent from two threads may
+    // cross) is not drawn, nor the one this view reached by grows.
+    if (!g || (structure && g.rev <= structure.rev)) return;
     structure = new Structure(g);
     // Drawn with the states it came with; later `delta`s patch what the build already drew.
     if (g.states) store.replace(g.states);
@@ -220,6 +225,11 @@ export function render(el, model) {
   function onGrow(msg) {
     if (!structure || msg.base > structure.rev) {
       if (pendingGrows.length < MAX_PENDING_GROWS) pendingGrows.push(msg);
+      // Its base should arrive at once; if it does not, ask for the whole graph.
+      clearTimeout(resyncTimer);
+      resyncTimer = window.setTimeout(() => {
+        if (structure && pendingGrows.some((m) => m.base > structure.rev)) model.send({ kind: "hello", rev: structure.rev });
+      }, RESYNC_MS);
       return;
     }
     if (msg.base !== structure.rev) {
@@ -426,6 +436,7 @@ export function render(el, model) {
     clearTimeout(statusTimer);
     clearTimeout(confirmTimer);
     clearTimeout(revealTimer);
+    clearTimeout(resyncTimer);
     stopThemeWatch();
     resize.disconnect();
     pz.destroy();
