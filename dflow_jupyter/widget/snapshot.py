@@ -170,14 +170,29 @@ def _detailed(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapp
 
 
 def _boxes_only(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[str, Any]]) -> str:
-    by_phase: dict[str, list[str]] = {}
+    """Boxes as one path per phase. Side by side boxes of one phase in a row of a grid merge into
+    one rectangle: the picture shows a box of a large graph as a pixel or two, so the gaps
+    between them do not show, while their bytes would."""
+    rows: dict[tuple[Any, float, float], list[tuple[float, float, str]]] = {}
     flat = layout["nodes"]
-    for node, x, y, w, h in zip(graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], strict=True):
+    nodes = zip(graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True)
+    for i, (node, x, y, w, h, g) in enumerate(nodes):
         if w:
+            # A box outside a grid is a row of its own.
+            rows.setdefault((g or -1 - i, y - h / 2, h), []).append((x - w / 2, x + w / 2, _phase(states, node)))
+    by_phase: dict[str, list[str]] = {}
+    for (_, top, h), spans in rows.items():
+        spans.sort()
+        start, end, phase = spans[0]
+        for left, right, next_phase in [*spans[1:], (0.0, 0.0, "")]:
+            if next_phase == phase:
+                end = right
+                continue
             # Whole pixels: a picture of hundreds of boxes has no use for tenths.
-            by_phase.setdefault(_phase(states, node), []).append(
-                f"M{round(x - w / 2)} {round(y - h / 2)}h{round(w)}v{round(h)}h{-round(w)}z"
+            by_phase.setdefault(phase, []).append(
+                f"M{round(start)} {round(top)}h{round(end - start)}v{round(h)}h{-round(end - start)}z"
             )
+            start, end, phase = left, right, next_phase
     out = []
     for phase, parts in by_phase.items():
         fill, border = PHASE_COLOURS[phase]

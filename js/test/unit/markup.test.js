@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { detailMarkup, edgePath, esc, groupMarkup, nodeMarkup } from "../../src/markup.js";
+import { detailMarkup, edgePath, edgesMarkup, esc, gridMarkup, groupMarkup, nodeMarkup } from "../../src/markup.js";
 
 const box = { x: 100, y: 50, w: 184, h: 56 };
 
@@ -14,11 +14,30 @@ test("a node's markup carries the DOM contract's attributes, its state written i
   assert.match(m, /class="dflow-bar"[^>]*width="41.5"/); // a quarter of 166
 });
 
-test("far away only the box is made; the details come later", () => {
-  const m = nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0, false);
-  assert.doesNotMatch(m, /<text/);
-  assert.match(m, /data-phase="Pending"/);
+test("far away a node is one bare rect that carries the contract; the details come later", () => {
+  const m = nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, { phase: "Failed", progress: "0/1", message: "boom" }, 0, false);
+  assert.match(m, /^<rect class="dflow-node dflow-bare" data-node-id="a" data-type="Pod" data-phase="Failed" data-progress="0\/1" x="8" y="22" width="184" height="56" rx="6"><title>boom<\/title><\/rect>$/);
+  assert.doesNotMatch(m, /<text|<g/);
+  assert.match(nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0, false), /\/>$/);
   assert.match(detailMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0), /class="dflow-label"/);
+});
+
+test("a junction (a step group drawn as a dot) stays a bare round rect even up close", () => {
+  const m = nodeMarkup({ id: "j", label: "[1]", type: "StepGroup" }, { x: 10, y: 10, w: 14, h: 14 }, undefined, 0, true);
+  assert.match(m, /^<rect class="dflow-node dflow-bare"[^>]*rx="7"\/>$/);
+});
+
+test("edges are a few long paths; bundled ones (into a grid) are counted once", () => {
+  const a = { x: 0, y: 0, w: 100, h: 40 };
+  const grid = { x: 0, y: 200, w: 400, h: 200 };
+  const m = edgesMarkup([
+    { from: a, to: { x: 0, y: 100, w: 100, h: 40 }, bundled: 1 },
+    { from: a, to: grid, bundled: 19 },
+  ]);
+  assert.equal((m.match(/<path class="dflow-edge"/g) ?? []).length, 1);
+  assert.equal((m.match(/dflow-edge-bundled/g) ?? []).length, 1);
+  assert.match(m, />×19<\/text>$/);
+  assert.equal(gridMarkup(grid), '<rect class="dflow-grid" x="-200" y="100" width="400" height="200" rx="8"/>');
 });
 
 test("a fan-out summary shows counts per phase and a stacked bar", () => {
