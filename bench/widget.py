@@ -109,14 +109,17 @@ def rows(
         drawn = statistics.median(r["drawn_ms"] for r in runs)
         longest = max(r["longest_task_ms"] for r in runs)
         first = runs[0]
+        kernel_ms = statistics.median(r.get("python_s", 0) for r in runs) * 1000
+        kib = {k: first.get(f"{k}_bytes", 0) / 1024 for k in ("graph", "html")}
+        sizes = f"graph {kib['graph']:.0f} KiB, snapshot {kib['html']:.0f} KiB"
+        engine = first.get("engine", "?")
         out.append(
             [
-                f"display to fully drawn, {first['nodes']:,} nodes ({first.get('engine', '?')} layout from Python)",
+                f"display to fully drawn, {first['nodes']:,} nodes ({engine} layout from Python)",
                 where,
                 f"median {drawn:.0f} ms of {_ms(r['drawn_ms'] for r in runs)} "
-                f"(widget shown at {statistics.median(r['root_ms'] for r in runs):.0f} ms; kernel "
-                f"{statistics.median(r.get('python_s', 0) for r in runs) * 1000:.0f} ms; graph "
-                f"{first.get('graph_bytes', 0) / 1024:.0f} KiB, snapshot {first.get('html_bytes', 0) / 1024:.0f} KiB)",
+                f"(widget shown at {statistics.median(r['root_ms'] for r in runs):.0f} ms; "
+                f"kernel {kernel_ms:.0f} ms; {sizes})",
                 f"< {budget:,} ms",
                 verdict(drawn < budget),
             ]
@@ -162,7 +165,11 @@ def rows(
                     f"longest task {g['tasks']['maxMs']} ms, all drawn: {g['drawnNodes'] == g['expected']}, "
                     f"nothing redrawn: {g['sameElements']}",
                     f"<= {LONG_TASK_MS} ms",
-                    verdict(g["tasks"]["maxMs"] <= LONG_TASK_MS and g["sameElements"] and g["drawnNodes"] == g["expected"]),
+                    verdict(
+                        g["tasks"]["maxMs"] <= LONG_TASK_MS
+                        and g["sameElements"]
+                        and g["drawnNodes"] == g["expected"]
+                    ),
                 ]
             )
     if lab and "bytes" in lab:

@@ -104,8 +104,9 @@ started = time.perf_counter()
 shown = {var}.widget(fanout_threshold=20)
 made = time.perf_counter() - started
 bundle = shown._repr_mimebundle_()[0]
-bench(case="display", name="{var}", engine=shown.graph["layout"]["engine"], python_s=time.perf_counter() - started,
-      widget_s=made, graph_bytes=len(graph_bytes(shown.graph)), html_bytes=len(bundle["text/html"]))
+bench(case="display", name="{var}", engine=shown.graph["layout"]["engine"],
+      python_s=time.perf_counter() - started, widget_s=made,
+      graph_bytes=len(graph_bytes(shown.graph)), html_bytes=len(bundle["text/html"]))
 shown
 """
 

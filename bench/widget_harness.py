@@ -59,7 +59,9 @@ def measure(browser: Any, repo: Path, sizes: list[int]) -> list[dict[str, Any]]:
                 bench["deltas"] = page.evaluate(
                     "window.dflowHarness.runDeltas({seconds: 3, rate: 10, perBatch: 100})"
                 )
-                bench["grows"] = page.evaluate("window.dflowHarness.runGrows({seconds: 3, rate: 10, perGrow: 20})")
+                bench["grows"] = page.evaluate(
+                    "window.dflowHarness.runGrows({seconds: 3, rate: 10, perGrow: 20})"
+                )
                 bench["errors"] = errors
                 results.append(bench)
             finally:

@@ -244,7 +244,8 @@ class LiveGraph:
             else:
                 if self._totals_due and time.monotonic() >= self._next_totals:
                     self.rev += 1  # same drawing, new item counts: no layout to redo
-                    traits["graph"], sent = self.publisher.publish(self.graph.to_json(self.rev, self.layout), None)
+                    graph_json = self.graph.to_json(self.rev, self.layout)
+                    traits["graph"], sent = self.publisher.publish(graph_json, None)
                     messages += sent
                     self._totals_due = False
                     self._next_totals = time.monotonic() + TOTALS_INTERVAL

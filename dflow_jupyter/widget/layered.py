@@ -26,7 +26,7 @@ is the tidy one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ PASSES = 4
 
 Size = tuple[float, float]
 #: A member of a level: any hashable key (a node's id, a group's) that is not a :class:`_Grid`.
-Key = Hashable
+Key = Any
 
 
 class _Grid:
@@ -88,7 +88,9 @@ class LevelMemo:
     order: dict[Key, float] = field(default_factory=dict)
 
 
-def pack_grid(members: Sequence[Key], size_of: Callable[[Key], Size]) -> tuple[list[tuple[float, float]], Size]:
+def pack_grid(
+    members: Sequence[Key], size_of: Callable[[Key], Size]
+) -> tuple[list[tuple[float, float]], Size]:
     """Pack ``members`` in rows of equal cells, in their order, about :data:`GRID_ASPECT` times
     as wide as tall, with :data:`GRID_PAD` around them (the frame drawn around a grid).
 
@@ -103,14 +105,20 @@ def pack_grid(members: Sequence[Key], size_of: Callable[[Key], Size]) -> tuple[l
     # Each box centred in its cell, so the columns line up whatever the labels' lengths.
     inner_w, inner_h = cell_w - GRID_GAP_X, cell_h - GRID_GAP_Y
     offsets = [
-        (GRID_PAD + (k % cols) * cell_w + (inner_w - w) / 2, GRID_PAD + (k // cols) * cell_h + (inner_h - h) / 2)
+        (
+            GRID_PAD + (k % cols) * cell_w + (inner_w - w) / 2,
+            GRID_PAD + (k // cols) * cell_h + (inner_h - h) / 2,
+        )
         for k, (w, h) in enumerate(sizes)
     ]
     return offsets, (cols * cell_w - GRID_GAP_X + 2 * GRID_PAD, rows * cell_h - GRID_GAP_Y + 2 * GRID_PAD)
 
 
 def _grids(
-    members: Sequence[Key], preds: Mapping[Key, list[Key]], succs: Mapping[Key, list[Key]], size_of: Callable[[Key], Size]
+    members: Sequence[Key],
+    preds: Mapping[Key, list[Key]],
+    succs: Mapping[Key, list[Key]],
+    size_of: Callable[[Key], Size],
 ) -> list[list[Key]]:
     """Sets of members with the same neighbours whose row would be too wide, in member order."""
     sets: dict[tuple[frozenset[Key], frozenset[Key]], list[Key]] = {}
@@ -123,7 +131,9 @@ def _grids(
     ]
 
 
-def _neighbours(members: Sequence[Key], edges: Sequence[tuple[Key, Key]]) -> tuple[dict[Key, list[Key]], dict[Key, list[Key]]]:
+def _neighbours(
+    members: Sequence[Key], edges: Sequence[tuple[Key, Key]]
+) -> tuple[dict[Key, list[Key]], dict[Key, list[Key]]]:
     preds: dict[Key, list[Key]] = {m: [] for m in members}
     succs: dict[Key, list[Key]] = {m: [] for m in members}
     for a, b in edges:
@@ -133,12 +143,16 @@ def _neighbours(members: Sequence[Key], edges: Sequence[tuple[Key, Key]]) -> tup
     return preds, succs
 
 
-def wide_sets(members: Sequence[Key], edges: Sequence[tuple[Key, Key]], size_of: Callable[[Key], Size]) -> list[list[Key]]:
+def wide_sets(
+    members: Sequence[Key], edges: Sequence[tuple[Key, Key]], size_of: Callable[[Key], Size]
+) -> list[list[Key]]:
     """The sets of one level's members that its layout packs into grids."""
     return _grids(members, *_neighbours(members, edges), size_of)
 
 
-def _ranks(elements: Sequence[Any], preds: dict[Any, list[Any]], succs: dict[Any, list[Any]]) -> dict[Any, int]:
+def _ranks(
+    elements: Sequence[Any], preds: dict[Any, list[Any]], succs: dict[Any, list[Any]]
+) -> dict[Any, int]:
     """Longest-path ranks (an edge that closes a cycle is ignored); a source sits just above
     its first successor rather than at the top."""
     indeg = {e: len(preds[e]) for e in elements}
@@ -168,7 +182,10 @@ def _ranks(elements: Sequence[Any], preds: dict[Any, list[Any]], succs: dict[Any
 
 
 def _order(
-    layers: list[list[Any]], preds: dict[Any, list[Any]], succs: dict[Any, list[Any]], hint: Mapping[Any, float]
+    layers: list[list[Any]],
+    preds: dict[Any, list[Any]],
+    succs: dict[Any, list[Any]],
+    hint: Mapping[Any, float],
 ) -> None:
     """Order each rank in place: by barycentre sweeps the first time; later, members laid out
     before keep their order (``hint``: their last centre x) and a new one goes next to its
@@ -225,7 +242,10 @@ def _place_rank(want: list[float], weight: list[float], widths: list[float]) -> 
 
 
 def _coordinates(
-    layers: list[list[Any]], preds: dict[Any, list[Any]], succs: dict[Any, list[Any]], size: Mapping[Any, Size]
+    layers: list[list[Any]],
+    preds: dict[Any, list[Any]],
+    succs: dict[Any, list[Any]],
+    size: Mapping[Any, Size],
 ) -> dict[Any, float]:
     """Centre x of every element: each rank packed, then pulled towards its neighbours."""
     x: dict[Any, float] = {}
@@ -284,7 +304,10 @@ def _kept_coordinates(
 
 
 def _lay_level(
-    members: Sequence[Key], edges: Sequence[tuple[Key, Key]], size_of: Callable[[Key], Size], hint: Mapping[Key, float]
+    members: Sequence[Key],
+    edges: Sequence[tuple[Key, Key]],
+    size_of: Callable[[Key], Size],
+    hint: Mapping[Key, float],
 ) -> tuple[Placed, dict[Key, float]]:
     """Lay out one level: its placement, and each member's centre x (the next time's hint)."""
     preds, succs = _neighbours(members, edges)
@@ -394,7 +417,10 @@ def layered_levels(
             memo[container] = LevelMemo(signature, placed, centre)
         local[container] = placed
         if container is not None:
-            sizes[container] = (max(placed.width + 2 * PAD, min_width(container)), placed.height + HEADER + PAD)
+            sizes[container] = (
+                max(placed.width + 2 * PAD, min_width(container)),
+                placed.height + HEADER + PAD,
+            )
     # Outermost first: a member's place is its container's plus its own.
     absolute: dict[Key, Box] = {}
     grids: list[tuple[list[Key], Box]] = []

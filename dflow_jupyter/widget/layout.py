@@ -96,11 +96,13 @@ def levels_of(graph: Graph) -> Levels:
         while p is not None and p not in depth:
             if p in chain:  # groups that contain each other: cut the loop here
                 parent[p] = None
+                depth[p] = 1
                 break
             chain.append(p)
             p = parent[p]
         for q in reversed(chain):
-            depth[q] = depth[parent[q]] + 1
+            if q not in depth:
+                depth[q] = depth[parent[q]] + 1
     keys = [node["id"] for node in graph.nodes] + [_GROUP + g["id"] for g in graph.groups]
     members: dict[int | None, list[str]] = {None: []}
     members.update((n + j, []) for j in range(len(graph.groups)))
@@ -116,16 +118,23 @@ def levels_of(graph: Graph) -> Levels:
             continue
         da, db = depth[a], depth[b]
         while da > db:
-            a, da = parent[a], da - 1  # type: ignore[assignment]
+            a, da = _up(parent, a), da - 1
         while db > da:
-            b, db = parent[b], db - 1  # type: ignore[assignment]
+            b, db = _up(parent, b), db - 1
         if a == b:
             continue  # one end contains the other
-        while parent[a] != parent[b]:
-            a, b = parent[a], parent[b]  # type: ignore[assignment]
+        while parent[a] != parent[b]:  # at one depth: both have parents until they share one
+            a, b = _up(parent, a), _up(parent, b)
         edges[parent[a]][(keys[a], keys[b])] = None
     containers = sorted((c for c in members if c is not None), key=lambda c: -depth[c])
     return [(None if c is None else keys[c], members[c], list(edges[c])) for c in [*containers, None]]
+
+
+def _up(parent: list[int | None], e: int) -> int:
+    """The container of ``e``, which has one (it is nested deeper than something)."""
+    p = parent[e]
+    assert p is not None
+    return p
 
 
 def _pack(
@@ -133,7 +142,10 @@ def _pack(
 ) -> dict[str, Any]:
     flat: list[list[float | int]] = [[], []]
     none = (0.0, 0.0, 0.0, 0.0)
-    for kind, keys in ((0, (node["id"] for node in graph.nodes)), (1, (_GROUP + g["id"] for g in graph.groups))):
+    for kind, keys in (
+        (0, (node["id"] for node in graph.nodes)),
+        (1, (_GROUP + g["id"] for g in graph.groups)),
+    ):
         out = flat[kind]
         for key in keys:
             x, y, w, h = boxes.get(key, none)
@@ -217,7 +229,7 @@ def _dot_layout(graph: Graph) -> dict[str, Any] | None:
             boxes[names[name]] = (x - w / 2, height - y - h / 2, w, h)
         elif name.startswith("cluster_") and "bb" in obj:
             gid = names.get(name[len("cluster_") :])
-            if gid in groups:
+            if gid is not None and gid in groups:
                 x0, y0, x1, y1 = (float(v) for v in str(obj["bb"]).split(","))
                 boxes[_GROUP + gid] = (x0, height - y1, x1 - x0, y1 - y0)
     layout = _pack(graph, "dot", boxes, {}, (width, height))
@@ -259,7 +271,9 @@ class Layouts:
             except Exception:
                 if self.engine == "dot":
                     raise
-                _log.warning("dot could not lay out the workflow graph; using the layered layout", exc_info=True)
+                _log.warning(
+                    "dot could not lay out the workflow graph; using the layered layout", exc_info=True
+                )
             else:
                 if found is not None:
                     return found

@@ -179,7 +179,9 @@ class Publisher:
         if layout.get("engine") != held.engine:
             return None
         nodes = _diff(held.nodes, held.node_index, held.node_boxes, graph["nodes"], layout.get("nodes") or [])
-        groups = _diff(held.groups, held.group_index, held.group_boxes, graph["groups"], layout.get("groups") or [])
+        groups = _diff(
+            held.groups, held.group_index, held.group_boxes, graph["groups"], layout.get("groups") or []
+        )
         edges = {(a, b) for a, b in graph["edges"]}
         if nodes is None or groups is None or not held.edges <= edges:
             return None

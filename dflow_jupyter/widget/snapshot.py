@@ -100,11 +100,9 @@ def _edges(graph: Graph, layout: Mapping[str, Any], grids: Mapping[int, tuple[fl
     flat = layout["nodes"]
     # Each node's end points: the bottom and the top of its box, or of its grid's frame.
     ends: dict[str, tuple[float, float, float]] = {}
-    for node, x, y, w, h, g in zip(
-        graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True
-    ):
+    for node, x, y, h, g in zip(graph.nodes, flat[0::5], flat[1::5], flat[3::5], flat[4::5], strict=True):
         if g:
-            x, y, w, h = grids[g]
+            x, y, _, h = grids[g]
         ends[node["id"]] = (x, y + h / 2, y - h / 2)
     seen: set[tuple[tuple[float, float, float], tuple[float, float, float]]] = set()
     parts = []
@@ -135,7 +133,8 @@ def _groups(graph: Graph, layout: Mapping[str, Any], labels: bool) -> str:
             f"fill='none' stroke='{_EDGE}' stroke-dasharray='5 3'/>"
         )
         if labels:
-            out.append(f"<text x='{_n(x - w / 2 + 10)}' y='{_n(y - h / 2 + 17)}' {_FONT}>{html.escape(str(group['label']))}</text>")
+            label = html.escape(str(group["label"]))
+            out.append(f"<text x='{_n(x - w / 2 + 10)}' y='{_n(y - h / 2 + 17)}' {_FONT}>{label}</text>")
     return "".join(out)
 
 
@@ -152,7 +151,7 @@ def _detailed(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapp
         label = str(node["label"])
         tip = f"{label}: {phase}"
         if node["type"] == "Fanout":
-            label += f" ×{node['fanout']['total']}"
+            label += f" \u00d7{node['fanout']['total']}"  # x, the times sign
             tip += f" ({_counts_text(state.get('counts'))})"
         left, top = x - w / 2, y - h / 2
         junction = node["type"] in ("StepGroup", "TaskGroup") and not node.get("fanout")
@@ -179,7 +178,9 @@ def _boxes_only(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Ma
     for i, (node, x, y, w, h, g) in enumerate(nodes):
         if w:
             # A box outside a grid is a row of its own.
-            rows.setdefault((g or -1 - i, y - h / 2, h), []).append((x - w / 2, x + w / 2, _phase(states, node)))
+            rows.setdefault((g or -1 - i, y - h / 2, h), []).append(
+                (x - w / 2, x + w / 2, _phase(states, node))
+            )
     by_phase: dict[str, list[str]] = {}
     for (_, top, h), spans in rows.items():
         spans.sort()
@@ -196,7 +197,9 @@ def _boxes_only(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Ma
     out = []
     for phase, parts in by_phase.items():
         fill, border = PHASE_COLOURS[phase]
-        out.append(f"<path class='dflow-nodes phase-{phase}' d='{''.join(parts)}' fill='{fill}' stroke='{border}'/>")
+        out.append(
+            f"<path class='dflow-nodes phase-{phase}' d='{''.join(parts)}' fill='{fill}' stroke='{border}'/>"
+        )
     return "".join(out)
 
 

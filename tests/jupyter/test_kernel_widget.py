@@ -96,7 +96,9 @@ def _widget_states(messages: list[dict[str, Any]]) -> list[tuple[float, dict[str
         elif data.get("method") == "update" and ["graph"] in (data.get("buffer_paths") or []):
             buffer = msg["buffers"][data["buffer_paths"].index(["graph"])]
             graph = json.loads(bytes(buffer))
-            found.append((msg["_time"], {n["id"]: s for n, s in zip(graph["nodes"], graph["states"], strict=True)}))
+            found.append(
+                (msg["_time"], {n["id"]: s for n, s in zip(graph["nodes"], graph["states"], strict=True)})
+            )
     return found
 
 

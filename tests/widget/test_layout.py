@@ -33,7 +33,9 @@ class _Tree:
         self.status = WorkflowStatus(name=wf, phase="Running")
         self.root = self.add(wf, root_type, None, None)
 
-    def add(self, name: str, kind: str, boundary: str | None, parent: str | None, phase: str = "Pending") -> Node:
+    def add(
+        self, name: str, kind: str, boundary: str | None, parent: str | None, phase: str = "Pending"
+    ) -> Node:
         node = Node(id=node_id(self.wf, name), name=name, display_name=name.rsplit(".", 1)[-1], type=kind)
         node.boundary_id = boundary
         node.phase = phase  # type: ignore[assignment]
@@ -90,7 +92,10 @@ def _inside(inner: Box, outer: Box) -> bool:
 
 
 def _overlap(a: Box, b: Box) -> bool:
-    return abs(a["x"] - b["x"]) < (a["w"] + b["w"]) / 2 - 0.5 and abs(a["y"] - b["y"]) < (a["h"] + b["h"]) / 2 - 0.5
+    return (
+        abs(a["x"] - b["x"]) < (a["w"] + b["w"]) / 2 - 0.5
+        and abs(a["y"] - b["y"]) < (a["h"] + b["h"]) / 2 - 0.5
+    )
 
 
 def _check_layout(graph: Graph, layout: dict[str, Any]) -> dict[str, Box]:
@@ -231,3 +236,22 @@ def test_edges_are_lifted_to_the_level_that_holds_both_ends() -> None:
     inner_members, inner_edges = levels[inner]
     assert group["id"] in inner_members and len(inner_edges) == 2
     assert any(a == inner for a, _ in edges)
+
+
+def test_a_malformed_graph_still_lays_out() -> None:
+    """Groups that contain each other, edges to unknown nodes: cut, skipped, and drawn."""
+    graph = Graph(
+        nodes=[
+            {"id": "a", "label": "a", "type": "Pod", "group": "x", "fanout": None},
+            {"id": "b", "label": "b", "type": "Pod", "group": "y", "fanout": None},
+            {"id": "c", "label": "c", "type": "Pod", "group": "nowhere", "fanout": None},
+        ],
+        groups=[
+            {"id": "x", "label": "x", "type": "DAG", "group": "y"},
+            {"id": "y", "label": "y", "type": "DAG", "group": "x"},
+        ],
+        edges=[("a", "b"), ("b", "c"), ("c", "missing")],
+    )
+    layout = Layouts("layered").layout(graph)
+    found = boxes(graph, layout)
+    assert all(box["w"] > 0 for box in found.values())

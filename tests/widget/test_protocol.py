@@ -75,7 +75,9 @@ def test_initial_state_of_a_planned_workflow() -> None:
     graph = state["graph"]
     assert graph["rev"] == 1 and set(graph) == {"rev", "nodes", "groups", "edges", "layout", "states"}
     assert opened["data"]["buffer_paths"] == [["graph"]]  # one binary buffer of JSON
-    assert graph["layout"]["engine"] in ("dot", "layered") and len(graph["layout"]["nodes"]) == 5 * len(graph["nodes"])
+    assert graph["layout"]["engine"] in ("dot", "layered") and len(graph["layout"]["nodes"]) == 5 * len(
+        graph["nodes"]
+    )
     assert {s["phase"] for s in graph["states"].values()} == {"Pending"}  # drawn with its states
     assert [n["type"] for n in graph["nodes"]].count("Planned") == 3
     assert state["summary"]["phase"] == "Pending" and state["summary"]["counts"] == {"Pending": 3}

@@ -8,8 +8,7 @@ from html import unescape
 import pytest
 from test_layout import _fanout, _nested
 
-from dflow_jupyter.widget import layout as layout_module
-from dflow_jupyter.widget import snapshot as snapshot_module
+from dflow_jupyter.widget import layout as layout_module, snapshot as snapshot_module
 from dflow_jupyter.widget.graph import Graph, build_graph
 from dflow_jupyter.widget.layout import Layouts
 from dflow_jupyter.widget.snapshot import PHASE_COLOURS, snapshot_html
@@ -26,7 +25,11 @@ def _snapshot(status: object = None, *, laid_out: bool = True, **options: object
     book = StateBook(graph, status)  # type: ignore[arg-type]
     layout = Layouts().layout(graph) if laid_out else None
     html = snapshot_html(
-        "lay", graph, layout, book.full(status), summary_of(status, book.step_counts, book.total_steps)  # type: ignore[arg-type]
+        "lay",
+        graph,
+        layout,
+        book.full(status),
+        summary_of(status, book.step_counts, book.total_steps),  # type: ignore[arg-type]
     )
     return html, graph
 

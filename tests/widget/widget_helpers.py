@@ -34,7 +34,9 @@ def decode_graph(wire: dict[str, Any]) -> dict[str, Any]:
         "groups": [{k: g.get(k) for k in GROUP_KEYS} for g in wire["groups"]],
         "edges": [[nodes[flat[k]]["id"], nodes[flat[k + 1]]["id"]] for k in range(0, len(flat), 2)],
         "layout": wire["layout"],
-        "states": {n["id"]: {k: s.get(k) for k in STATE_KEYS} for n, s in zip(nodes, wire["states"], strict=True)},
+        "states": {
+            n["id"]: {k: s.get(k) for k in STATE_KEYS} for n, s in zip(nodes, wire["states"], strict=True)
+        },
     }
 
 
@@ -66,7 +68,7 @@ def states_seen(widget: Any) -> list[dict[str, Any]]:
         data = message["data"] or {}
         if data.get("method") == "custom" and data["content"].get("kind") in ("state", "delta"):
             found.append({"nodes": data["content"]["nodes"], "_time": message["time"]})
-        elif "state" in data and "graph" in (data.get("buffer_paths") and sent_state(message) or {}):
+        elif "state" in data and "graph" in ((data.get("buffer_paths") and sent_state(message)) or {}):
             found.append({"nodes": sent_state(message)["graph"]["states"], "_time": message["time"]})
     return found
 
@@ -112,7 +114,7 @@ class ViewModel:
         """Every message the widget sent, in order."""
         for message in widget.comm.messages:
             data = message["data"] or {}
-            if "state" in data and "graph" in (data.get("buffer_paths") and sent_state(message) or {}):
+            if "state" in data and "graph" in ((data.get("buffer_paths") and sent_state(message)) or {}):
                 self.whole(sent_state(message)["graph"])
             elif data.get("method") == "custom" and data["content"].get("kind") == "grow":
                 self.grow(data["content"])
@@ -127,7 +129,9 @@ class ViewModel:
         self.groups = {g["id"]: g for g in graph["groups"]}
         self.edges = {(a, b) for a, b in graph["edges"]}
         self.node_boxes = {nid: layout["nodes"][5 * i : 5 * i + 5] for i, nid in enumerate(self.order)}
-        self.group_boxes = {gid: layout["groups"][5 * i : 5 * i + 5] for i, gid in enumerate(self.group_order)}
+        self.group_boxes = {
+            gid: layout["groups"][5 * i : 5 * i + 5] for i, gid in enumerate(self.group_order)
+        }
         self.size = (layout.get("width", 0.0), layout.get("height", 0.0))
 
     def grow(self, message: dict[str, Any]) -> None:
@@ -136,8 +140,24 @@ class ViewModel:
             return
         layout = message["layout"]
         for entries, order, boxes, new, flat, changed, moved in (
-            (self.nodes, self.order, self.node_boxes, message["nodes"], layout["nodes"], message["changed"], layout["moved"]),
-            (self.groups, self.group_order, self.group_boxes, message["groups"], layout["groups"], message["changed_groups"], layout["moved_groups"]),
+            (
+                self.nodes,
+                self.order,
+                self.node_boxes,
+                message["nodes"],
+                layout["nodes"],
+                message["changed"],
+                layout["moved"],
+            ),
+            (
+                self.groups,
+                self.group_order,
+                self.group_boxes,
+                message["groups"],
+                layout["groups"],
+                message["changed_groups"],
+                layout["moved_groups"],
+            ),
         ):
             for k, entry in enumerate(new):
                 entries[entry["id"]] = entry
