@@ -149,11 +149,12 @@ def _pack(
         out = flat[kind]
         for key in keys:
             x, y, w, h = boxes.get(key, none)
-            out += (round(x + w / 2, 1), round(y + h / 2, 1), w, h, grid_of.get(key, 0))
+            # Whole pixels (a box is 14 px or more): shorter to send and to parse.
+            out += (round(x + w / 2), round(y + h / 2), round(w), round(h), grid_of.get(key, 0))
     return {
         "engine": engine,
-        "width": round(size[0], 1),
-        "height": round(size[1], 1),
+        "width": round(size[0]),
+        "height": round(size[1]),
         "nodes": flat[0],
         "groups": flat[1],
     }
