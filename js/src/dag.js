@@ -328,8 +328,10 @@ export function render(el, model) {
     if (pz.dragged()) return;
     const target = /** @type {Element} */ (ev.target);
     const nodeEl = target.closest?.("[data-node-id]");
-    if (nodeEl) {
-      const id = nodeEl.getAttribute("data-node-id");
+    // A node seen from afar has no element of its own to click: find it under the pointer.
+    const farId = nodeEl || target.closest?.(".dflow-glabel") ? null : nodeUnder(ev);
+    if (nodeEl || farId) {
+      const id = nodeEl ? nodeEl.getAttribute("data-node-id") : farId;
       const entry = structure?.node(id);
       if (entry && (entry.type === "Fanout" || entry.fanout)) {
         request({ kind: entry.fanout?.expanded ? "collapse" : "expand", id });
@@ -340,6 +342,13 @@ export function render(el, model) {
     }
     if (target.closest?.(".dflow-glabel")) select(target.closest("[data-group-id]").getAttribute("data-group-id"));
   });
+
+  /** The node whose box is under a pointer event, in layout coordinates. */
+  function nodeUnder(ev) {
+    const r = canvas.getBoundingClientRect();
+    const { x, y, k } = pz.get();
+    return graphView.nodeAt((ev.clientX - r.left - x) / k, (ev.clientY - r.top - y) / k);
+  }
 
   // ---- actions
   function terminate() {

@@ -29,10 +29,48 @@ export function isJunction(n) {
   return n != null && (n.type === "StepGroup" || n.type === "TaskGroup") && n.fanout == null;
 }
 
+/** The attributes of the DOM contract, as markup. */
+function contractAttrs(node, v) {
+  const fan = isFanout(node);
+  return (
+    ` data-node-id="${esc(node.id)}" data-type="${esc(node.type)}" data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
+    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "")
+  );
+}
+
 /**
- * The markup of one node: its element and box, and (with `detail`) its label, duration and bar.
- * Without details a node is one `<rect>` that carries the DOM contract's attributes itself: a
- * graph of ten thousand nodes seen whole is then ten thousand elements, not twenty.
+ * The element of a node seen from afar: its DOM contract's attributes only, in a hidden group
+ * (the browser neither styles nor lays out what is hidden); its box is painted with the others
+ * of its phase (`paintMarkup`).
+ * @param {import("./graph.js").GraphNode} node
+ * @param {import("./state.js").NodeState | undefined} state
+ * @returns {string}
+ */
+export function farMarkup(node, state) {
+  return `<g class="dflow-node dflow-far"${contractAttrs(node, nodeView(node, state))}></g>`;
+}
+
+/**
+ * The boxes of nodes seen from afar, one path per phase: a few elements for thousands of boxes.
+ * @param {Iterable<[string, Box]>} boxes phase and box of each node
+ * @returns {string}
+ */
+export function paintMarkup(boxes) {
+  /** @type {Map<string, string[]>} */
+  const byPhase = new Map();
+  for (const [phase, b] of boxes) {
+    let parts = byPhase.get(phase);
+    if (!parts) byPhase.set(phase, (parts = []));
+    parts.push(`M${r1(b.x - b.w / 2)} ${r1(b.y - b.h / 2)}h${r1(b.w)}v${r1(b.h)}h${r1(-b.w)}z`);
+  }
+  let out = "";
+  for (const [phase, parts] of byPhase) out += `<path data-phase="${esc(phase)}" d="${parts.join("")}"/>`;
+  return out;
+}
+
+/**
+ * The markup of one node shown in sight: a group with its box and (with `detail`) its label,
+ * duration and bar; a junction (a step group drawn as a dot) is a round rect.
  * @param {import("./graph.js").GraphNode} node
  * @param {Box} box
  * @param {import("./state.js").NodeState | undefined} state
@@ -42,23 +80,18 @@ export function isJunction(n) {
  */
 export function nodeMarkup(node, box, state, now, detail = true) {
   const fan = isFanout(node);
-  const junction = isJunction(node);
   const { w, h } = box;
   const x = r1(box.x - w / 2);
   const y = r1(box.y - h / 2);
-  const v = nodeView(node, state);
-  const attrs =
-    ` data-node-id="${esc(node.id)}" data-type="${esc(node.type)}" data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
-    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "");
+  const attrs = contractAttrs(node, nodeView(node, state));
   const title = state?.message ? `<title>${esc(state.message)}</title>` : "";
-  const rect = `x="${x}" y="${y}" width="${w}" height="${h}" rx="${junction ? r1(Math.min(w, h) / 2) : 6}"`;
-  if (!fan && (junction || !detail)) {
-    return `<rect class="dflow-node dflow-bare"${attrs} ${rect}${title ? `>${title}</rect>` : "/>"}`;
+  if (isJunction(node)) {
+    return `<rect class="dflow-node dflow-dot"${attrs} x="${x}" y="${y}" width="${w}" height="${h}" rx="${r1(Math.min(w, h) / 2)}"${title ? `>${title}</rect>` : "/>"}`;
   }
   let out = `<g class="dflow-node${fan ? " dflow-fanout" : ""}"${attrs}>${title}`;
   // A second box offset behind the first reads as "a stack of many".
   if (fan) out += `<rect class="dflow-stack" x="${r1(x + 4)}" y="${r1(y - 4)}" width="${w}" height="${h}" rx="6"/>`;
-  out += `<rect class="dflow-box" ${rect}/>`;
+  out += `<rect class="dflow-box" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/>`;
   if (detail) out += detailMarkup(node, box, state, now);
   return `${out}</g>`;
 }

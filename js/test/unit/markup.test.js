@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { detailMarkup, edgePath, edgesMarkup, esc, gridMarkup, groupMarkup, nodeMarkup } from "../../src/markup.js";
+import { detailMarkup, edgePath, edgesMarkup, esc, farMarkup, gridMarkup, groupMarkup, nodeMarkup, paintMarkup } from "../../src/markup.js";
 
 const box = { x: 100, y: 50, w: 184, h: 56 };
 
@@ -14,17 +14,21 @@ test("a node's markup carries the DOM contract's attributes, its state written i
   assert.match(m, /class="dflow-bar"[^>]*width="41.5"/); // a quarter of 166
 });
 
-test("far away a node is one bare rect that carries the contract; the details come later", () => {
-  const m = nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, { phase: "Failed", progress: "0/1", message: "boom" }, 0, false);
-  assert.match(m, /^<rect class="dflow-node dflow-bare" data-node-id="a" data-type="Pod" data-phase="Failed" data-progress="0\/1" x="8" y="22" width="184" height="56" rx="6"><title>boom<\/title><\/rect>$/);
-  assert.doesNotMatch(m, /<text|<g/);
-  assert.match(nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0, false), /\/>$/);
+test("far away a node is a bare element that carries the contract; its box is painted with others", () => {
+  const m = farMarkup({ id: "a", label: "a", type: "Pod" }, { phase: "Failed", progress: "0/1", message: "boom" });
+  assert.equal(m, '<g class="dflow-node dflow-far" data-node-id="a" data-type="Pod" data-phase="Failed" data-progress="0/1"></g>');
+  const paint = paintMarkup([
+    ["Failed", box],
+    ["Succeeded", { x: 0, y: 0, w: 10, h: 4 }],
+    ["Failed", { x: 300, y: 50, w: 184, h: 56 }],
+  ]);
+  assert.equal(paint, '<path data-phase="Failed" d="M8 22h184v56h-184zM208 22h184v56h-184z"/><path data-phase="Succeeded" d="M-5 -2h10v4h-10z"/>');
   assert.match(detailMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0), /class="dflow-label"/);
 });
 
-test("a junction (a step group drawn as a dot) stays a bare round rect even up close", () => {
+test("a junction (a step group drawn as a dot) is a round rect in sight", () => {
   const m = nodeMarkup({ id: "j", label: "[1]", type: "StepGroup" }, { x: 10, y: 10, w: 14, h: 14 }, undefined, 0, true);
-  assert.match(m, /^<rect class="dflow-node dflow-bare"[^>]*rx="7"\/>$/);
+  assert.match(m, /^<rect class="dflow-node dflow-dot"[^>]*rx="7"\/>$/);
 });
 
 test("edges are a few long paths; bundled ones (into a grid) are counted once", () => {
