@@ -31,7 +31,7 @@ _TIMED_RUN = """(i) => {
         if (root && root.hasAttribute('data-rev')) {
             run.tDrawn = performance.now();
             // Counted cheaply: this runs in the measured window (a slow count would be a long task).
-            run.nodes = root.querySelectorAll('.dflow-layer [data-node-id]').length;
+            run.nodes = root.querySelectorAll('.dflow-stage [data-node-id]').length;
             return;
         }
         requestAnimationFrame(tick);

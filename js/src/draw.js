@@ -160,9 +160,13 @@ export class GraphView {
   /** A new tile of nodes, over the others. */
   addTile() {
     const el = this.addLayer("dflow-nodes");
-    // `display="none"`: the far nodes' elements are neither styled nor laid out.
-    el.innerHTML = '<g class="dflow-paint"></g><g class="dflow-far" display="none"></g><g class="dflow-shown"></g>';
-    const [paint, far, shown] = /** @type {Element[]} */ ([...el.children]);
+    el.innerHTML = '<g class="dflow-paint"></g><g class="dflow-shown"></g>';
+    const [paint, shown] = /** @type {Element[]} */ ([...el.children]);
+    // The far nodes' elements: in a box whose content the browser skips (`content-visibility:
+    // hidden`): they are never styled, laid out or painted, whatever changes above them.
+    const far = document.createElement("div");
+    far.className = "dflow-far-nodes";
+    this.stage.append(far);
     return { svg: el, paint, far, shown, farIds: new Set(), count: 0 };
   }
 
@@ -246,7 +250,7 @@ export class GraphView {
     if (b.x < this.area.x || b.y < this.area.y || b.x + b.w > this.area.x + this.area.w || b.y + b.h > this.area.y + this.area.h) {
       // The picture grew: every layer gets the new area (a viewBox is cheap to change).
       this.area = { x: b.x - 20, y: b.y - 20, w: b.w + 40 + 400, h: b.h + 40 + 400 };
-      for (const layer of this.stage.children) this.fitLayer(/** @type {SVGElement} */ (layer));
+      for (const layer of this.stage.querySelectorAll(":scope > svg")) this.fitLayer(/** @type {SVGElement} */ (layer));
     }
     const t = this.now();
     for (const id of redo) {

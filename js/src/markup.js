@@ -39,15 +39,15 @@ function contractAttrs(node, v) {
 }
 
 /**
- * The element of a node seen from afar: its DOM contract's attributes only, in a hidden group
- * (the browser neither styles nor lays out what is hidden); its box is painted with the others
- * of its phase (`paintMarkup`).
+ * The element of a node seen from afar: its DOM contract's attributes only, in a box whose
+ * content the browser skips (never styled, laid out or painted); its box is painted with the
+ * others of its phase (`paintMarkup`).
  * @param {import("./graph.js").GraphNode} node
  * @param {import("./state.js").NodeState | undefined} state
  * @returns {string}
  */
 export function farMarkup(node, state) {
-  return `<g class="dflow-node dflow-far"${contractAttrs(node, nodeView(node, state))}></g>`;
+  return `<i class="dflow-node dflow-far"${contractAttrs(node, nodeView(node, state))}></i>`;
 }
 
 /**

@@ -16,7 +16,7 @@ test("a node's markup carries the DOM contract's attributes, its state written i
 
 test("far away a node is a bare element that carries the contract; its box is painted with others", () => {
   const m = farMarkup({ id: "a", label: "a", type: "Pod" }, { phase: "Failed", progress: "0/1", message: "boom" });
-  assert.equal(m, '<g class="dflow-node dflow-far" data-node-id="a" data-type="Pod" data-phase="Failed" data-progress="0/1"></g>');
+  assert.equal(m, '<i class="dflow-node dflow-far" data-node-id="a" data-type="Pod" data-phase="Failed" data-progress="0/1"></i>');
   const paint = paintMarkup([
     ["Failed", box],
     ["Succeeded", { x: 0, y: 0, w: 10, h: 4 }],
