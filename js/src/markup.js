@@ -9,6 +9,8 @@ import { PHASES, PHASE_SYMBOL } from "./phases.js";
 
 /** Average advance of a 12px sans-serif character: enough to budget a label without measuring. */
 const CHAR_W = 6.6;
+/** Bundled edges are labelled with their count while there are at most this many. */
+const MAX_EDGE_COUNTS = 100;
 /** Edges per `<path>`: one element per edge would double the element count of a large graph. */
 const EDGES_PER_PATH = 2000;
 
@@ -240,11 +242,14 @@ export function edgesMarkup(edges) {
   const arrows = [];
   const bundled = [];
   let labels = "";
+  // A count on each bundled edge, while they are few: a thousand of them (five hundred
+  // fan-outs, in and out) would be a thousand texts to style, too small to read in the whole.
+  const counted = edges.filter((e) => e.bundled > 1).length <= MAX_EDGE_COUNTS;
   for (const e of edges) {
     const p = edgePath(e.from, e.to);
     (e.bundled > 1 ? bundled : plain).push(p.d);
     arrows.push(p.arrow);
-    if (e.bundled > 1) {
+    if (e.bundled > 1 && counted) {
       labels += `<text class="dflow-edge-count" x="${r1(p.mid.x + 5)}" y="${r1(p.mid.y + 4)}">×${e.bundled}</text>`;
     }
   }
