@@ -65,6 +65,10 @@ _EXPORTS: dict[str, str] = {
     # extension points
     "Executor": "dflow_jupyter.model.executor",
     "Context": "dflow_jupyter.model.executor",
+    "Resource": "dflow_jupyter.model.resource",
+    "ContainerExecutor": "dflow_jupyter.plugins.container",
+    "SlurmJob": "dflow_jupyter.plugins.slurm",
+    "SlurmJobTemplate": "dflow_jupyter.plugins.slurm",
     # queries and events
     "query_workflows": "dflow_jupyter.backend.queries",
     "ArgoWorkflow": "dflow_jupyter.status.query",
@@ -124,6 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover - the names for type checkers and IDEs; ``
         IfExpression as IfExpression,
         if_expression as if_expression,
     )
+    from dflow_jupyter.model.resource import Resource as Resource
     from dflow_jupyter.model.signature import Inputs as Inputs, Outputs as Outputs
     from dflow_jupyter.model.step import Step as Step
     from dflow_jupyter.model.steps import Steps as Steps
@@ -133,6 +138,8 @@ if TYPE_CHECKING:  # pragma: no cover - the names for type checkers and IDEs; ``
         ShellOPTemplate as ShellOPTemplate,
     )
     from dflow_jupyter.model.workflow import Workflow as Workflow
+    from dflow_jupyter.plugins.container import ContainerExecutor as ContainerExecutor
+    from dflow_jupyter.plugins.slurm import SlurmJob as SlurmJob, SlurmJobTemplate as SlurmJobTemplate
     from dflow_jupyter.status.events import events as events
     from dflow_jupyter.status.query import ArgoStep as ArgoStep, ArgoWorkflow as ArgoWorkflow
     from dflow_jupyter.storage import (

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from dflow_jupyter.errors import UnknownKeyError
+
 
 def _boolize(value: Any) -> bool:
     if isinstance(value, str):
@@ -91,6 +93,10 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Seconds per request to the Argo server, retries of a 5xx or a lost connection, and the
     # seconds between two status polls (dflow's wait() interval).
     "argo_timeout": (30.0, float),
+    # Which API runs workflows: "server" (the Argo Server at host), "kubernetes" (the Kubernetes
+    # API server of k8s_api_server + token, else of the kubeconfig: k8s_config_file, KUBECONFIG,
+    # ~/.kube/config) or "auto": the Argo Server when host was set, else a kubeconfig if any.
+    "argo_api": ("auto", str),
     "argo_retries": (5, int),
     "poll_interval": (1.0, float),
     # Ours, for the Argo compiler: ship notebook OPs pickled when they have no source (opt-in);
@@ -106,6 +112,9 @@ _CONFIG_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # (maxAllowedStackDepth = 100 in workflow/controller/controller.go, argo-workflows PR 11646;
     # its DISABLE_MAX_RECURSION=true is None here).
     "max_recursion_depth": (100, _optional_int),
+    # Ours: bytes of a step's output echoed into the notebook or terminal (the first and the last
+    # half, with a line saying what was left out); its log.txt keeps everything. None: no cap.
+    "log_echo_limit": (64 * 1024, _optional_int),
 }
 
 _S3_SCHEMA: dict[str, tuple[Any, Callable[[Any], Any]]] = {
@@ -144,7 +153,7 @@ s3_config: dict[str, Any] = _load(_S3_SCHEMA, "DFLOW_S3_")
 def _update(target: dict[str, Any], schema: dict[str, Any], name: str, kwargs: Any) -> None:
     unknown = sorted(set(kwargs) - set(schema))
     if unknown:
-        raise KeyError(
+        raise UnknownKeyError(
             f"{name}: unknown key(s) {', '.join(map(repr, unknown))}; "
             f"known keys are {', '.join(sorted(schema))}"
         )
@@ -169,5 +178,7 @@ def config_keys() -> list[str]:
 def convert_config_value(key: str, text: str) -> Any:
     """``text`` converted as ``key``'s ``DFLOW_*`` environment variable would be."""
     if key not in _CONFIG_SCHEMA:
-        raise KeyError(f"unknown config key {key!r}; known keys are {', '.join(sorted(_CONFIG_SCHEMA))}")
+        raise UnknownKeyError(
+            f"unknown config key {key!r}; known keys are {', '.join(sorted(_CONFIG_SCHEMA))}"
+        )
     return _CONFIG_SCHEMA[key][1](text)

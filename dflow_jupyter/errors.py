@@ -21,3 +21,19 @@ class StepRuntimeError(DflowJupyterError, RuntimeError):
 
 class WorkflowNotFound(DflowJupyterError, LookupError):
     """No workflow with the given id is recorded in the debug work directory."""
+
+
+class DefinitionTypeError(DflowJupyterError, TypeError):
+    """A definition was given a value of the wrong kind (a template that is not one, a bad argument...)."""
+
+
+class UnknownKeyError(DflowJupyterError, KeyError):
+    """A name looked up in a definition or a setting does not exist (an output, a config key)."""
+
+    def __str__(self) -> str:
+        # KeyError would print the repr of the message, quotes and escapes included.
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(DflowJupyterError, ValueError):
+    """A setting of ``config`` or ``s3_config`` has a value the backend cannot use."""

@@ -29,7 +29,8 @@ python -m pip install -q --disable-pip-version-check \
   "graphviz>=0.20" pandas nbconvert nbformat nbclient jupyter_client
 
 # The ipykernel 6 environment: the same anywidget and ipywidgets as the server's, so the
-# front end and both kernels speak one widget protocol.
+# front end and both kernels speak one widget protocol; the argo extra for the widget following
+# an Argo run (tests/browser/test_argo_widget_in_lab.py).
 ANYWIDGET_VERSION="$(python -c 'import anywidget; print(anywidget.__version__)')"
 IPYWIDGETS_VERSION="$(python -c 'import ipywidgets; print(ipywidgets.__version__)')"
 if [ ! -x "$KERNEL6_VENV/bin/python" ]; then
@@ -38,7 +39,7 @@ fi
 "$KERNEL6_VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 "$KERNEL6_VENV/bin/python" -m pip install -q --disable-pip-version-check \
   "ipykernel>=6.29,<7" "anywidget==$ANYWIDGET_VERSION" "ipywidgets==$IPYWIDGETS_VERSION" \
-  "graphviz>=0.20" pandas -e ".[widget]"
+  "graphviz>=0.20" pandas -e ".[widget,argo]"
 "$KERNEL6_VENV/bin/python" -m ipykernel install --prefix "$VIRTUAL_ENV" \
   --name "$KERNEL6_NAME" --display-name "Python 3 (ipykernel 6)" >/dev/null 2>&1
 

@@ -26,7 +26,7 @@ need_apt dot graphviz
 if [ ! -x .venv-ipykernel6/bin/python ]; then
   "$(command -v python3)" -m venv .venv-ipykernel6
 fi
-.venv-ipykernel6/bin/python -m pip install -q --disable-pip-version-check "ipykernel>=6.29,<7" -e ".[widget]"
+.venv-ipykernel6/bin/python -m pip install -q --disable-pip-version-check "ipykernel>=6.29,<7" -e ".[widget,argo]"
 export DFLOW_TEST_IPYKERNEL6_PYTHON="$PWD/.venv-ipykernel6/bin/python"
 echo "== browser set-up (Chromium, JupyterLab, Playwright, a second kernel with ipykernel 6)"
 bash scripts/browser-setup.sh

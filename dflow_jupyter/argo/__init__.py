@@ -13,11 +13,11 @@ from typing import Any
 __all__ = ["from_dict", "from_yaml", "lint_manifest", "lint_workflow", "to_dict", "to_json", "to_yaml"]
 
 
-def to_dict(workflow: Any) -> dict[str, Any]:
-    """The Argo ``Workflow`` manifest of ``workflow``."""
+def to_dict(workflow: Any, reuse_step: Any = None) -> dict[str, Any]:
+    """The Argo ``Workflow`` manifest of ``workflow`` (keyed steps memoized with ``reuse_step``)."""
     from dflow_jupyter.argo.compile import compile_workflow
 
-    return compile_workflow(workflow)
+    return compile_workflow(workflow, reuse_step)
 
 
 def to_yaml(workflow: Any) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dflow_jupyter.argo.client import ArgoClient
+from dflow_jupyter.argo.clients import WorkflowClient, client_for
 from dflow_jupyter.argo.errors import ArgoError, ArgoNotFound
 from dflow_jupyter.argo.memoize import create_config_maps, memoize_entries
 from dflow_jupyter.argo.settings import ArgoSettings
@@ -97,7 +97,7 @@ class ArgoBackend:
         self._fixed = settings
         self._transport = transport
         self._runs: dict[str, _Run] = {}
-        self._clients: dict[ArgoSettings, ArgoClient] = {}
+        self._clients: dict[ArgoSettings, WorkflowClient] = {}
 
     # -- plumbing -----------------------------------------------------------------------------
     def _settings(self, workflow: Any = None) -> ArgoSettings:
@@ -110,9 +110,10 @@ class ArgoBackend:
             namespace=getattr(workflow, "namespace", None),
             token=getattr(workflow, "token", None),
             k8s_api_server=getattr(workflow, "k8s_api_server", None),
+            k8s_config_file=getattr(workflow, "k8s_config_file", None),
         )
 
-    def client(self, settings: ArgoSettings | None = None) -> ArgoClient:
+    def client(self, settings: ArgoSettings | None = None) -> WorkflowClient:
         """The (cached) client for ``settings`` (default: the current config)."""
         settings = settings or self._settings()
         found = self._clients.get(settings)
@@ -120,7 +121,7 @@ class ArgoBackend:
             if len(self._clients) >= _MAX_CLIENTS:
                 _, oldest = self._clients.popitem()
                 oldest.close()
-            found = self._clients[settings] = ArgoClient(settings, transport=self._transport)
+            found = self._clients[settings] = client_for(settings, transport=self._transport)
         return found
 
     def _run(self, workflow_id: str) -> _Run:
@@ -159,15 +160,20 @@ class ArgoBackend:
         run = self._runs[workflow_id] = _Run(settings, ArgoStatusSync.for_workflow(workflow_id))
         follow(run.sync.tracker)
         client = self.client(settings)
-        if not (restart and self._restart(client, run)):
-            run.created_at = time.monotonic()
-            run.sync.apply(client.create(manifest))
+        try:
+            if not (restart and self._restart(client, run)):
+                run.created_at = time.monotonic()
+                run.sync.apply(client.create(manifest))
+        except BaseException as exc:
+            # Where widgets and queries look (the live tracker stays): the run never started.
+            run.sync.tracker.set_phase("Error", f"not submitted: {str(exc) or type(exc).__name__}")
+            raise
         if detach:
             self.follow(workflow_id, only_on_running_loop=True)
             return
         self.wait(workflow_id)
 
-    def _restart(self, client: ArgoClient, run: _Run) -> bool:
+    def _restart(self, client: WorkflowClient, run: _Run) -> bool:
         """Retry a recorded workflow's failed steps (Argo keeps the succeeded ones); False if none."""
         try:
             refresh(client, run.sync)

@@ -9,6 +9,7 @@ outputs. Argo then skips the step and hands its recorded outputs on.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -58,13 +59,51 @@ def _outputs(step: Any) -> dict[str, Any]:
     return outputs
 
 
+def _inputs(step: Any) -> dict[str, str]:
+    """The reused step's recorded input parameters (name to value)."""
+    node = getattr(step, "node", None)
+    raw: Mapping[str, Any] = getattr(node, "inputs", None) or _field(step, "inputs") or {}
+    params = raw.get("parameters") or []
+    if isinstance(params, Mapping):  # a query view: {name: parameter}
+        return {str(k): str(_field(v, "value")) for k, v in params.items()}
+    return {str(p["name"]): str(p.get("value")) for p in params if isinstance(p, Mapping) and "name" in p}
+
+
+def _init_artifact_entry(step: Any, outputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The group key and the cache entry of a reused item's ``init-artifact`` step (dflow's).
+
+    An item of a keyed sliced fan-out with stacked output artifacts wrote them under the key
+    its ``init-artifact`` step reserved (``dflow_artifact_key``). Reusing that step's result
+    in the new run hands the same key to the items that run again, so they add their files to
+    the reused ones, as dflow does with ``overwrite_reused_artifact`` (its default).
+    """
+    inputs = _inputs(step)
+    group, reserved = inputs.get("dflow_group_key"), inputs.get("dflow_artifact_key")
+    if not group or not reserved:
+        return None
+    arts = [
+        {"name": a["name"], "s3": {"key": f"{reserved}/{a['name']}"}, "archive": {"none": {}}}
+        for a in outputs.get("artifacts") or []
+        if str((a.get("s3") or {}).get("key", "")).startswith(reserved + "/")
+    ]
+    finished = _field(step, "finishedAt")
+    return group, {
+        "nodeID": f"dflow-{secrets.token_hex(5)}",
+        "outputs": {"parameters": [{"name": "dflow_artifact_key", "value": reserved}], "artifacts": arts},
+        "creationTimestamp": finished,
+        "lastHitTimestamp": finished,
+    }
+
+
 def memoize_entries(
     workflow_id: str, reuse_steps: Iterable[Any]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """dflow's memoize map of the reused steps, and the global parameters they publish.
 
     Returns ``{"<workflow id>-<key>": entry}`` (steps without a key cannot be reused and are
-    skipped, as in dflow) and ``{global name: parameter}`` for outputs with a ``globalName``.
+    skipped, as in dflow), plus ``"<workflow id>-<group key>-init-artifact"`` for the items
+    of a sliced fan-out with stacked output artifacts, and ``{global name: parameter}`` for
+    outputs with a ``globalName``.
     """
     entries: dict[str, dict[str, Any]] = {}
     global_params: dict[str, dict[str, Any]] = {}
@@ -80,6 +119,9 @@ def memoize_entries(
             "creationTimestamp": finished,
             "lastHitTimestamp": finished,
         }
+        init = _init_artifact_entry(step, outputs)
+        if init is not None:
+            entries.setdefault(f"{workflow_id}-{init[0]}-init-artifact", init[1])
         for par in outputs["parameters"]:
             global_name = par.get("globalName")
             if global_name and par["name"] != "dflow_global":

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from dflow_jupyter.argo.aclient import AsyncArgoClient
 from dflow_jupyter.argo.api import CHEAP_FIELDS, NODE_FIELDS
 from dflow_jupyter.argo.backoff import Backoff
+from dflow_jupyter.argo.clients import AsyncWorkflowClient, async_client_for
 from dflow_jupyter.argo.errors import (
     ArgoAuthError,
     ArgoError,
@@ -105,7 +105,7 @@ class Poller:
 
     async def run(self) -> WorkflowStatus:
         """Poll until the workflow has finished; its final status."""
-        async with AsyncArgoClient(self.settings, transport=self._transport) as client:
+        async with async_client_for(self.settings, transport=self._transport) as client:
             resync = True
             while True:
                 try:
@@ -148,12 +148,12 @@ class Poller:
         self.stats.errors += 1
         await asyncio.sleep(self._backoff.next())
 
-    async def _get(self, client: AsyncArgoClient) -> None:
+    async def _get(self, client: AsyncWorkflowClient) -> None:
         self.stats.gets += 1
         self.sync.apply(await client.get(self.name, NODE_FIELDS, retry=False))
         self._backoff.reset()
 
-    async def _watch(self, client: AsyncArgoClient) -> None:
+    async def _watch(self, client: AsyncWorkflowClient) -> None:
         self.stats.watches += 1
         deleted = False
         stream = client.watch(self.name, NODE_FIELDS, self.sync.resource_version)
@@ -183,7 +183,7 @@ class Poller:
                 namespace=self.settings.namespace,
             )
 
-    async def _cheap_poll(self, client: AsyncArgoClient) -> bool:
+    async def _cheap_poll(self, client: AsyncWorkflowClient) -> bool:
         """One trimmed get after the poll interval; whether the node tree must be read again."""
         await asyncio.sleep(self.settings.poll_interval)
         self.stats.cheap_gets += 1

@@ -6,7 +6,7 @@ import time
 
 from dflow_jupyter.argo.api import CHEAP_FIELDS, NODE_FIELDS
 from dflow_jupyter.argo.backoff import Backoff
-from dflow_jupyter.argo.client import ArgoClient
+from dflow_jupyter.argo.clients import WorkflowClient
 from dflow_jupyter.argo.errors import ArgoNotFound
 from dflow_jupyter.argo.status import ArgoStatusSync, Delta
 from dflow_jupyter.status.model import WorkflowStatus
@@ -17,13 +17,13 @@ __all__ = ["NOT_FOUND_GRACE", "refresh", "wait_for"]
 NOT_FOUND_GRACE = 30.0
 
 
-def refresh(client: ArgoClient, sync: ArgoStatusSync) -> Delta:
+def refresh(client: WorkflowClient, sync: ArgoStatusSync) -> Delta:
     """Read the whole workflow once and apply it (only changed nodes are published)."""
     return sync.apply(client.get(sync.status.name, NODE_FIELDS))
 
 
 def wait_for(
-    client: ArgoClient,
+    client: WorkflowClient,
     sync: ArgoStatusSync,
     *,
     timeout: float | None = None,

@@ -65,7 +65,8 @@ def backend_for(mode: str | None = None) -> Backend:
                     "run on the in-process debug backend: use mode 'debug'"
                 )
             raise BackendUnavailable(
-                f"unknown backend {mode!r}; choose one of: " + ", ".join(repr(m) for m in known_modes())
+                f"unknown backend {mode!r} (config['mode']); choose one of: "
+                + ", ".join(repr(m) for m in known_modes())
             )
         # "default" and "argo" name one backend: they share its instance (and its pollers).
         for other, other_target in _IMPLEMENTATIONS.items():

@@ -18,7 +18,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from dflow_jupyter import run_records as records
-from dflow_jupyter.errors import WorkflowNotFound
+from dflow_jupyter.config import config
+from dflow_jupyter.errors import ConfigError, WorkflowNotFound
 from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.status.phase import ACTIVE_PHASES
 from dflow_jupyter.status.tracker import live_status
@@ -70,6 +71,12 @@ class DebugBackend:
         restart: bool = False,
         detach: bool = False,
     ) -> None:
+        isolation = config.get("debug_isolation", "inprocess")
+        if isolation not in ("inprocess", "process"):
+            raise ConfigError(
+                f"config['debug_isolation'] must be 'inprocess' (OPs run in this process) or "
+                f"'process' (in worker processes), got {isolation!r}"
+            )
         run_workflow = _engine("run").run_workflow
         run = self._runs[workflow_id] = _Run()
         reuse = list(reuse_steps)

@@ -20,6 +20,8 @@ from typing import Any
 
 from dflow_jupyter.engine.dispatcher_runner import OUT_DIR, RESULT_FILE, absolute_under, map_paths
 from dflow_jupyter.engine.dispatcher_stage import EXIT_CODE_FILE, StagedJob, run_settings, stage
+from dflow_jupyter.engine.echo import echo_step_log
+from dflow_jupyter.engine.job_record import forget_jobs, record_jobs
 from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec, write_parameter_files
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE
 from dflow_jupyter.engine.python_op import finish_python
@@ -48,6 +50,7 @@ class DispatcherJob:
         # The run's thread may still report after the step ended: never into a closed (and
         # perhaps reused) descriptor.
         self._pipe_lock = threading.Lock()
+        self._recorded: tuple[str, ...] = ()
 
     # -- scheduler protocol -----------------------------------------------------------------------
     def start(self) -> None:
@@ -79,6 +82,7 @@ class DispatcherJob:
         if self.result is None:
             return False, None
         self._close()
+        forget_jobs(self.spec.step_dir)
         return True, self.result
 
     def deadline(self) -> float | None:
@@ -94,6 +98,7 @@ class DispatcherJob:
         if self._run is not None:
             self._run.cancel()
         self._close()
+        forget_jobs(self.spec.step_dir)
 
     def run(self) -> Any:  # pragma: no cover - asynchronous job
         raise NotImplementedError
@@ -127,7 +132,20 @@ class DispatcherJob:
             for key, value in fields.items():
                 setattr(self.spec.node, key, value)
 
+    def _record(self, update: Update) -> None:
+        if update.job_ids and update.job_ids != self._recorded:
+            from dflow_jupyter.plugins.dispatch_settings import is_local
+
+            machine = self.spec.template.executor.machine_dict
+            try:
+                record_jobs(self.spec.step_dir, machine, update.job_ids, is_local(machine))
+            except OSError:
+                return  # only another process's terminate needs it; this run still cancels them
+            self._recorded = update.job_ids
+
     def _apply(self, update: Update) -> None:
+        if update.kind in ("queued", "running"):
+            self._record(update)
         if update.kind == "queued":
             self._show(phase="Pending", message=update.message)
         elif update.kind == "running":
@@ -149,14 +167,8 @@ class DispatcherJob:
                 )
 
     def _echo_log(self) -> None:
-        if not self.spec.echo:
-            return
-        try:
-            text = (self.spec.step_dir / "log.txt").read_text(errors="replace")
-        except OSError:
-            return
-        if text:
-            sys.stdout.write(text)
+        # Capped, and read from its two ends: a 200 MB log never passes through memory whole.
+        echo_step_log(self.spec, sys.stdout)
 
     # -- outputs ----------------------------------------------------------------------------------
     def _collect(self, ran: str) -> PodOutcome:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dflow_jupyter.engine.echo import echo_step_log
 from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec
 from dflow_jupyter.engine.python_exec import TIMEOUT_MESSAGE, ExecOutcome
 from dflow_jupyter.engine.python_op import finish_python, prepare_python_inputs
@@ -292,15 +293,8 @@ class PoolPythonJob:
         self._notify()
 
     def _echo_log(self) -> None:
-        if not self.spec.echo:
-            return
-        log = self.spec.step_dir / "log.txt"
-        try:
-            text = log.read_text(errors="replace")
-        except OSError:
-            return
-        if text:
-            sys.stdout.write(text)
+        # Capped, and read from its two ends: a 200 MB log never passes through memory whole.
+        echo_step_log(self.spec, sys.stdout)
 
     # -- scheduler protocol ---------------------------------------------------------------------
     def wait_object(self) -> Any:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from dflow_jupyter.engine.echo import CappedEcho
 from dflow_jupyter.status.phase import Phase
 
 TIMEOUT_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -42,14 +43,16 @@ class ExecOutcome:
 
 
 class _Tee(io.TextIOBase):
-    """Write to the notebook (the original stream) and to the step's log file.
+    """Write to the notebook (the original stream, through the step's capped echo) and its log.
 
     Only the OP's output goes to its log: what threads that were already running when the OP
     started write (the kernel's own, another workflow's engine) goes to the original stream
     alone. Threads the OP starts itself write to the log.
     """
 
-    def __init__(self, original: TextIO, log: TextIO, echo: bool, foreign: frozenset[int]) -> None:
+    def __init__(
+        self, original: TextIO, log: TextIO, echo: CappedEcho | None, foreign: frozenset[int]
+    ) -> None:
         self._original, self._log, self._echo = original, log, echo
         self._foreign = foreign
 
@@ -57,13 +60,13 @@ class _Tee(io.TextIOBase):
         if threading.get_ident() in self._foreign:
             return self._original.write(text)
         self._log.write(text)
-        if self._echo:
-            self._original.write(text)
+        if self._echo is not None:
+            self._echo.write(self._original, text)
         return len(text)
 
     def flush(self) -> None:
         self._log.flush()
-        if self._echo:
+        if self._echo is not None:
             self._original.flush()
 
     def isatty(self) -> bool:
@@ -124,7 +127,7 @@ class _LazyLog:
 
 
 @contextlib.contextmanager
-def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
+def captured_output(log: TextIO, echo: CappedEcho | None) -> Iterator[None]:
     out, err = sys.stdout, sys.stderr
     me = threading.get_ident()
     foreign = frozenset(t.ident for t in threading.enumerate() if t.ident is not None and t.ident != me)
@@ -134,6 +137,8 @@ def captured_output(log: TextIO, echo: bool) -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+        if echo is not None:
+            echo.finish()
 
 
 @contextlib.contextmanager
@@ -199,15 +204,20 @@ def run_op(
     workdir: Path,
     log_path: Path,
     timeout: float | None,
-    echo: bool,
+    echo: bool | CappedEcho,
     check: Callable[[dict[str, Any], str], None] | None = None,
     caller_cwd: str | None = None,
 ) -> ExecOutcome:
-    """Execute ``op`` on ``op_in`` in ``workdir``; never raises for errors of the OP itself."""
+    """Execute ``op`` on ``op_in`` in ``workdir``; never raises for errors of the OP itself.
+
+    ``echo``: where else the OP's output goes besides ``log_path``: ``True`` to this process's
+    ``sys.stdout``/``sys.stderr`` whole, a :class:`CappedEcho` there capped, ``False`` nowhere.
+    """
     from dflow_jupyter.python.errors import FatalError, TransientError
     from dflow_jupyter.python.opio import OPIO
 
-    with _LazyLog(log_path) as log, captured_output(log, echo):  # type: ignore[arg-type]
+    capped = CappedEcho(None, "") if echo is True else echo or None
+    with _LazyLog(log_path) as log, captured_output(log, capped):  # type: ignore[arg-type]
         try:
             with working_directory(workdir, caller_cwd), deadline(timeout):
                 if check is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from dflow_jupyter.engine.echo import step_echo
 from dflow_jupyter.engine.pod_spec import PodOutcome, PodSpec, write_parameter_files
 from dflow_jupyter.engine.python_exec import ExecOutcome, run_op
 from dflow_jupyter.status.wire import ParameterTypeError, coerce_parameter
@@ -155,7 +156,7 @@ class InProcessPythonJob:
                 workdir=spec.step_dir / "workdir",
                 log_path=spec.step_dir / "log.txt",
                 timeout=spec.timeout,
-                echo=spec.echo,
+                echo=step_echo(spec) or False,
                 check=check,
                 caller_cwd=caller_cwd,
             )

@@ -147,6 +147,21 @@ class Recorder(StatusTracker):
         writer.write_many(path, {"phase": node.phase, "type": node.type})
 
     # -- snapshots ------------------------------------------------------------------------------
+    def snapshot_due(self) -> float | None:
+        """Write the snapshot the throttle held back, once its time has come.
+
+        The scheduler calls this while it waits for jobs: without it, the last change before a
+        long quiet spell (a job that went from queued to running) would reach ``status.json``
+        only with the next change. Returns the seconds until it is due, or None if nothing waits.
+        """
+        if not self._dirty or self.degraded:
+            return None
+        wait = self._last_snapshot + self._interval - time.monotonic()
+        if wait > 0:
+            return wait
+        self.snapshot()
+        return None
+
     def snapshot(self, force: bool = False, now: float | None = None) -> None:
         """Write ``status.json`` (at most every ``SNAPSHOT_INTERVAL`` unless forced)."""
         with self.lock:

@@ -210,6 +210,9 @@ class RunContext:
 
 def _checked_rendering(step: Any, template: Any) -> Any:
     """``template`` if an executor or context rendered a leaf template, else a clear error."""
+    argo_only = getattr(template, "argo_only", None)
+    if argo_only:  # a Kubernetes object to create (SlurmJobTemplate, a resource template)
+        raise StepRuntimeError(f"{step.kind} {step.name!r}: {argo_only}")
     if all(hasattr(template, attr) for attr in ("name", "inputs", "outputs", "kind")):
         return template
     who = f"executor {type(step.executor).__name__}" if step.executor is not None else "the workflow context"
@@ -270,6 +273,7 @@ def _run_workflow(
         status.uid = previous.uid or status.uid
     recorder = Recorder(status, directory)
     scheduler = Scheduler(max_jobs=workflow.parallelism, lock=ENGINE_LOCK)
+    scheduler.idle = recorder.snapshot_due
     store = LocalStore(Path(config["debug_artifact_dir"]).resolve(), method=str(config["debug_copy_method"]))
     reuse = {step.key: step.reuse_outputs() for step in (reuse_steps or []) if getattr(step, "key", None)}
     ctx = RunContext(

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_for_ready
 from typing import Any, Protocol
@@ -126,6 +126,9 @@ class Scheduler:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         self._closed = False
+        #: Called while the loop waits for jobs (the run's held-back snapshot); it returns the
+        #: seconds until it wants to be called again, or None.
+        self.idle: Callable[[], float | None] | None = None
 
     def forget(self) -> None:
         """Drop every coroutine and job of the run (its memory, after the run failed)."""
@@ -320,6 +323,9 @@ class Scheduler:
             if due is not None and (deadline is None or due < deadline):
                 deadline = due
         timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        again = self.idle() if self.idle is not None else None
+        if again is not None:
+            timeout = again if timeout is None else min(timeout, again)
         with released(self.lock):
             ready = wait_for_ready([*objects, self._wake_r], timeout)
         if self._wake_r in ready:

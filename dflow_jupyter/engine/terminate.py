@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 
+from dflow_jupyter.engine.job_record import cancel_recorded_jobs
 from dflow_jupyter.engine.recorder import Recorder
 from dflow_jupyter.run_records import load_status, read_owner, workflow_dir
 
 
 def terminate_recorded(workflow_id: str, reason: str = "Stopped with strategy 'Terminate'") -> None:
-    """Kill the process tree that runs ``workflow_id`` and mark its unfinished nodes Failed."""
+    """Kill the process tree that runs ``workflow_id``, cancel the scheduler jobs it submitted
+    (recorded in their steps' directories) and mark its unfinished nodes Failed."""
     import psutil
 
     directory = workflow_dir(workflow_id)
@@ -23,6 +25,12 @@ def terminate_recorded(workflow_id: str, reason: str = "Stopped with strategy 'T
             except psutil.Error:
                 pass
         psutil.wait_procs(victims, timeout=1)
-    recorder = Recorder(load_status(directory, judge_owner=False), directory)
+    status = load_status(directory, judge_owner=False)
+    # After the owner is gone, so it submits nothing more.
+    step_dirs = [n.step_dir for n in status.nodes.values() if n.step_dir and not n.finished]
+    problems = cancel_recorded_jobs(directory, step_dirs)
+    if problems:
+        reason = f"{reason}; jobs left to cancel: {'; '.join(problems)}"
+    recorder = Recorder(status, directory)
     recorder.abandon(reason)
     recorder.set_phase("Failed", reason)

@@ -30,9 +30,18 @@ _SECRET_WORDS = ("token", "secret", "password", "credential")
 
 
 def shown_value(key: str, value: object) -> str:
-    """The value of a setting as printed: a credential only says whether it is set."""
+    """The value of a setting as printed: a credential only says whether it is set.
+
+    So do the credential headers of ``http_headers`` (``Authorization``, ``Cookie``...).
+    """
+    from dflow_jupyter.argo.settings import sensitive_header, without_password
+
     if value is not None and any(word in key.lower() for word in _SECRET_WORDS):
         return "'***' (set; not shown)"
+    if isinstance(value, str) and "@" in value:
+        return repr(without_password(value))
+    if key == "http_headers" and isinstance(value, dict):
+        return repr({k: "***" if v and sensitive_header(str(k)) else v for k, v in value.items()})
     return repr(value)
 
 

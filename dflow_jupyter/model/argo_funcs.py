@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dflow_jupyter.errors import DefinitionTypeError, WorkflowDefinitionError
 from dflow_jupyter.model.declarations import InputParameter, OutputParameter
 from dflow_jupyter.model.expressions import ArgoVar, to_expr
 
@@ -15,7 +16,9 @@ def _operand(value: Any, *, as_int: bool) -> str:
     if isinstance(value, ArgoVar):
         return value.expr
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"argo_range: expected ints or parameters, got {value!r}")
+        raise DefinitionTypeError(
+            f"argo_range: expected ints or parameters, got {type(value).__name__} ({value!r})"
+        )
     return str(value)
 
 
@@ -43,7 +46,7 @@ def argo_range(*args: Any) -> ArgoVar:
         return ArgoRange(args[1], args[0])
     if len(args) == 3:
         return ArgoRange(args[1], args[0], args[2])
-    raise TypeError(f"argo_range expected 1-3 arguments, got {len(args)}")
+    raise DefinitionTypeError(f"argo_range expected 1-3 arguments, got {len(args)}")
 
 
 class ArgoSequence:
@@ -53,7 +56,7 @@ class ArgoSequence:
         self, count: Any = None, start: Any = None, end: Any = None, format: str | None = None
     ) -> None:
         if count is not None and end is not None:
-            raise ValueError("argo_sequence: give either count or end, not both")
+            raise WorkflowDefinitionError("argo_sequence: give either count or end, not both")
         self.count, self.start, self.end, self.format = count, start, end, format
 
     def to_argo(self) -> dict[str, Any]:
@@ -91,7 +94,7 @@ class ArgoLen(ArgoVar):
         elif hasattr(param, "path_list"):
             super().__init__(str(len(param.path_list or [])), is_str=False)
         else:
-            raise TypeError(f"argo_len expects a list parameter, got {param!r}")
+            raise DefinitionTypeError(f"argo_len expects a list parameter, got {param!r}")
 
 
 def argo_len(param: Any) -> ArgoVar:
@@ -104,7 +107,7 @@ class ArgoEnumerate(ArgoVar):
 
     def __init__(self, **kwargs: Any) -> None:
         if not kwargs:
-            raise TypeError("argo_enumerate needs at least one list")
+            raise DefinitionTypeError("argo_enumerate needs at least one list")
         self.kwargs = kwargs
         first = next(iter(kwargs.values()))
         length = f"len(sprig.fromJson({first.expr}))" if isinstance(first, ArgoVar) else str(len(first))
@@ -130,7 +133,9 @@ def argo_enumerate(*args: Any, **kwargs: Any) -> ArgoVar:
 
 def _list_expr(param: Any, what: str) -> str:
     if not isinstance(param, ArgoVar):
-        raise TypeError(f"{what} expects a list parameter (e.g. step.outputs.parameters['x']), got {param!r}")
+        raise DefinitionTypeError(
+            f"{what} expects a list parameter (e.g. step.outputs.parameters['x']), got {param!r}"
+        )
     return f"sprig.fromJson({param.expr})"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
+from dflow_jupyter.errors import DefinitionTypeError
 from dflow_jupyter.model.declarations import (
     InputArtifact,
     InputParameter,
@@ -47,7 +48,7 @@ class _NamedDict(dict[str, _Decl], Generic[_Decl]):
         super().__setitem__(key, cast(_Decl, decl))
 
     def _coerce(self, key: str, value: Any) -> _IOBase:
-        raise TypeError(
+        raise DefinitionTypeError(
             f"{self._what} {key!r} must be declared with {self._item_type.__name__}(...), "
             f"got {type(value).__name__} ({value!r})"
         )
@@ -86,7 +87,60 @@ class OutputArtifacts(_NamedDict[OutputArtifact]):
     _item_type, _what = OutputArtifact, "output artifact"
 
 
-class Inputs:
+_Params = TypeVar("_Params", bound=_NamedDict[Any])
+_Arts = TypeVar("_Arts", bound=_NamedDict[Any])
+
+
+class _Signature(Generic[_Params, _Arts]):
+    """``parameters`` and ``artifacts`` by name, tied to the owning template.
+
+    The setters wrap plain dicts: ``template.inputs.parameters = {...}`` (dflow's idiom) names
+    each declaration and ties it to the template too.
+    """
+
+    _parameters_type: type[_Params]
+    _artifacts_type: type[_Arts]
+
+    def __init__(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        artifacts: Mapping[str, Any] | None = None,
+        template: Any = None,
+    ) -> None:
+        self._template = template
+        self.parameters = parameters or {}
+        self.artifacts = artifacts or {}
+
+    @property
+    def parameters(self) -> _Params:
+        return self._parameters
+
+    @parameters.setter
+    def parameters(self, value: Mapping[str, Any]) -> None:
+        self._parameters = (
+            value
+            if isinstance(value, self._parameters_type)
+            else self._parameters_type(value, self._template)
+        )
+
+    @property
+    def artifacts(self) -> _Arts:
+        return self._artifacts
+
+    @artifacts.setter
+    def artifacts(self, value: Mapping[str, Any]) -> None:
+        self._artifacts = (
+            value if isinstance(value, self._artifacts_type) else self._artifacts_type(value, self._template)
+        )
+
+    def set_template(self, template: Any) -> None:
+        """Tie the signature (and every declaration) to ``template``."""
+        self._template = template
+        self.parameters.set_template(template)
+        self.artifacts.set_template(template)
+
+
+class Inputs(_Signature[InputParameters, InputArtifacts]):
     """A template's inputs: ``parameters`` and ``artifacts`` by name.
 
     Parameters
@@ -99,46 +153,10 @@ class Inputs:
         The owning template (set by the template itself).
     """
 
-    def __init__(
-        self,
-        parameters: Mapping[str, Any] | None = None,
-        artifacts: Mapping[str, InputArtifact] | None = None,
-        template: Any = None,
-    ) -> None:
-        self._template = template
-        self.parameters = parameters or {}
-        self.artifacts = artifacts or {}
-
-    # Setters wrap plain dicts: ``template.inputs.parameters = {...}`` (dflow's idiom) names each
-    # declaration and ties it to the template too.
-    @property
-    def parameters(self) -> InputParameters:
-        return self._parameters
-
-    @parameters.setter
-    def parameters(self, value: Mapping[str, Any]) -> None:
-        if not isinstance(value, InputParameters):
-            value = InputParameters(value, self._template)
-        self._parameters = value
-
-    @property
-    def artifacts(self) -> InputArtifacts:
-        return self._artifacts
-
-    @artifacts.setter
-    def artifacts(self, value: Mapping[str, InputArtifact]) -> None:
-        if not isinstance(value, InputArtifacts):
-            value = InputArtifacts(value, self._template)
-        self._artifacts = value
-
-    def set_template(self, template: Any) -> None:
-        """Tie these inputs (and every declaration) to ``template``."""
-        self._template = template
-        self.parameters.set_template(template)
-        self.artifacts.set_template(template)
+    _parameters_type, _artifacts_type = InputParameters, InputArtifacts
 
 
-class Outputs:
+class Outputs(_Signature[OutputParameters, OutputArtifacts]):
     """A template's outputs: ``parameters`` and ``artifacts`` by name.
 
     Parameters
@@ -151,39 +169,4 @@ class Outputs:
         The owning template (set by the template itself).
     """
 
-    def __init__(
-        self,
-        parameters: Mapping[str, OutputParameter] | None = None,
-        artifacts: Mapping[str, OutputArtifact] | None = None,
-        template: Any = None,
-    ) -> None:
-        self._template = template
-        self.parameters = parameters or {}
-        self.artifacts = artifacts or {}
-
-    # As for Inputs: the setters wrap plain dicts.
-    @property
-    def parameters(self) -> OutputParameters:
-        return self._parameters
-
-    @parameters.setter
-    def parameters(self, value: Mapping[str, OutputParameter]) -> None:
-        if not isinstance(value, OutputParameters):
-            value = OutputParameters(value, self._template)
-        self._parameters = value
-
-    @property
-    def artifacts(self) -> OutputArtifacts:
-        return self._artifacts
-
-    @artifacts.setter
-    def artifacts(self, value: Mapping[str, OutputArtifact]) -> None:
-        if not isinstance(value, OutputArtifacts):
-            value = OutputArtifacts(value, self._template)
-        self._artifacts = value
-
-    def set_template(self, template: Any) -> None:
-        """Tie these outputs (and every declaration) to ``template``."""
-        self._template = template
-        self.parameters.set_template(template)
-        self.artifacts.set_template(template)
+    _parameters_type, _artifacts_type = OutputParameters, OutputArtifacts

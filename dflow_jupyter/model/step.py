@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dflow_jupyter import _context
-from dflow_jupyter.errors import WorkflowDefinitionError
+from dflow_jupyter.errors import DefinitionTypeError, WorkflowDefinitionError
 from dflow_jupyter.model.argo_funcs import ArgoSequence
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.executor import Executor
@@ -58,12 +58,12 @@ class Step:
         what = "task" if self.is_task else "step"
         self.name = check_step_name(name, f"{what} name")
         if not isinstance(template, OPTemplate):
-            raise TypeError(
+            raise DefinitionTypeError(
                 f"{what} {name!r}: template must be an OP template (PythonOPTemplate, "
                 f"ShellOPTemplate, Steps, DAG...), got {type(template).__name__} ({template!r})"
             )
         if kwargs:
-            raise TypeError(f"{what} {name!r}: unexpected argument(s) {', '.join(sorted(kwargs))}")
+            raise DefinitionTypeError(f"{what} {name!r}: unexpected argument(s) {', '.join(sorted(kwargs))}")
         self.template = template
         self.inputs = BoundIO(self, "inputs")
         self.outputs = BoundIO(self, "outputs")
@@ -130,6 +130,7 @@ class Step:
                 raise WorkflowDefinitionError(
                     f"{self._describe()}: unknown input parameter {pname!r}; "
                     f"the template declares {_known(declared)}"
+                    + _other_kind(pname, self.template.inputs.artifacts, "an input artifact", "artifacts")
                 )
             if isinstance(value, _IOBase) and value._kind == "artifacts":
                 raise WorkflowDefinitionError(
@@ -146,6 +147,7 @@ class Step:
                 raise WorkflowDefinitionError(
                     f"{self._describe()}: unknown input artifact {aname!r}; "
                     f"the template declares {_known(declared)}"
+                    + _other_kind(aname, self.template.inputs.parameters, "an input parameter", "parameters")
                 )
             if isinstance(value, _IOBase) and value._kind == "parameters":
                 raise WorkflowDefinitionError(
@@ -270,19 +272,32 @@ class Step:
             raise WorkflowDefinitionError(f"{self._describe()}: give with_param or with_sequence, not both")
         if self.with_sequence is not None and not isinstance(self.with_sequence, ArgoSequence):
             raise WorkflowDefinitionError(
-                f"{self._describe()}: with_sequence expects argo_sequence(...), got {self.with_sequence!r}"
+                f"{self._describe()}: with_sequence expects argo_sequence(...), got "
+                f"{type(self.with_sequence).__name__} ({self.with_sequence!r})"
             )
         if isinstance(self.key, str) and "{{" not in self.key:
             check_key(self.key, self.name)
         elif self.key is not None and not isinstance(self.key, (str, ArgoVar)):
             raise WorkflowDefinitionError(f"{self._describe()}: key must be a string, got {self.key!r}")
-        if self.parallelism is not None and (not isinstance(self.parallelism, int) or self.parallelism < 1):
+        if self.parallelism is not None and (
+            not isinstance(self.parallelism, int)
+            or isinstance(self.parallelism, bool)
+            or self.parallelism < 1
+        ):
             raise WorkflowDefinitionError(
                 f"{self._describe()}: parallelism must be a positive int, got {self.parallelism!r}"
             )
         if self.when is not None and not isinstance(self.when, (str, ArgoVar, bool)):
             raise WorkflowDefinitionError(
                 f"{self._describe()}: when must be a string or an expression, got {self.when!r}"
+            )
+        # An Executor, or an object of the same shape (dflow code may bring its own render()).
+        if self.executor is not None and not (
+            isinstance(self.executor, Executor) or callable(getattr(self.executor, "render", None))
+        ):
+            raise DefinitionTypeError(
+                f"{self._describe()}: executor must be an Executor (e.g. ContainerExecutor, "
+                f"DispatcherExecutor), got {type(self.executor).__name__} ({self.executor!r})"
             )
 
     # -- dependencies --------------------------------------------------------------------------
@@ -300,3 +315,8 @@ class Step:
 
 def _known(declared: Mapping[str, Any]) -> str:
     return ", ".join(repr(k) for k in declared) or "none"
+
+
+def _other_kind(name: str, other: Mapping[str, Any], what: str, keyword: str) -> str:
+    """The hint for a name given as the wrong kind of input (a parameter that is an artifact)."""
+    return f"; {name!r} is {what}: pass it in {keyword}= instead" if name in other else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
+from dflow_jupyter.errors import UnknownKeyError
 from dflow_jupyter.model.declarations import _IOBase
 
 
@@ -33,7 +34,7 @@ class _BoundView(Mapping[str, _IOBase]):
         if name not in current:
             owner = getattr(self._step, "name", "?")
             known = ", ".join(map(repr, current)) or "none"
-            raise KeyError(
+            raise UnknownKeyError(
                 f"step {owner!r} has no such {type(current).__name__} entry {name!r}; known: {known}"
             )
         decl = current[name]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from dflow_jupyter import _context
-from dflow_jupyter.errors import WorkflowDefinitionError
+from dflow_jupyter.errors import DefinitionTypeError, WorkflowDefinitionError
 from dflow_jupyter.model.signature import Inputs, Outputs
 from dflow_jupyter.model.step import Step
 from dflow_jupyter.model.templates import OPTemplate
@@ -41,8 +41,9 @@ class Steps(OPTemplate):
         group: list[Step] = []
         for item in items:
             if not isinstance(item, Step):
-                raise TypeError(
-                    f"Steps {self.name!r}: add() takes Step objects or lists of them, got {item!r}"
+                raise DefinitionTypeError(
+                    f"Steps {self.name!r}: add() takes Step objects or lists of them, "
+                    f"got {type(item).__name__} ({item!r})"
                 )
             if item.is_task:
                 raise WorkflowDefinitionError(

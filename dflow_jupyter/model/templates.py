@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 
+from dflow_jupyter.errors import DefinitionTypeError, WorkflowDefinitionError
 from dflow_jupyter.model.signature import Inputs, Outputs
 from dflow_jupyter.names import check_template_name, random_suffix
 from dflow_jupyter.status.phase import NodeType, Phase
@@ -40,9 +41,11 @@ class RetryStrategy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 0:
-            raise ValueError(f"retry limit must be a non-negative int, got {self.limit!r}")
+            raise WorkflowDefinitionError(f"retry limit must be a non-negative int, got {self.limit!r}")
         if self.policy not in RETRY_POLICIES:
-            raise ValueError(f"retry policy must be one of {', '.join(RETRY_POLICIES)}, got {self.policy!r}")
+            raise WorkflowDefinitionError(
+                f"retry policy must be one of {', '.join(RETRY_POLICIES)}, got {self.policy!r}"
+            )
 
     @classmethod
     def from_argo(cls, spec: Mapping[str, Any] | RetryStrategy | None) -> RetryStrategy | None:
@@ -50,7 +53,10 @@ class RetryStrategy:
         if spec is None or isinstance(spec, RetryStrategy):
             return spec
         # __post_init__ checks the policy.
-        return cls(limit=int(spec.get("limit", 0)), policy=spec.get("retryPolicy", "OnFailure"))
+        limit = spec.get("limit", 0)
+        if isinstance(limit, str) and limit.strip().isdigit():
+            limit = int(limit)  # Argo's limit is an IntOrString
+        return cls(limit=limit, policy=spec.get("retryPolicy", "OnFailure"))
 
     def allows(self, phase: Phase, exit_code: int | None) -> bool:
         """Whether an attempt that ended in ``phase`` with ``exit_code`` may be retried.
@@ -161,14 +167,19 @@ class ScriptOPTemplate(OPTemplate):
         script_rendered: bool = False,
     ) -> None:
         super().__init__(name, inputs, outputs, memoize_key, pvcs, annotations, labels)
+        _check_text(self.name, "script", script)
+        _check_text(self.name, "command", command)
         self.image = image
         self.command = [command] if isinstance(command, str) else list(command or self.default_command)
         self.script = script or ""
         self.volumes = volumes or []
         self.mounts = mounts or []
         self.init_progress = init_progress
-        self.timeout = parse_timeout(timeout, self.name)
-        self.retry_strategy = RetryStrategy.from_argo(retry_strategy)
+        self.timeout = parse_timeout(timeout, f"template {self.name!r}")
+        try:
+            self.retry_strategy = RetryStrategy.from_argo(retry_strategy)
+        except WorkflowDefinitionError as err:
+            raise WorkflowDefinitionError(f"template {self.name!r}: retry_strategy: {err}") from None
         self.image_pull_policy = image_pull_policy
         self.node_selector = dict(node_selector or {})
         self.tolerations = tolerations or []
@@ -193,12 +204,23 @@ class PythonScriptOPTemplate(ScriptOPTemplate):
     default_command = ("python3",)
 
 
+def _check_text(template: str, field: str, value: Any) -> None:
+    """``script`` must be a string and ``command`` a string or a list of strings (or None)."""
+    items = value if isinstance(value, (list, tuple)) and field == "command" else [value]
+    for item in items:
+        if item is not None and not isinstance(item, str):
+            expected = "a string or a list of strings" if field == "command" else "a string"
+            raise DefinitionTypeError(
+                f"template {template!r}: {field} must be {expected}, got {type(item).__name__} ({item!r})"
+            )
+
+
 def parse_timeout(timeout: Any, owner: str) -> float | None:
     """Seconds from ``600``, ``600.0``, ``"600"``, ``"600s"``, ``"10m"`` or ``"1h"``."""
     if timeout is None:
         return None
     if isinstance(timeout, bool):
-        raise ValueError(f"{owner}: timeout must be a number of seconds, got {timeout!r}")
+        raise WorkflowDefinitionError(f"{owner}: timeout must be a number of seconds, got {timeout!r}")
     if isinstance(timeout, (int, float)):
         seconds = float(timeout)
     else:
@@ -208,9 +230,9 @@ def parse_timeout(timeout: Any, owner: str) -> float | None:
         try:
             seconds = float(text[:-1]) * factor if factor else float(text)
         except ValueError:
-            raise ValueError(
+            raise WorkflowDefinitionError(
                 f"{owner}: timeout must be seconds (e.g. 600 or '600s', '10m'), got {timeout!r}"
             ) from None
     if seconds <= 0:
-        raise ValueError(f"{owner}: timeout must be positive, got {timeout!r}")
+        raise WorkflowDefinitionError(f"{owner}: timeout must be positive, got {timeout!r}")
     return seconds

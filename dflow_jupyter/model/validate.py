@@ -118,18 +118,24 @@ def _check_steps(template: Steps) -> None:
 def _check_expressions(step: Step) -> None:
     from dflow_jupyter.expr import ExpressionError, check_expression, check_template, check_when
 
+    field = "when: "
     try:
         if isinstance(step.when, str):
             check_when(step.when)
         elif isinstance(step.when, ArgoVar) and not hasattr(step.when, "_scope"):
             check_expression(step.when.expr)
-        for value in (step.key, step.with_param, *step.parameters.values()):
+        fields = {"key": step.key, "with_param": step.with_param}
+        fields.update((f"input parameter {name!r}", v) for name, v in step.parameters.items())
+        for name, value in fields.items():
+            field = f"{name}: "
             if isinstance(value, ArgoVar) and not hasattr(value, "_scope"):
                 check_expression(value.expr)
             elif isinstance(value, str) and "{{" in value:
                 check_template(value)
     except ExpressionError as exc:
-        raise WorkflowDefinitionError(f"{step.kind} {step.name!r}: {exc}") from None
+        if field == "when: " and "'when'" in str(exc):
+            field = ""  # the error says it is about the `when` condition already
+        raise WorkflowDefinitionError(f"{step.kind} {step.name!r}: {field}{exc}") from None
 
 
 def validate(entry: OPTemplate) -> None:

@@ -265,9 +265,15 @@ class Workflow:
         return f"Workflow({self.name!r}, id={self.id!r})"
 
     # -- Argo manifests: dflow_jupyter.argo, loaded by name as backends are (it imports the model)
-    def to_dict(self) -> dict[str, Any]:
-        """The Argo ``Workflow`` manifest of this workflow, compiled offline."""
-        return _argo().to_dict(self)  # type: ignore[no-any-return]
+    def to_dict(self, reuse_step: Sequence[Any] | None = None) -> dict[str, Any]:
+        """The Argo ``Workflow`` manifest of this workflow, compiled offline.
+
+        With ``reuse_step`` the keyed steps are memoized under the workflow's id, as dflow
+        does for ``submit(reuse_step=...)`` (an id is chosen if the workflow has none).
+        """
+        if reuse_step and self.id is None:
+            self.id = backend_for(self._mode or str(config["mode"])).new_id(self.name)
+        return _argo().to_dict(self, list(reuse_step) if reuse_step else None)  # type: ignore[no-any-return]
 
     def to_yaml(self) -> str:
         return _argo().to_yaml(self)  # type: ignore[no-any-return]

@@ -167,6 +167,8 @@ class ContainerExecutor(Executor):
                 f"template {name!r}: ContainerExecutor needs the template's image (image=...)"
             )
         rendered = template.copy()
+        # A name that says what happened, the same on every compile (dflow adds a random suffix).
+        rendered.name = f"{template.name[:118]}-{kind}"
         rendered.command = ["sh"]
         rendered.script = render_container_script(
             template.script, kind, exe, template.image, list(template.command), self.image_pull_policy
@@ -185,6 +187,9 @@ def render_container_script(
 ) -> str:
     """The shell script a ``ContainerExecutor`` runs instead of ``script``."""
     return (
+        # In an Argo pod the inputs are in /tmp itself (the debug backend runs this in the step's
+        # directory, whose tmp holds them); Argo sets ARGO_TEMPLATE in every pod it runs.
+        'if [ -n "$ARGO_TEMPLATE" ]; then cd /; fi\n'
         f"cat > script <<'{_EOF}'\n{script}\n{_EOF}\n"
         "mkdir -p tmp\n"
         "# A container sees only what is mounted: symlinked inputs become copies of their targets.\n"

@@ -20,11 +20,6 @@ from dflow_jupyter.plugins.dispatch_settings import (
 
 __all__ = ["DispatchedTemplate", "DispatcherConfigError", "DispatcherExecutor"]
 
-ARGO_NOT_YET = (
-    "DispatcherExecutor steps run on the debug backend (config['mode'] = 'debug'); rendering them "
-    "for Argo (a pod that submits the job) is not available yet"
-)
-
 
 class DispatchedTemplate:
     """A leaf template rendered by a :class:`DispatcherExecutor`: the debug engine runs it as a job.
@@ -56,9 +51,14 @@ class DispatchedTemplate:
     def __repr__(self) -> str:
         return f"DispatchedTemplate({self.template!r}, {self.executor!r})"
 
-    def argo_template(self) -> Any:
-        """The Argo template that submits the job (not available yet)."""
-        return self.executor.argo_template(self.template)
+    @property
+    def merges_slices(self) -> bool:
+        """Whether a sliced fan-out of this template runs as one pod (``merge_sliced_step``)."""
+        return bool(self.executor.merge_sliced_step)
+
+    def argo_template(self, leaf: dict[str, Any], slices: Any = None) -> dict[str, Any]:
+        """The Argo template that submits the job, made from the compiled ``leaf`` template."""
+        return self.executor.argo_template(leaf, slices)
 
 
 class DispatcherExecutor(Executor):
@@ -109,14 +109,28 @@ class DispatcherExecutor(Executor):
     retry_on_submission_error : int, optional
         Further attempts when staging or submitting the job fails (1, 2, 4... s apart).
     merge_sliced_step : bool
-        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job.
+        Run all slices of a sliced step (``Slices`` with ``with_param``) in one job; on Argo
+        in one pod that submits a task per slice in one submission, as dflow does.
     pre_script, post_script : str
         Python code run before the job is submitted and after its outputs came back (with
         ``machine``, ``resources``, ``tasks`` and ``submission`` defined), as in dflow.
     clean : bool
         Remove the job's remote working directory once its outputs are back.
-    remove_scheduling_strategies, envs, merge_bohrium_job_group, terminate_grace_period
-        Kept for Argo and Bohrium; ``envs`` are exported in the job.
+    remove_scheduling_strategies : bool
+        On Argo, drop the template's node selector, tolerations, affinity and CPU/memory
+        requests from the pod that submits the job (the job gets them from ``resources_dict``).
+    envs : dict, optional
+        Exported in the job; on Argo set in the submitting pod too.
+    merge_bohrium_job_group
+        Kept for Bohrium (not supported).
+    terminate_grace_period : int, optional
+        On Argo, seconds the submitting pod waits after cancelling its jobs on SIGTERM.
+    password_secret : str, optional
+        On Argo, the Kubernetes Secret whose ``password`` key holds the SSH password (the
+        password itself never enters a manifest). Not a dflow argument.
+    private_key_secret : str, optional
+        On Argo, the Kubernetes Secret holding the private key under the key file's base name,
+        mounted in ``/root/.ssh``. Not a dflow argument.
     """
 
     #: Seconds between two looks at the scheduler once a job is waiting or running (polls
@@ -154,6 +168,9 @@ class DispatcherExecutor(Executor):
         envs: dict[str, str] | None = None,
         merge_bohrium_job_group: bool = False,
         terminate_grace_period: int | None = None,
+        *,
+        password_secret: str | None = None,
+        private_key_secret: str | None = None,
     ) -> None:
         self.host = host
         self.queue_name = queue_name
@@ -197,6 +214,8 @@ class DispatcherExecutor(Executor):
         self.envs = envs
         self.merge_bohrium_job_group = merge_bohrium_job_group
         self.terminate_grace_period = terminate_grace_period
+        self.password_secret = password_secret
+        self.private_key_secret = private_key_secret
 
     @property
     def container_runtime(self) -> tuple[str, str] | None:
@@ -242,13 +261,22 @@ class DispatcherExecutor(Executor):
             )
         return DispatchedTemplate(template, self)
 
-    def argo_template(self, template: Any) -> Any:
-        """The Argo template of a step with this executor (not available yet).
+    def argo_template(self, leaf: dict[str, Any], slices: Any = None) -> dict[str, Any]:
+        """The Argo template of a step with this executor: a pod that submits the job.
+
+        Parameters
+        ----------
+        leaf
+            The step's template as the compiler builds it without an executor.
+        slices
+            The step's ``Slices`` when it fans out over them: one pod (one job) per item, or,
+            with ``merge_sliced_step``, one pod submitting a task per item, as dflow does.
 
         Raises
         ------
-        NotImplementedError
-            Always, naming ``template``.
+        DispatcherConfigError
+            A password or key without its Kubernetes Secret, or slices that cannot be merged.
         """
-        name = getattr(template, "name", None) or type(template).__name__
-        raise NotImplementedError(f"template {name!r} uses {self!r}: {ARGO_NOT_YET}")
+        from dflow_jupyter.plugins.dispatch_argo import dispatcher_template
+
+        return dispatcher_template(self, leaf, config, slices)

@@ -6,6 +6,8 @@ import reprlib
 from collections.abc import Sequence
 from typing import Any
 
+from dflow_jupyter.errors import DflowJupyterError
+
 __all__ = [
     "FatalError",
     "OPIOError",
@@ -29,7 +31,7 @@ class FatalError(Exception):
     """A failure that retrying cannot fix; as in dflow, the step exits with code 2."""
 
 
-class OPIOError(Exception):
+class OPIOError(DflowJupyterError):
     """A value passed to or returned by an OP does not match its signature.
 
     Attributes
@@ -91,7 +93,7 @@ class OPIOKeyError(OPIOError, KeyError, RuntimeError):
     """
 
 
-class OPSignatureError(TypeError):
+class OPSignatureError(DflowJupyterError, TypeError):
     """An OP signature (``OPIOSign``, ``Artifact``, or a function OP's annotations) is invalid.
 
     Attributes

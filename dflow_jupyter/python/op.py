@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from dflow_jupyter import _context
 from dflow_jupyter.names import random_suffix
 from dflow_jupyter.python.errors import short_repr
-from dflow_jupyter.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
+from dflow_jupyter.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter, _NoDefault
 from dflow_jupyter.python.signature import (
     OPIOToRet,
     RetToOPIO,
@@ -245,7 +245,9 @@ def _copy_sign(sign: OPIOSign) -> OPIOSign:
 
 
 def _copy_entry(entry: Any) -> Any:
-    if isinstance(entry, type) or not hasattr(entry, "__dict__"):
+    # Only the markers (Artifact, Parameter, BigParameter) are mutable; a type, ``list[str]``
+    # (a GenericAlias, whose ``__dict__`` is its origin's) or ``List[str]`` is shared as is.
+    if not isinstance(entry, _NoDefault):
         return entry
     new = object.__new__(type(entry))
     new.__dict__.update(entry.__dict__)

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dflow_jupyter.errors import DefinitionTypeError, WorkflowDefinitionError
 from dflow_jupyter.model.declarations import InputArtifact, InputParameter, OutputArtifact, OutputParameter
 from dflow_jupyter.model.expressions import UNSET
 from dflow_jupyter.model.templates import OPTemplate, RetryStrategy, parse_timeout
@@ -54,9 +55,11 @@ class Slices:
         else:
             self.slices = "{{item}}"
         if group_size is not None and (not isinstance(group_size, int) or group_size < 1):
-            raise ValueError(f"Slices: group_size must be a positive int, got {group_size!r}")
+            raise WorkflowDefinitionError(f"Slices: group_size must be a positive int, got {group_size!r}")
         if pool_size is not None and (not isinstance(pool_size, int) or pool_size == 0 or pool_size < -1):
-            raise ValueError(f"Slices: pool_size must be a positive int or -1, got {pool_size!r}")
+            raise WorkflowDefinitionError(
+                f"Slices: pool_size must be a positive int or -1, got {pool_size!r}"
+            )
         self.group_size = group_size
         self.shuffle = shuffle
         self.random_seed = random_seed
@@ -142,9 +145,9 @@ class PythonOPTemplate(OPTemplate):
         else:
             self.op_class, self.op = type(op_class), op_class
         if not hasattr(self.op_class, "get_input_sign") or not hasattr(self.op_class, "execute"):
-            raise TypeError(
+            raise DefinitionTypeError(
                 f"PythonOPTemplate expects an OP class (with get_input_sign, get_output_sign and "
-                f"execute) or an @OP.function, got {op_class!r}"
+                f"execute) or an @OP.function, got {type(op_class).__name__} ({op_class!r})"
             )
         super().__init__(
             name or template_name_from(self.op_class.__name__),
@@ -159,9 +162,10 @@ class PythonOPTemplate(OPTemplate):
         self.affinity = affinity
         self.slices = slices
         self.python_packages = list(python_packages or [])
-        self.timeout = parse_timeout(timeout, f"PythonOPTemplate({self.op_class.__name__})")
+        self.timeout = parse_timeout(timeout, f"template {self.name!r}")
         self.timeout_as_transient_error = timeout_as_transient_error
         self.retry_strategy = _retry_strategy(
+            f"template {self.name!r}",
             retry_on_transient_error,
             retry_on_failure,
             retry_on_error,
@@ -195,6 +199,24 @@ class PythonOPTemplate(OPTemplate):
             output_artifact_global_name or {},
             output_parameter_global_name or {},
         )
+        if slices is not None:
+            self._check_slices(slices)
+
+    def _check_slices(self, slices: Slices) -> None:
+        """Every name a ``Slices`` lists must be an input or output of the OP, of that kind."""
+        for field, declared in (
+            ("input_parameter", self.inputs.parameters),
+            ("input_artifact", self.inputs.artifacts),
+            ("output_parameter", self.outputs.parameters),
+            ("output_artifact", self.outputs.artifacts),
+        ):
+            for name in getattr(slices, field):
+                if name not in declared:
+                    known = ", ".join(map(repr, declared)) or "none"
+                    raise WorkflowDefinitionError(
+                        f"template {self.name!r}: Slices {field} names {name!r}, which is not "
+                        f"an {field.replace('_', ' ')} of the OP; it declares {known}"
+                    )
 
     def get_op(self) -> Any:
         """A fresh OP instance to execute (function OPs reuse their instance)."""
@@ -209,10 +231,18 @@ class PythonOPTemplate(OPTemplate):
         artifact_global_name: Mapping[str, str],
         parameter_global_name: Mapping[str, str],
     ) -> None:
+        from dflow_jupyter.python.errors import OPSignatureError
         from dflow_jupyter.python.opio import Artifact, Parameter
 
-        self.input_sign = self.op_class.get_input_sign()
-        self.output_sign = self.op_class.get_output_sign()
+        op_name = self.op_class.__name__
+        try:
+            self.input_sign = self.op_class.get_input_sign()
+            self.output_sign = self.op_class.get_output_sign()
+        except OPSignatureError as err:
+            if err.op_name is not None or repr(op_name) in err.message:
+                raise
+            # An OPIOSign built in a class OP's method does not know the OP it belongs to.
+            raise OPSignatureError(f"OP {op_name!r}: {err.message}", op_name, err.field) from None
         root = self.tmp_root
         for name, sign in self.input_sign.items():
             if isinstance(sign, Artifact):
@@ -255,6 +285,7 @@ class PythonOPTemplate(OPTemplate):
 
 
 def _retry_strategy(
+    owner: str,
     transient: int | None,
     failure: int | None,
     error: int | None,
@@ -262,14 +293,22 @@ def _retry_strategy(
     timeout_as_transient: bool,
 ) -> RetryStrategy | None:
     # The same precedence as dflow: the first option given wins.
-    if transient is not None:
+    options = (
+        ("retry_on_transient_error", transient, "OnFailure"),
+        ("retry_on_failure", failure, "OnFailure"),
+        ("retry_on_error", error, "OnError"),
+        ("retry_on_failure_and_error", failure_and_error, "Always"),
+    )
+    for field, limit, policy in options:
+        if limit is None:
+            continue
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise WorkflowDefinitionError(
+                f"{owner}: {field} must be a non-negative int (the number of retries), got {limit!r}"
+            )
+        if field != "retry_on_transient_error":
+            return RetryStrategy(limit, policy)  # type: ignore[arg-type]
         if timeout_as_transient:
-            return RetryStrategy(transient, "OnFailure", exclude_exit_codes=(2,))
-        return RetryStrategy(transient, "OnFailure", exit_codes=(1,))
-    if failure is not None:
-        return RetryStrategy(failure, "OnFailure")
-    if error is not None:
-        return RetryStrategy(error, "OnError")
-    if failure_and_error is not None:
-        return RetryStrategy(failure_and_error, "Always")
+            return RetryStrategy(limit, policy, exclude_exit_codes=(2,))  # type: ignore[arg-type]
+        return RetryStrategy(limit, policy, exit_codes=(1,))  # type: ignore[arg-type]
     return None

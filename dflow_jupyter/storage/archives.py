@@ -8,14 +8,16 @@ symlinks already in the target on the way to a file: they are replaced, never fo
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tarfile
+import tempfile
 from collections import Counter
 
 from dflow_jupyter.storage.catalog import check_relative
 from dflow_jupyter.storage.errors import ArtifactPathError
 
-__all__ = ["extract_tarball", "make_parents"]
+__all__ = ["extract_tarball", "make_parents", "unpack_merged"]
 
 
 def make_parents(base: str, rel: str) -> None:
@@ -100,3 +102,37 @@ def extract_tarball(archive: str, dest: str) -> None:
             raise ArtifactPathError(
                 f"download_artifact: archive {archive}: its links refer to each other in a loop"
             ) from None
+
+
+def unpack_merged(archive: str, dest: str) -> None:
+    """Extract ``archive`` into ``dest`` as dflow does for an artifact fetched from an object store.
+
+    An archive whose only entry is a directory (Argo archives an output directory ``x`` as
+    ``x/...``) is merged into ``dest`` without that directory. Members are checked as by
+    :func:`extract_tarball`; they are extracted in a hidden directory inside ``dest`` (so
+    nothing is written elsewhere, and the moves are renames), and the archive is removed.
+    """
+    scratch = tempfile.mkdtemp(prefix=".dflow-unpack-", dir=dest)
+    try:
+        extract_tarball(archive, scratch)
+        os.remove(archive)
+        entries = os.listdir(scratch)
+        only = os.path.join(scratch, entries[0]) if len(entries) == 1 else scratch
+        _merge(only if os.path.isdir(only) and not os.path.islink(only) else scratch, dest)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _merge(src: str, dest: str) -> None:
+    """Move the tree ``src`` into ``dest``: files replace files, directories are merged."""
+    for name in os.listdir(src):
+        source, target = os.path.join(src, name), os.path.join(dest, name)
+        if os.path.isdir(source) and not os.path.islink(source):
+            if os.path.lexists(target) and not (os.path.isdir(target) and not os.path.islink(target)):
+                os.unlink(target)  # a file or link where a directory goes: replaced, never followed
+            if os.path.lexists(target):
+                _merge(source, target)
+                continue
+        elif os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        os.replace(source, target)

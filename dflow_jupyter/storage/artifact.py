@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from dflow_jupyter.config import config, s3_config
+from dflow_jupyter.storage.catalog import check_relative
 from dflow_jupyter.storage.errors import ArtifactTypeError
 
 __all__ = ["LocalArtifact", "S3Artifact", "StorageClient", "register_download"]
@@ -101,6 +102,7 @@ class S3Artifact(_Sliceable):
 
     def sub_path(self, path: str) -> S3Artifact:
         """The artifact rooted at ``path`` inside this one."""
+        check_relative(path, f"{self!r}.sub_path()", "sub-path")
         art = copy.copy(self)
         art.key = self.key.rstrip("/") + "/" + str(path)
         if self.local_path is not None:
@@ -142,6 +144,7 @@ class LocalArtifact(_Sliceable):
 
     def sub_path(self, path: str) -> LocalArtifact:
         """The artifact rooted at ``path`` inside this one."""
+        check_relative(path, f"{self!r}.sub_path()", "sub-path")
         art = copy.copy(self)
         art.local_path = self.local_path.rstrip("/") + "/" + str(path)
         return art

@@ -24,6 +24,9 @@ __all__ = [
     "iter_leaves",
     "map_leaves",
     "read_catalog",
+    "relative_in_artifact",
+    "take_catalog",
+    "upload_pairs",
     "write_catalog",
 ]
 
@@ -170,6 +173,41 @@ def flatten(obj: Any) -> dict[str, Any]:
 
     walk(obj, "")
     return flat
+
+
+def upload_pairs(path: Any) -> list[tuple[int | str, Any]]:
+    """``(order, path)`` of what ``upload_artifact`` was given: a path, a list/set, or a nest.
+
+    A dict, or a list holding lists or dicts, is flattened to dotted orders (``"a.0"``) as dflow
+    does; a flat list or set keeps integer orders; a single path has order 0.
+    """
+    if isinstance(path, dict) or (
+        isinstance(path, (list, tuple)) and any(isinstance(p, (list, tuple, dict)) for p in path)
+    ):
+        return list(flatten(path).items())
+    if isinstance(path, (list, tuple, set, frozenset)):
+        return list(enumerate(path))
+    return [(0, path)]
+
+
+def relative_in_artifact(src: str, cwd: str) -> str:
+    """Where the absolute path ``src`` goes inside an uploaded artifact (dflow's rule).
+
+    Under the working directory ``cwd`` it keeps its relative path; elsewhere its absolute
+    path without the leading ``/``.
+    """
+    prefix = cwd.rstrip("/") + "/"
+    return src[len(prefix) :] if src.startswith(prefix) else src.lstrip("/")
+
+
+def take_catalog(root: str, remove: bool) -> list[Any] | dict[str, Any]:
+    """The path object of the downloaded artifact at ``root``; its catalog removed if ``remove``."""
+    import shutil
+
+    catalog = read_catalog(root)
+    if remove and catalog.present:
+        shutil.rmtree(os.path.join(root, catalog_dir_name()))
+    return assemble(catalog.items, root)
 
 
 def _lists_from_int_keys(d: dict[str, Any]) -> Any:

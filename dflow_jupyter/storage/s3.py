@@ -7,6 +7,7 @@ client is made, so ``import dflow_jupyter`` never loads it.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 from typing import TYPE_CHECKING, Any
@@ -98,11 +99,22 @@ class MinioClient(StorageClient):
 
     def _call(self, what: str, key: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         from minio.error import S3Error
+        from urllib3.exceptions import HTTPError
 
         try:
             return fn(*args, **kwargs)
         except S3Error as exc:
             raise self._error(exc, what, key) from None
+        except HTTPError as exc:
+            raise self._unreachable(exc, what, key) from None
+
+    def _unreachable(self, exc: Exception, what: str, key: str) -> ObjectStoreError:
+        reason = getattr(exc, "reason", None) or exc
+        return ObjectStoreError(
+            f"{what} {key!r} in bucket {self.bucket_name!r}: cannot reach the object store at "
+            f"{self.endpoint} ({type(reason).__name__}); check s3_config['endpoint'] "
+            "(DFLOW_S3_ENDPOINT) and s3_config['secure']"
+        )
 
     # -- dflow's StorageClient ------------------------------------------------------------------
     def upload(self, key: str, path: str) -> None:
@@ -152,6 +164,7 @@ class MinioClient(StorageClient):
     # -- ours -----------------------------------------------------------------------------------
     def _stored_md5(self, key: str) -> str | None:
         from minio.error import S3Error
+        from urllib3.exceptions import HTTPError
 
         try:
             stat = self.client.stat_object(self.bucket_name, key)
@@ -159,6 +172,8 @@ class MinioClient(StorageClient):
             if exc.code in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
                 return None
             raise self._error(exc, "stat", key) from None
+        except HTTPError as exc:
+            raise self._unreachable(exc, "stat", key) from None
         metadata = {k.lower(): v for k, v in (stat.metadata or {}).items()}
         stored = metadata.get("x-amz-meta-" + _MD5_META)
         if stored:
@@ -168,18 +183,57 @@ class MinioClient(StorageClient):
 
     def preview(self, key: str, max_bytes: int = 4096) -> bytes:
         """The first ``max_bytes`` bytes of an object, fetched with a range request."""
+        return self.head(key, max_bytes)[0]
+
+    def head(self, key: str, max_bytes: int) -> tuple[bytes, int | None]:
+        """The first ``max_bytes`` bytes of an object (one range request) and its whole size.
+
+        The size comes from the answer's ``Content-Range`` (no second request); ``None`` if
+        the server did not say.
+        """
         if max_bytes <= 0:
-            return b""
-        response = self._call("preview", key, self.client.get_object, self.bucket_name, key, 0, max_bytes)
+            return b"", None
         try:
-            data: bytes = response.read()
+            response = self._call("preview", key, self.client.get_object, self.bucket_name, key, 0, max_bytes)
+        except ObjectStoreError as exc:
+            if exc.code == "InvalidRange":  # S3's answer to any range of an empty object
+                return b"", 0
+            raise
+        try:
+            # Read no more than asked, even from a server that ignores the range.
+            data: bytes = response.read(max_bytes)
+            total = _total_size(response.headers.get("Content-Range"), response.headers.get("Content-Length"))
         finally:
             response.close()
             response.release_conn()
-        return data[:max_bytes]
+        return data, total
+
+    def list_sizes(self, prefix: str, limit: int) -> tuple[builtins.list[tuple[str, int]], bool]:
+        """Up to ``limit`` objects under ``prefix`` with their sizes, and whether there are more."""
+        objects = self._call(
+            "list", prefix, self.client.list_objects, self.bucket_name, prefix=prefix, recursive=True
+        )
+        found: builtins.list[tuple[str, int]] = []
+        iterator = iter(objects)
+        while True:
+            obj = self._call("list", prefix, next, iterator, None)
+            if obj is None:
+                return found, False
+            if len(found) == limit:
+                return found, True
+            found.append((str(obj.object_name), int(obj.size or 0)))
 
     def remove(self, key: str) -> None:
         self._call("remove", key, self.client.remove_object, self.bucket_name, key)
+
+
+def _total_size(content_range: str | None, content_length: str | None) -> int | None:
+    """The whole object's size from ``Content-Range: bytes 0-99/1234`` (else the length sent)."""
+    if content_range and "/" in content_range:
+        total = content_range.rsplit("/", 1)[1]
+        if total.isdigit():
+            return int(total)
+    return int(content_length) if content_length and content_length.isdigit() else None
 
 
 def client_for(storage_client: StorageClient | None = None, **kwargs: Any) -> StorageClient:

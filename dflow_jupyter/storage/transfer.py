@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import uuid
 from typing import Any
 
@@ -17,16 +16,23 @@ from dflow_jupyter.storage.catalog import (
     assemble,
     catalog_dir_name,
     check_relative,
-    flatten,
     get_slices,
     iter_leaves,
     map_leaves,
-    read_catalog,
+    relative_in_artifact,
+    take_catalog,
+    upload_pairs,
     write_catalog,
 )
 from dflow_jupyter.storage.errors import ArtifactNotFoundError
 from dflow_jupyter.storage.linking import Linker
 from dflow_jupyter.storage.manifest import StoreFiles, write_manifest
+from dflow_jupyter.storage.s3_transfer import (
+    catalog_of_s3_artifact,
+    download_artifact_s3,
+    in_object_store,
+    upload_artifact_s3,
+)
 from dflow_jupyter.storage.staging import allow_links, inspect_artifact
 
 __all__ = [
@@ -44,16 +50,6 @@ def _never(real: str, st: os.stat_result) -> bool:
     return False
 
 
-def _upload_pairs(path: Any) -> list[tuple[int | str, Any]]:
-    if isinstance(path, dict) or (
-        isinstance(path, (list, tuple)) and any(isinstance(p, (list, tuple, dict)) for p in path)
-    ):
-        return list(flatten(path).items())
-    if isinstance(path, (list, tuple, set, frozenset)):
-        return list(enumerate(path))
-    return [(0, path)]
-
-
 def upload_artifact(
     path: Any,
     archive: str | None = "default",
@@ -66,16 +62,21 @@ def upload_artifact(
     ``path`` is a path, or a list/set/dict (possibly nested) of paths. As in dflow, a path
     under the current directory keeps its relative path inside the artifact and any other
     path keeps its absolute path without the leading ``/``; the catalog records the
-    list/dict shape. The artifact is placed under ``<debug_workdir>/<debug_artifact_dir>/
+    list/dict shape.
+
+    In debug mode the artifact is placed under ``<debug_workdir>/<debug_artifact_dir>/
     upload/<uuid>/`` with ``config["debug_copy_method"]`` (no data is copied except with
-    ``"copy"``, or across devices). ``archive`` and the MinIO keywords are accepted and ignored.
+    ``"copy"``, or across devices); ``archive`` and the MinIO keywords are then ignored.
+    Otherwise (``config["mode"]`` ``"default"``/``"argo"``, or ``config["debug_s3"]``) it goes
+    to the object store through the storage client (``storage_client=``,
+    ``s3_config["storage_client"]`` or MinIO, whose keywords ``endpoint``, ``access_key``...
+    are accepted), as one ``.tgz`` unless ``archive`` is ``None``.
     """
     if str(config["mode"]).lower() != "debug" or config["debug_s3"]:
-        raise NotImplementedError(
-            "upload_artifact: only the local store (config['mode'] == 'debug' without "
-            "debug_s3) is available; object-store uploads are not implemented"
-        )
-    cwd_prefix = os.getcwd().rstrip("/") + "/"
+        art = upload_artifact_s3(path, archive, **kwargs)
+        art.urn = _register(namespace, dataset_name, art.key, **kwargs)
+        return art
+    cwd = os.getcwd()
     store = os.path.abspath(os.path.join(config["debug_workdir"], config["debug_artifact_dir"], "upload"))
     os.makedirs(store, exist_ok=True)
     dest = os.path.join(store, str(uuid.uuid4()))
@@ -87,7 +88,7 @@ def upload_artifact(
     linker.skip_dirs.add((st.st_dev, st.st_ino))
     items: list[Item] = []
     with atomic_dir(dest) as tmp:
-        for order, p in _upload_pairs(path):
+        for order, p in upload_pairs(path):
             if p is None:
                 continue
             src = os.path.abspath(p)
@@ -95,22 +96,26 @@ def upload_artifact(
                 raise ArtifactNotFoundError(
                     f"upload_artifact: {os.fspath(p)!r} does not exist (looked for {src})"
                 )
-            rel = src[len(cwd_prefix) :] if src.startswith(cwd_prefix) else src.lstrip("/")
+            rel = relative_in_artifact(src, cwd)
             target = os.path.join(tmp, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             linker.place(src, target)
             items.append({"dflow_list_item": rel, "order": order})
         write_catalog(tmp, items)
     write_manifest(dest)
-    urn = ""
-    if namespace is not None and dataset_name is not None:
-        if config["lineage"]:
-            urn = config["lineage"].register_artifact(namespace, dataset_name, dest, **kwargs)
-        else:
-            logger.warning("upload_artifact: namespace/dataset_name given but no lineage client")
     art = S3Artifact(key=dest, path_list=items, local_path=dest)
-    art.urn = urn
+    art.urn = _register(namespace, dataset_name, dest, **kwargs)
     return art
+
+
+def _register(namespace: str | None, dataset_name: str | None, uri: str, **kwargs: Any) -> str:
+    """The lineage URN of an upload given a namespace and dataset name (``""`` otherwise)."""
+    if namespace is None or dataset_name is None:
+        return ""
+    if not config["lineage"]:
+        logger.warning("upload_artifact: namespace/dataset_name given but no lineage client")
+        return ""
+    return str(config["lineage"].register_artifact(namespace, dataset_name, uri, **kwargs))
 
 
 def _download_one(
@@ -131,7 +136,7 @@ def _download_one(
     if extract and src.file is not None and src.file.endswith((".tgz", ".tar.gz")):
         # An artifact fetched from an object store by dflow is a gzipped tarball.
         extract_tarball(src.file, path)
-        return _assemble_at(path, remove_catalog)
+        return take_catalog(path, remove_catalog)
     if sub_path is not None:
         check_relative(sub_path, "download_artifact", "sub_path")
         target = os.path.join(path, sub_path)
@@ -158,13 +163,6 @@ def _download_one(
     return assemble(src.items, path) if src.has_catalog else []
 
 
-def _assemble_at(path: str, remove_catalog: bool) -> Any:
-    catalog = read_catalog(path)
-    if remove_catalog and catalog.present:
-        shutil.rmtree(os.path.join(path, catalog_dir_name()))
-    return assemble(catalog.items, path)
-
-
 def download_artifact(
     artifact: Any,
     extract: bool = True,
@@ -184,8 +182,12 @@ def download_artifact(
     part is placed and its path (or path object) returned. A list or dict of artifacts is
     downloaded as ``path/<i>`` or ``path/<key>`` and the results combined. Files are linked
     or copied per ``config["debug_copy_method"]``; linked files are read-only. ``extract``
-    unpacks a ``.tgz`` artifact (as fetched from an object store); the MinIO keywords are
-    accepted and ignored.
+    unpacks a ``.tgz`` artifact (as fetched from an object store).
+
+    An artifact in the object store (an ``S3Artifact`` outside debug mode or with
+    ``debug_s3``, e.g. ``step.outputs.artifacts["x"]`` of an Argo run, or an Argo artifact
+    entry) is fetched through the storage client; ``skip_exists`` then keeps a file whose md5
+    matches its object, and ``storage_client=`` and the MinIO keywords are used.
     """
     path_s = os.fspath(path)
     if isinstance(artifact, (list, tuple)):
@@ -199,6 +201,7 @@ def download_artifact(
                 os.path.join(path_s, str(i)),
                 remove_catalog,
                 skip_exists,
+                **kwargs,
             )
             # dflow's rule for lists of artifacts: concatenate, a catalog-less part is its root.
             if isinstance(res, list) and res:
@@ -206,7 +209,7 @@ def download_artifact(
             else:
                 results.append(res or os.path.join(path_s, str(i)))
         return results
-    if isinstance(artifact, dict):
+    if isinstance(artifact, dict) and not in_object_store(artifact):
         return {
             k: download_artifact(
                 v,
@@ -216,9 +219,14 @@ def download_artifact(
                 os.path.join(path_s, str(k)),
                 remove_catalog,
                 skip_exists,
+                **kwargs,
             )
             for k, v in artifact.items()
         }
+    if in_object_store(artifact):
+        return download_artifact_s3(
+            artifact, extract, sub_path, slice, path_s, remove_catalog, skip_exists, **kwargs
+        )
     return _download_one(
         artifact,
         path_s,
@@ -235,13 +243,15 @@ register_download(download_artifact)
 
 def catalog_of_artifact(art: Any, **kwargs: Any) -> list[Item]:
     """The merged catalog items of an artifact (``[]`` without a catalog)."""
+    if in_object_store(art):
+        return catalog_of_s3_artifact(art, **kwargs)
     src = inspect_artifact(art, what="catalog_of_artifact")
     return [] if src.file is not None and not src.has_catalog else src.items
 
 
 def path_list_of_artifact(art: Any, **kwargs: Any) -> list[Any]:
     """The relative paths of an artifact's catalog, sorted by order."""
-    items = catalog_of_artifact(art)
+    items = catalog_of_artifact(art, **kwargs)
     if all(type(i["order"]) is int for i in items):
         items = sorted(items, key=lambda i: i["order"])
     return [i["dflow_list_item"] for i in items]
@@ -249,4 +259,4 @@ def path_list_of_artifact(art: Any, **kwargs: Any) -> list[Any]:
 
 def path_object_of_artifact(art: Any, **kwargs: Any) -> Any:
     """The artifact's path object with relative paths (a list, or a dict for dict artifacts)."""
-    return assemble(catalog_of_artifact(art))
+    return assemble(catalog_of_artifact(art, **kwargs))

@@ -166,6 +166,10 @@ class LiveGraph:
             return self.workflow.backend.status(workflow_id)  # type: ignore[no-any-return]
         except LookupError:
             return WorkflowStatus(name=workflow_id, phase="Pending")
+        except Exception as exc:  # a refused submit, a server that turns us away
+            # The backend's own message (its clients keep credentials out of it) is what the
+            # widget shows; a traceback from the widget's thread would only bury it.
+            return WorkflowStatus(name=workflow_id, phase="Error", message=f"status unavailable: {exc}")
 
     # -- graph and states ---------------------------------------------------------------------
     def _rebuild(self, status: WorkflowStatus) -> dict[str, Any]:
@@ -225,9 +229,11 @@ class LiveGraph:
         with self.lock:
             if self.book is None:
                 return
-            structure = self._stale or final or self.graph.changed_structure(status, ids)
+            # The final flush too is incremental when the graph is current: rebuilding a
+            # 10,000-item fan-out's graph at the end would cost more than all its deltas.
+            structure = self._stale or self.graph.changed_structure(status, ids)
             touched: set[str] = set()
-            if structure and not self._stale and not final:
+            if structure and not self._stale:
                 growth = grow(self.graph, status, ids)  # new nodes only widen collapsed fan-outs?
                 if growth is not None:
                     structure = False
@@ -242,8 +248,11 @@ class LiveGraph:
                 traits["graph"], sent = self.publisher.publish(graph_json, self.book.full(status))  # type: ignore[union-attr]
                 messages += sent
             else:
-                if self._totals_due and time.monotonic() >= self._next_totals:
-                    self.rev += 1  # same drawing, new item counts: no layout to redo
+                tidy = final and self.layouts.drifted and bool(self.graph.nodes)
+                if tidy or (self._totals_due and (final or time.monotonic() >= self._next_totals)):
+                    self.rev += 1  # same graph: new item counts, or the run's last picture laid out tidy
+                    if tidy:
+                        self.layout = self.layouts.layout(self.graph)
                     graph_json = self.graph.to_json(self.rev, self.layout)
                     traits["graph"], sent = self.publisher.publish(graph_json, None)
                     messages += sent

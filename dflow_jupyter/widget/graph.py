@@ -8,6 +8,12 @@ UI. Each nested ``Steps``/``DAG`` node also opens a group (a box around the node
 items per phase; everything an item owns (retry attempts, the inside of a nested template) is
 hidden behind it. An expanded fan-out shows its items, failed ones first, up to a limit.
 
+A ``StepGroup`` runs parallel steps: one of them may fan out wide while its siblings are single
+steps. Its children are then grouped by the step that made them (``square(0:0)``,
+``square(1:1)``... are the items of ``square``): a wide step's items become one summary node of
+their own, with an id made from the group's (``<group id>/<step name>``, see :data:`Graph.virtual`),
+and the siblings stay nodes of their own.
+
 The graph depends on the structure only (which nodes exist, their children, expansions), never
 on phases, so a phase change never rebuilds it.
 """
@@ -17,12 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dflow_jupyter.status.model import Node, WorkflowStatus
-from dflow_jupyter.status.phase import LEAF_TYPES
+from dflow_jupyter.status.phase import LEAF_TYPES, Phase
 
 __all__ = [
     "COUNTED_TYPES",
@@ -31,6 +37,7 @@ __all__ = [
     "Graph",
     "build_graph",
     "counted_steps",
+    "derived_phase",
 ]
 
 #: Fan-outs with more items than this are drawn as one summary node.
@@ -79,6 +86,9 @@ class Graph:
     group_ids: set[str] = field(default_factory=set)
     #: Fan-outs drawn expanded.
     expanded: set[str] = field(default_factory=set)
+    #: Fan-outs of one step among parallel siblings: made-up id -> a node standing for them (no
+    #: status node has that id; its phase is derived from its items' counts).
+    virtual: dict[str, Node] = field(default_factory=dict)
 
     def node_ids(self) -> list[str]:
         return [n["id"] for n in self.nodes]
@@ -170,36 +180,99 @@ class _Tree:
         return True
 
 
+def _split(tree: _Tree, node: Node, items: list[str], threshold: int) -> dict[str, list[str]] | None:
+    """The wide steps among a ``StepGroup``'s parallel siblings: made-up id -> their items.
+
+    ``None`` when the whole group is one fan-out (one step's items only, or no step wider than
+    the threshold: then many parallel steps are summarized together, as before).
+    """
+    if node.type != "StepGroup":
+        return None
+    by_step: dict[str, list[str]] = {}
+    singles = 0
+    for item in items:
+        display = tree.nodes[item].display_name
+        if _ITEM_SUFFIX.search(display):
+            by_step.setdefault(_item_base(display), []).append(item)
+        else:
+            singles += 1
+    wide = {base: members for base, members in by_step.items() if len(members) > threshold}
+    if not wide or (singles == 0 and len(by_step) == 1):
+        return None
+    return {f"{node.id}/{base}": members for base, members in wide.items()}
+
+
+def _virtual_node(group: Node, vid: str, items: list[Node]) -> Node:
+    base = vid.rsplit("/", 1)[-1]
+    first = items[0]
+    return Node(
+        id=vid,
+        name=f"{group.name}.{base}",
+        display_name=base,
+        type=group.type,
+        template_name=first.template_name,
+        phase=group.phase,
+        boundary_id=first.boundary_id,
+        started_at=min((n.started_at for n in items if n.started_at is not None), default=None),
+        key=None,
+    )
+
+
+def derived_phase(counts: Mapping[str, int]) -> Phase:
+    """The phase of a made-up fan-out node from its items' phases (as Argo's groups have it)."""
+    if counts.get("Running") or counts.get("Pending"):
+        return "Running"
+    for phase in ("Error", "Failed"):
+        if counts.get(phase):
+            return phase  # type: ignore[return-value]
+    if counts and all(p in ("Skipped", "Omitted") for p, n in counts.items() if n):
+        return "Skipped"
+    return "Succeeded" if any(counts.values()) else "Pending"
+
+
 def _expanded_order(items: list[Node]) -> list[Node]:
     indexed = list(enumerate(items))
     indexed.sort(key=lambda pair: (_EXPAND_RANK.get(pair[1].phase, 3), pair[0]))
     return [n for _, n in indexed]
 
 
-def _collapse(
-    tree: _Tree, expanded: Collection[str], threshold: int, max_expanded: int
-) -> tuple[dict[str, int], dict[str, str], dict[str, list[str]]]:
-    """Fan-outs (-> item count), hidden nodes (-> the fan-out drawn instead), expanded items."""
-    fanouts: dict[str, int] = {}
-    stands_for: dict[str, str] = {}
-    shown_items: dict[str, list[str]] = {}
+class _Collapsed:
+    """Fan-outs (-> their items), hidden nodes (-> the fan-out drawn instead), expanded items."""
+
+    def __init__(self) -> None:
+        self.fanouts: dict[str, list[str]] = {}
+        self.stands_for: dict[str, str] = {}
+        self.shown_items: dict[str, list[str]] = {}
+        self.virtual: dict[str, Node] = {}
+        #: Items of a split group -> their made-up fan-out (edges from the group go through it).
+        self.via: dict[str, str] = {}
+
+
+def _collapse(tree: _Tree, expanded: Collection[str], threshold: int, max_expanded: int) -> _Collapsed:
+    found = _Collapsed()
+    stands_for = found.stands_for
     for node in tree.order:  # parents come before children: outer fan-outs hide inner ones
         items = tree.children[node.id]
         if node.type not in _FANOUT_TYPES or len(items) <= threshold or node.id in stands_for:
             continue
-        fanouts[node.id] = len(items)
-        shown: list[str] = []
-        if node.id in expanded:
-            shown = [n.id for n in _expanded_order([tree.nodes[i] for i in items])[:max_expanded]]
-            shown_items[node.id] = shown
-        visible = set(shown)
-        for item in items:
-            if item in visible:
-                continue
-            stands_for[item] = node.id
-            for inner in tree.owned(item):
-                stands_for.setdefault(inner, node.id)
-    return fanouts, stands_for, shown_items
+        split = _split(tree, node, items, threshold)
+        for fan, members in (split or {node.id: items}).items():
+            found.fanouts[fan] = members
+            if split is not None:
+                found.virtual[fan] = _virtual_node(node, fan, [tree.nodes[i] for i in members])
+                found.via.update((item, fan) for item in members)
+            shown: list[str] = []
+            if fan in expanded:
+                shown = [n.id for n in _expanded_order([tree.nodes[i] for i in members])[:max_expanded]]
+                found.shown_items[fan] = shown
+            visible = set(shown)
+            for item in members:
+                if item in visible:
+                    continue
+                stands_for[item] = fan
+                for inner in tree.owned(item):
+                    stands_for.setdefault(inner, fan)
+    return found
 
 
 def build_graph(
@@ -223,34 +296,40 @@ def build_graph(
         An expanded fan-out draws at most this many items.
     """
     tree = _Tree(status)
-    fanouts, stands_for, shown_items = _collapse(tree, expanded, threshold, max_expanded)
+    found = _collapse(tree, expanded, threshold, max_expanded)
+    stands_for, shown_items = found.stands_for, found.shown_items
     groups = {
         n.id for n in tree.order if n.type in _GROUP_TYPES and n.id != tree.root and n.id not in stands_for
     }
     graph = Graph(
         known={n.id: len(tree.children[n.id]) for n in tree.order},
-        fanouts=fanouts,
+        fanouts={fan: len(items) for fan, items in found.fanouts.items()},
         hidden=stands_for,
         group_ids=groups,
         expanded=set(shown_items),
+        virtual=found.virtual,
     )
 
     # Drawing order: creation order, except that expanded items come failed first (in the slot
-    # of their fan-out's first item, before anything nested in them).
+    # of their fan-out's first item, before anything nested in them); a made-up fan-out node
+    # comes just before its first item.
     rank = {n.id: float(i) for i, n in enumerate(tree.order)}
+    for vid in found.virtual:
+        rank[vid] = rank[found.fanouts[vid][0]] - 0.5
     for shown in shown_items.values():
         if shown:
             first = min(rank[i] for i in shown)
             for r, item in enumerate(shown):
                 rank[item] = first + r / (len(shown) + 1)
-    drawn = sorted((n for n in tree.order if n.id not in stands_for), key=lambda n: rank[n.id])
+    drawable = [n for n in tree.order if n.id not in stands_for] + list(found.virtual.values())
+    drawn = sorted(drawable, key=lambda n: rank[n.id])
 
     for node in drawn:
-        total = fanouts.get(node.id)
-        summary = total is not None and node.id not in expanded
+        members = found.fanouts.get(node.id)
+        summary = members is not None and node.id not in expanded
         label = node.display_name
-        if summary:
-            label = _fanout_label(node, [tree.nodes[i] for i in tree.children[node.id]])
+        if members is not None and summary:
+            label = _fanout_label(node, [tree.nodes[i] for i in members])
         group = node.id if node.id in groups else node.boundary_id if node.boundary_id in groups else None
         graph.nodes.append(
             {
@@ -260,7 +339,7 @@ def build_graph(
                 "group": group,
                 "key": node.key,
                 "template": node.template_name,
-                "fanout": None if total is None else {"total": total, "expanded": not summary},
+                "fanout": None if members is None else {"total": len(members), "expanded": not summary},
             }
         )
     for node in tree.order:  # parents before children
@@ -271,17 +350,26 @@ def build_graph(
             )
 
     seen: set[tuple[str, str]] = set()
-    for node in sorted(tree.order, key=lambda n: rank[n.id]):
-        source = stands_for.get(node.id, node.id)
-        for child in shown_items.get(node.id, tree.children[node.id]):
-            edge = (source, stands_for.get(child, child))
-            if edge[0] != edge[1] and edge not in seen:
-                seen.add(edge)
-                graph.edges.append(edge)
 
-    for fan in fanouts:
+    def edge(source: str, target: str) -> None:
+        if source != target and (source, target) not in seen:
+            seen.add((source, target))
+            graph.edges.append((source, target))
+
+    for node in sorted([*tree.order, *found.virtual.values()], key=lambda n: rank[n.id]):
+        source = stands_for.get(node.id, node.id)
+        if node.id in found.virtual:  # its shown items hang under it
+            for child in shown_items.get(node.id, ()):
+                edge(source, child)
+            continue
+        for child in shown_items.get(node.id, tree.children[node.id]):
+            fan = found.via.get(child)
+            # An item of a split group: the group reaches it through the item's fan-out node.
+            edge(source, fan if fan is not None else stands_for.get(child, child))
+
+    for fan, items in found.fanouts.items():
         if fan not in stands_for:
-            graph.containers[fan] = list(tree.children[fan])
+            graph.containers[fan] = list(items)
     for gid in groups:
         graph.containers[gid] = []
     for node in tree.order:

@@ -258,6 +258,7 @@ class Layouts:
         self._grid_numbers: dict[str, int] = {}
         self._next_grid = 0
         self._tidy_at = 0
+        self._drifted = False
 
     def layout(self, graph: Graph) -> dict[str, Any]:
         """The protocol's ``layout`` of ``graph``."""
@@ -277,6 +278,7 @@ class Layouts:
                 )
             else:
                 if found is not None:
+                    self._drifted = False
                     return found
         return self._layered(graph, levels)
 
@@ -292,12 +294,19 @@ class Layouts:
         """Lay the next graph out afresh (the run ended: its last picture should be the tidy one)."""
         self._tidy_at = 0
 
+    @property
+    def drifted(self) -> bool:
+        """Whether the last layout kept boxes in place since a fresh one (it is not the tidy one)."""
+        return self._drifted
+
     def _layered(self, graph: Graph, levels: Levels) -> dict[str, Any]:
         # Kept in place, a growing graph drifts from what a fresh layout would draw: it is laid
         # out afresh whenever it has grown by half since the last time, a few times in a run.
+        self._drifted = True
         if len(graph.nodes) >= self._tidy_at:
             self.memo.clear()
             self._tidy_at = max(int(len(graph.nodes) * TIDY_GROWTH), len(graph.nodes) + 1)
+            self._drifted = False
         groups = {_GROUP + g["id"]: g for g in graph.groups}
         boxes, grids, size = layered_levels(
             levels, _sizer(graph), self.memo, min_width=lambda c: group_min_width(groups[c])

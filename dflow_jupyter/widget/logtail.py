@@ -40,15 +40,35 @@ def _decode(data: bytes, cut: bool) -> str:
     return text
 
 
+def _left_out(size: int, shown: int, workflow_id: str, node: Node) -> str:
+    """The first line of a cut log: how much is not shown and how to read all of it."""
+    step = node.key or node.display_name
+    return (
+        f"[dflow_jupyter: the first {size - shown:,} bytes of this log are not shown; "
+        f"the whole log: %dflow logs {workflow_id} {step}]\n"
+    )
+
+
+def _tail_of(data: bytes, size: int, limit: int, workflow_id: str, node: Node) -> tuple[str, bool, int]:
+    cut = size > limit
+    text = _decode(data[-limit:], cut)
+    if cut:
+        text = _left_out(size, len(text.encode("utf-8", errors="replace")), workflow_id, node) + text
+    return text, cut, size
+
+
 def read_tail(backend: Any, workflow_id: str, node: Node, limit: int = LOG_TAIL) -> tuple[str, bool, int]:
-    """The last ``limit`` bytes of a step's log: text, whether it was cut, the log's size."""
+    """The last ``limit`` bytes of a step's log: text, whether it was cut, the log's size.
+
+    A cut log starts with a line saying how much of it is not shown and how to read it all.
+    """
     path = _log_file(backend, workflow_id, node)
     if path is not None:
         try:
             with open(path, "rb") as handle:
                 size = handle.seek(0, 2)
                 handle.seek(max(0, size - limit))
-                return _decode(handle.read(limit), size > limit), size > limit, size
+                return _tail_of(handle.read(limit), size, limit, workflow_id, node)
         except FileNotFoundError:
             return "", False, 0
         except OSError:
@@ -58,7 +78,7 @@ def read_tail(backend: Any, workflow_id: str, node: Node, limit: int = LOG_TAIL)
     except Exception:
         text = ""
     data = text.encode("utf-8", errors="replace")
-    return _decode(data[-limit:], len(data) > limit), len(data) > limit, len(data)
+    return _tail_of(data, len(data), limit, workflow_id, node)
 
 
 class LogFollower:

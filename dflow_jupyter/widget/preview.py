@@ -14,7 +14,17 @@ from typing import Any
 
 from dflow_jupyter.widget.artifacts import ArtifactUnavailable, listing, only_file
 
-__all__ = ["IMAGE_LIMIT", "TABLE_ROWS", "TEXT_LIMIT", "empty_preview", "preview_path"]
+__all__ = [
+    "IMAGE_LIMIT",
+    "TABLE_ROWS",
+    "TEXT_LIMIT",
+    "empty_preview",
+    "image_answer",
+    "preview_path",
+    "size_text",
+    "table_answer",
+    "text_answer",
+]
 
 TEXT_LIMIT = 16 * 1024
 IMAGE_LIMIT = 5 * 1024 * 1024
@@ -50,7 +60,8 @@ def empty_preview() -> dict[str, Any]:
     }
 
 
-def _size_text(size: int) -> str:
+def size_text(size: int) -> str:
+    """``1.5 KB``: a size as people read it."""
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
@@ -99,11 +110,16 @@ def _table(path: Path, suffix: str, answer: dict[str, Any]) -> dict[str, Any]:
     else:
         if size > JSON_LIMIT:
             raise ArtifactUnavailable(
-                f"{path.name} is {_size_text(size)}; JSON tables are previewed up to "
-                f"{_size_text(JSON_LIMIT)} (JSON lines files of any size)"
+                f"{path.name} is {size_text(size)}; JSON tables are previewed up to "
+                f"{size_text(JSON_LIMIT)} (JSON lines files of any size)"
             )
         full = pd.read_json(path)
         total, frame = len(full), full.head(TABLE_ROWS)
+    return table_answer(frame, suffix, total, answer)
+
+
+def table_answer(frame: Any, suffix: str, total: int | None, answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` filled with the first rows of the pandas ``frame`` (``total``: all its rows)."""
     frame = frame.head(TABLE_ROWS)
     answer.update(
         ok=True,
@@ -117,17 +133,33 @@ def _table(path: Path, suffix: str, answer: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def image_answer(name: str, data: bytes, answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` carrying the image ``data`` of file ``name`` (base64)."""
+    answer.update(ok=True, type="image", mime=IMAGE_TYPES[Path(name).suffix.lower()])
+    answer["data_b64"] = base64.b64encode(data).decode("ascii")
+    return answer
+
+
+def text_answer(name: str, head: bytes, size: int | None, answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` with the start ``head`` of a text file of ``size`` bytes; binary files refused."""
+    if b"\0" in head[:8192]:
+        shown = f" ({size_text(size)})" if size is not None else ""
+        raise ArtifactUnavailable(f"{name} is a binary file{shown}; no preview")
+    head = head[:TEXT_LIMIT]
+    answer.update(ok=True, type="text", mime="text/plain", truncated=size is None or size > len(head))
+    answer["text"] = head.decode("utf-8", errors="replace")
+    return answer
+
+
 def _file(path: Path, answer: dict[str, Any]) -> dict[str, Any]:
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if suffix in IMAGE_TYPES:
         if size > IMAGE_LIMIT:
             raise ArtifactUnavailable(
-                f"{path.name} is {_size_text(size)}; images are previewed up to {_size_text(IMAGE_LIMIT)}"
+                f"{path.name} is {size_text(size)}; images are previewed up to {size_text(IMAGE_LIMIT)}"
             )
-        answer.update(ok=True, type="image", mime=IMAGE_TYPES[suffix])
-        answer["data_b64"] = base64.b64encode(path.read_bytes()).decode("ascii")
-        return answer
+        return image_answer(path.name, path.read_bytes(), answer)
     if suffix in TABLE_TYPES:
         try:
             return _table(path, suffix, answer)
@@ -139,11 +171,7 @@ def _file(path: Path, answer: dict[str, Any]) -> dict[str, Any]:
             # Not a table after all: show it as text below.
     with open(path, "rb") as handle:
         head = handle.read(TEXT_LIMIT)
-    if b"\0" in head[:8192]:
-        raise ArtifactUnavailable(f"{path.name} is a binary file ({_size_text(size)}); no preview")
-    answer.update(ok=True, type="text", mime="text/plain", truncated=size > TEXT_LIMIT)
-    answer["text"] = head.decode("utf-8", errors="replace")
-    return answer
+    return text_answer(path.name, head, size, answer)
 
 
 def preview_path(root: Path, path: str | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dflow_jupyter.status.phase import ACTIVE_PHASES
 from dflow_jupyter.widget.artifacts import ArtifactUnavailable, artifact_root
 from dflow_jupyter.widget.details import details, replay_command
 from dflow_jupyter.widget.preview import empty_preview, preview_path
+from dflow_jupyter.widget.remote import preview_object, remote_key
 
 if TYPE_CHECKING:
     from dflow_jupyter.widget.follow import LiveGraph
@@ -80,11 +81,14 @@ def _preview(widget: WorkflowWidget, live: LiveGraph, request: Mapping[str, Any]
         node = status.nodes.get(str(request.get("id") or ""))
         if node is None:
             raise ArtifactUnavailable(f"workflow {status.name} has no node {request.get('id')!r}")
-        root = artifact_root(
-            live.workflow.backend, status.name, node, str(side), str(request.get("artifact"))
-        )
         path = request.get("path")
-        reply.update(preview_path(root, str(path) if path else None))
+        name = str(request.get("artifact"))
+        key = remote_key(status, node, str(side), name)
+        if key is not None:  # an Argo run's artifact: a glance at the object store
+            reply.update(preview_object(key, str(path) if path else None))
+        else:
+            root = artifact_root(live.workflow.backend, status.name, node, str(side), name)
+            reply.update(preview_path(root, str(path) if path else None))
     except ArtifactUnavailable as exc:
         reply.update(ok=False, reason=str(exc))
     except OSError as exc:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dflow_jupyter.status.model import Node, WorkflowStatus
-from dflow_jupyter.widget.graph import Graph
+from dflow_jupyter.widget.graph import Graph, derived_phase
 from dflow_jupyter.widget.grow import Growth
 
 __all__ = ["StateBook", "node_state", "readable_message", "summary_of"]
@@ -129,12 +129,17 @@ class StateBook:
 
     def state(self, node: Node) -> dict[str, Any]:
         counts = self.counts.get(node.id)
+        if node.id in self.graph.virtual and counts is not None:  # a step's fan-out among siblings
+            node.phase = derived_phase(counts)
         return node_state(node, counts, self.totals.get(node.id))
+
+    def _node(self, status: WorkflowStatus, nid: str) -> Node | None:
+        return status.nodes.get(nid) or self.graph.virtual.get(nid)
 
     def full(self, status: WorkflowStatus) -> dict[str, dict[str, Any]]:
         """Every drawn node's state (the answer to ``hello``)."""
-        nodes = status.nodes
-        return {nid: self.state(nodes[nid]) for nid in self.graph.node_ids() if nid in nodes}
+        found = ((nid, self._node(status, nid)) for nid in self.graph.node_ids())
+        return {nid: self.state(node) for nid, node in found if node is not None}
 
     def grow(self, growth: Growth, status: WorkflowStatus) -> set[str]:
         """Take in what :func:`~dflow_jupyter.widget.grow.grow` added; the containers it moved."""
@@ -184,7 +189,7 @@ class StateBook:
             if nid in self.drawn:
                 out[nid] = self.state(node)
         for container in touched:
-            node = nodes.get(container)
+            node = self._node(status, container)
             if node is not None and container in self.drawn:
                 out[container] = self.state(node)
         return out

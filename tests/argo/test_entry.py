@@ -86,9 +86,16 @@ def test_a_group_of_slices_writes_its_values_with_their_order(tmp_path: Path) ->
         slices=Slices(input_parameter=["x"], output_parameter=["y"], group_size=2),
     )
     template = _template(Step("g", grouped, parameters={"x": [1, 2, 3, 4, 5]}, with_param=argo_range(5)))
-    done = _run_pod(template, tmp_path, x="[1, 2, 3, 4, 5]", dflow_slice="4")
+    # The item is the group's index (as in the debug engine): group 2 holds slice 4 alone.
+    done = _run_pod(template, tmp_path, x="[1, 2, 3, 4, 5]", dflow_slice="2")
     assert done.returncode == 0, done.stderr
     assert json.loads(_output(tmp_path, "y")) == [{"dflow_list_item": 25, "order": 4}]
+    done = _run_pod(template, tmp_path, x="[1, 2, 3, 4, 5]", dflow_slice="1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(_output(tmp_path, "y")) == [
+        {"dflow_list_item": 9, "order": 2},
+        {"dflow_list_item": 16, "order": 3},
+    ]
 
 
 def test_stacked_artifacts_of_two_items_read_back_as_one_list(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from dflow_jupyter import (
 from dflow_jupyter.python import PythonOPTemplate, Slices
 
 from .ops import Plus, count_lines, read_all, square, total, write_file
+from .workflows_hpc import dispatcher, dispatcher_merged, resources_and_containers, slurm_job_template
 
 IMAGE = "python:3.11"
 
@@ -246,4 +247,8 @@ WORKFLOWS = {
     "executors": executors,
     "scripts-and-checks": scripts_and_checks,
     "workflow-options": workflow_options,
+    "dispatcher": dispatcher,
+    "dispatcher-merged": dispatcher_merged,
+    "slurm-job-template": slurm_job_template,
+    "resources-and-containers": resources_and_containers,
 }

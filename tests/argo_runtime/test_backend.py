@@ -234,3 +234,54 @@ def test_a_missing_http_library_is_named_with_the_install_command() -> None:
         "    print(exc)\n"
     )
     assert out == "mode 'default' needs 'httpx', which is not installed: pip install 'dflow-jupyter[argo]'"
+
+
+def test_reuse_step_of_a_sliced_fan_out_with_the_compiled_manifest(fake: FakeArgoServer) -> None:
+    """The real compiler (not the hand-written manifest): items keyed ``"sq-{{item}}"`` are memoized."""
+    from dflow_jupyter import argo_range
+    from dflow_jupyter.python import Slices
+
+    def sliced() -> Workflow:
+        wf = Workflow("sliced")
+        template = PythonOPTemplate(
+            double,
+            image="python:3.11",
+            slices=Slices(input_parameter=["x"], output_parameter=["y"], group_size=2),
+        )
+        wf.add(Step("sq", template, parameters={"x": [1, 2, 3]}, with_param=argo_range(3), key="sq-{{item}}"))
+        return wf
+
+    first = sliced()
+    first.submit()  # debug mode: the reference run
+    [reused] = first.query_step(key="sq-1")
+    config.update(
+        mode="default",
+        host=fake.url,
+        token=fake.token,
+        namespace="argo",
+        poll_interval=0.01,
+        argo_retries=2,
+        k8s_api_server=fake.url,
+    )
+    fake.fixture = load("succeeded-steps.json")
+    second = sliced()
+    second.submit(reuse_step=[reused])
+    created = fake.calls("POST", "/workflows/argo")[0].body["workflow"]
+    [leaf] = [t for t in created["spec"]["templates"] if "memoize" in t]
+    assert leaf["memoize"]["key"] == f"{second.id}-{{{{inputs.parameters.dflow_key}}}}"
+    assert list(fake.config_maps) == [f"dflow-{second.id}-sq-1"]
+
+
+def test_a_widget_of_a_refused_submit_shows_the_refusal(
+    argo: FakeArgoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 401 at submit: the widget shows Error with the server's answer, never a traceback."""
+    config.update(token="not-the-token", argo_retries=0)
+    wf = _workflow("refused")
+    widget = wf.widget()
+    with pytest.raises(ArgoError, match="401"):
+        wf.submit()
+    widget.flush()
+    assert widget.summary["phase"] == "Error", widget.summary
+    assert "401" in widget.summary["message"] and "not-the-token" not in widget.summary["message"]
+    assert "failed to update" not in caplog.text

@@ -227,6 +227,29 @@ def test_the_token_never_shows(fake: FakeArgoServer, caplog: pytest.LogCaptureFi
         pickle.dumps(settings)
 
 
+def test_credential_headers_never_show() -> None:
+    """dflow's ``http_headers`` may hold their own ``Authorization``: not in a repr, redacted."""
+    config = {"host": "http://h:1", "http_headers": {"Authorization": "Bearer hdr-s3cret", "X-Team": "blue"}}
+    settings = ArgoSettings.from_config(config)
+    assert "hdr-s3cret" not in repr(settings) and "hdr-s3cret" not in str(settings)
+    assert settings.auth_headers()["Authorization"] == "Bearer hdr-s3cret"  # still sent
+    assert settings.redact("echoed: Bearer hdr-s3cret, hdr-s3cret, blue") == "echoed: ***, ***, blue"
+
+
+def test_a_password_in_the_host_url_never_shows() -> None:
+    """``https://user:pass@host`` works as a URL but its password shows as ``***``."""
+    from dflow_jupyter.jupyter.settings import shown_value
+
+    settings = ArgoSettings.from_config({"host": "https://bob:pw-s3cret@argo.example:2746"})
+    assert settings.host == "https://bob:pw-s3cret@argo.example:2746"  # still used as given
+    for shown in (repr(settings), str(settings), settings.describe(), shown_value("host", settings.host)):
+        assert "pw-s3cret" not in shown and "bob:***@argo.example:2746" in shown
+    assert (
+        settings.redact(f"GET {settings.host}/api/v1 failed")
+        == "GET https://bob:***@argo.example:2746/api/v1 failed"
+    )
+
+
 def test_settings_from_dflow_config_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     config_module = importlib.import_module("dflow_jupyter.config")
 

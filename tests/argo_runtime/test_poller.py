@@ -123,6 +123,9 @@ def test_resumes_a_dropped_watch_stream_from_its_resource_version(
 ) -> None:
     fake.faults.drop_watch_after = 1
     fake.faults.drop_watch_times = 2
+    # States long enough that the run is still going when the poller first reads it, however
+    # busy the machine: a run seen finished at the first read is never watched.
+    fake.frame_interval = 0.1
     poller, _ = _poller(fake, settings, "succeeded-dag-withparam-retry-outputs.json")
     status = _follow(poller)
     _same(status, _expected("succeeded-dag-withparam-retry-outputs.json"))

@@ -48,7 +48,9 @@ def test_argo_modes_select_the_argo_backend(mode: str) -> None:
 
 
 def test_an_unknown_mode_names_the_known_ones() -> None:
-    with pytest.raises(BackendUnavailable, match="unknown backend 'cluster'; choose one of: 'debug'"):
+    with pytest.raises(
+        BackendUnavailable, match=r"unknown backend 'cluster' \(config\['mode'\]\); choose one of: 'debug'"
+    ):
         backend_for("cluster")
 
 

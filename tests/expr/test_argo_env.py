@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -261,3 +262,18 @@ def test_sprig_env_and_expandenv_are_absent_as_in_argo() -> None:
     for name in ("env", "expandenv"):
         with pytest.raises(ExpressionError, match=f"unknown function 'sprig.{name}'"):
             ev(f"sprig.{name}('HOME')")
+
+
+def test_sprig_round_follows_go_floats_at_the_extremes() -> None:
+    # Found by tests/reliability/test_properties.py: 10**-324 is 0 in float64, and Go divides
+    # 0 by 0 into NaN where Python raised ZeroDivisionError; 10**400 is +Inf (Python raised
+    # OverflowError), and Inf / Inf or 0 * Inf is NaN as well.
+    for expr in (
+        "sprig.round(0, -324)",
+        "sprig.round(5, -324)",
+        "sprig.round(1.5, 400)",
+        "sprig.round(0, 400)",
+    ):
+        assert math.isnan(evaluate_expression(expr, {})), expr
+    assert evaluate_expression("sprig.round(123.456, -1)", {}) == 120.0
+    assert evaluate_expression("sprig.round(2.345, 2)", {}) == 2.35

@@ -62,3 +62,14 @@ def test_memory_bombs_end_in_clear_errors(expression: str, message: str) -> None
 def test_limits_leave_ordinary_sizes_alone() -> None:
     assert len(evaluate_expression(f"1..{MAX_ITEMS}", {})) == MAX_ITEMS
     assert len(evaluate_expression(f"repeat('a', {MAX_STRING})", {})) == MAX_STRING
+
+
+@pytest.mark.parametrize("name", ["indent", "nindent"])
+def test_a_huge_indent_is_refused_before_it_is_built(name: str) -> None:
+    # Found by tests/reliability/test_properties.py: " " * 2**63 raised MemoryError.
+    with pytest.raises(ExpressionError, match=f"{name} would build a string of"):
+        evaluate_expression(f'sprig.{name}(9223372036854775807, "ab")', {})
+    with pytest.raises(ExpressionError, match="would build a string of"):
+        evaluate_expression('sprig.indent(4000000, sprig.repeat(8, "\\n"))', {})
+    assert evaluate_expression('sprig.indent(2, "a\\nb")', {}) == "  a\n  b"
+    assert evaluate_expression('sprig.nindent(1, "a")', {}) == "\n a"

@@ -42,6 +42,20 @@ def test_config_never_prints_a_token(ip: InteractiveShell, capsys: pytest.Captur
     assert "token = '***' (set; not shown)" in out
 
 
+def test_config_never_prints_a_credential_header(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config["http_headers"] = {
+        "Authorization": "Bearer hdr-s3cret",
+        "X-Api-Key": "k3y-s3cret",
+        "X-Team": "blue",
+    }
+    run(ip, "%dflow config")
+    out = capsys.readouterr().out
+    assert "hdr-s3cret" not in out and "k3y-s3cret" not in out
+    assert "http_headers = {'Authorization': '***', 'X-Api-Key': '***', 'X-Team': 'blue'}" in out
+
+
 def test_mode(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
     run(ip, "%dflow mode")
     assert capsys.readouterr().out.strip() == "mode = 'debug'"

@@ -53,6 +53,7 @@ def test_loading_imports_nothing_heavy() -> None:
     assert ours <= {
         "dflow_jupyter",
         "dflow_jupyter.config",
+        "dflow_jupyter.errors",  # the exception classes config raises; it imports nothing
         "dflow_jupyter.jupyter",
         "dflow_jupyter.jupyter.magics",
     }

@@ -29,7 +29,7 @@ def test_argo_range() -> None:
     assert argo_range(ArgoVar("x")).expr == "toJson(sprig.untilStep(0, x, 1))"
     with pytest.raises(TypeError, match="argo_range expected 1-3 arguments, got 4"):
         argo_range(1, 2, 3, 4)
-    with pytest.raises(TypeError, match=r"argo_range: expected ints or parameters, got 2\.5"):
+    with pytest.raises(TypeError, match=r"argo_range: expected ints or parameters, got float \(2\.5\)"):
         argo_range(2.5)
 
 

@@ -75,7 +75,10 @@ def test_literal_parameters_are_checked_against_declared_types() -> None:
             {"parameters": {"x": 1}, "with_param": [1], "with_sequence": argo_sequence(2)},
             "give with_param or with_sequence, not both",
         ),
-        ({"parameters": {"x": 1}, "with_sequence": 3}, "with_sequence expects argo_sequence(...), got 3"),
+        (
+            {"parameters": {"x": 1}, "with_sequence": 3},
+            "with_sequence expects argo_sequence(...), got int (3)",
+        ),
         ({"parameters": {"x": 1}, "key": 5}, "key must be a string, got 5"),
         ({"parameters": {"x": 1}, "parallelism": 0}, "parallelism must be a positive int, got 0"),
         ({"parameters": {"x": 1}, "when": 3}, "when must be a string or an expression, got 3"),

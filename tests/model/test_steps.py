@@ -48,7 +48,9 @@ def test_a_step_added_twice_is_refused() -> None:
 
 def test_add_rejects_what_is_not_a_step() -> None:
     steps = Steps("s")
-    with pytest.raises(TypeError, match="Steps 's': add\\(\\) takes Step objects or lists of them, got 'a'"):
+    with pytest.raises(
+        TypeError, match="Steps 's': add\\(\\) takes Step objects or lists of them, got str \\('a'\\)"
+    ):
         steps.add("a")  # type: ignore[arg-type]
     with pytest.raises(WorkflowDefinitionError, match="Steps 's': 't' is a Task; tasks belong in a DAG"):
         steps.add([x_step("a"), Task("t", takes_x(), parameters={"x": 1})])
@@ -101,10 +103,12 @@ def test_duplicate_step_names() -> None:
 
 def test_bad_expressions_are_caught_before_running() -> None:
     template = Step("w", takes_x(), parameters={"x": "{{=1 +}}"})
-    with pytest.raises(WorkflowDefinitionError, match=r"^step 'w': unexpected end of expression"):
+    with pytest.raises(
+        WorkflowDefinitionError, match=r"^step 'w': input parameter 'x': unexpected end of expression"
+    ):
         validate(Steps("s", steps=[template]))
     expression = Step("e", takes_x(), parameters={"x": 1}, when=ArgoVar("1 +"))
-    with pytest.raises(WorkflowDefinitionError, match=r"^step 'e': unexpected end of expression"):
+    with pytest.raises(WorkflowDefinitionError, match=r"^step 'e': when: unexpected end of expression"):
         validate(Steps("s", steps=[expression]))
 
 

@@ -75,12 +75,13 @@ def test_names_are_shell_quoted() -> None:
 def test_render_writes_the_script_and_runs_it_in_the_image() -> None:
     template = ShellOPTemplate(name="count", image="alpine:3.20", script="wc -l /tmp/inputs/x > /tmp/n")
     rendered = ContainerExecutor(docker="docker", image_pull_policy="Never").render(template)
-    assert rendered is not template and rendered.name.startswith("count-")
+    assert rendered is not template and rendered.name == "count-docker"
     assert rendered.command == ["sh"] and rendered.script_rendered
     assert template.script == "wc -l /tmp/inputs/x > /tmp/n"  # the original is untouched
     lines = rendered.script.splitlines()
-    assert lines[0] == "cat > script <<'DFLOW_CONTAINER_SCRIPT_EOF'"
-    assert lines[1] == "wc -l /tmp/inputs/x > /tmp/n"
+    assert lines[0] == 'if [ -n "$ARGO_TEMPLATE" ]; then cd /; fi'  # on Argo: /tmp holds the inputs
+    assert lines[1] == "cat > script <<'DFLOW_CONTAINER_SCRIPT_EOF'"
+    assert lines[2] == "wc -l /tmp/inputs/x > /tmp/n"
     assert lines[-1] == (
         'docker run --rm -v "$(pwd)/tmp:/tmp" -v "$(pwd)/script:/script" alpine:3.20 sh /script'
     )

@@ -86,7 +86,14 @@ def double(x: int) -> {"y": int}:
 
 
 def test_signature_is_dflows() -> None:
-    assert list(inspect.signature(DispatcherExecutor).parameters) == DFLOW_PARAMETERS
+    # dflow's parameters in dflow's order; ours (the Secrets that hold them on Argo) keyword-only.
+    parameters = inspect.signature(DispatcherExecutor).parameters
+    assert list(parameters)[: len(DFLOW_PARAMETERS)] == DFLOW_PARAMETERS
+    extra = {name: p.kind for name, p in parameters.items() if name not in DFLOW_PARAMETERS}
+    assert extra == {
+        "password_secret": inspect.Parameter.KEYWORD_ONLY,
+        "private_key_secret": inspect.Parameter.KEYWORD_ONLY,
+    }
 
 
 def test_settings_merge_dflows_defaults_with_the_dicts_given() -> None:
@@ -197,11 +204,13 @@ def test_render_wraps_leaf_templates_for_the_engine() -> None:
     assert ex.render(python).op_class is python.op_class
 
 
-def test_argo_rendering_is_a_clear_not_yet() -> None:
+def test_argo_rendering_refuses_a_password_without_its_secret_unshown() -> None:
+    # The whole Argo rendering is tested with the compiler (tests/argo/test_dispatcher_template.py).
     rendered = ssh_executor().render(job_template())
-    with pytest.raises(NotImplementedError, match="template 'hpc-job' uses DispatcherExecutor") as info:
-        rendered.argo_template()
-    assert "debug backend" in str(info.value) and "s3cret" not in str(info.value)
+    leaf = {"name": "hpc-job", "script": {"image": "alpine", "command": ["sh"], "source": "true"}}
+    with pytest.raises(DispatcherConfigError, match=r"template 'hpc-job'.*password_secret") as info:
+        rendered.argo_template(leaf)
+    assert "s3cret" not in str(info.value)
 
 
 def test_a_container_runtime_is_for_script_templates() -> None:

@@ -492,3 +492,21 @@ class TestFunctionOPInsideContext:
         assert task.parameters == {"a": 1, "b": 5}
         assert total is task.outputs.parameters["dflow_output"]
         assert _context.active() is None
+
+
+def test_function_op_with_builtin_generic_annotations() -> None:
+    # list[str] is a types.GenericAlias: its signature entry must be shared, not copied like a
+    # marker (copying it raised "object.__new__(types.GenericAlias) is not safe").
+    from dflow_jupyter import Step, Workflow
+    from dflow_jupyter.python import PythonOPTemplate
+
+    @OP.function
+    def count(names: list[str], table: dict[str, int]) -> {"n": int}:  # type: ignore[valid-type]
+        return {"n": len(names) + sum(table.values())}
+
+    assert count.get_input_sign()["names"] == list[str]
+    wf = Workflow("generic-alias")
+    wf.add(Step("count", PythonOPTemplate(count), parameters={"names": ["a", "b"], "table": {"k": 3}}))
+    wf.submit()
+    [node] = wf.query_step(name="count")
+    assert node.phase == "Succeeded" and node.outputs.parameters["n"].value == 5

@@ -1,9 +1,7 @@
 """S3/MinIO artifacts against a real S3 endpoint: ``moto`` in server mode on 127.0.0.1, via ``minio``.
 
-The server runs with IAM authentication on (``INITIAL_NO_AUTH_ACTION_COUNT``: the first calls
-create a user and its keys, every later request must be signed with them), so a wrong secret
-key is refused as a real MinIO would refuse it. Under ``CI=true`` a server that cannot start
-fails the tests; elsewhere it skips them.
+The server and the ``store`` fixture are in ``tests/conftest.py`` (the widget's previews use
+them too).
 """
 
 from __future__ import annotations
@@ -12,13 +10,7 @@ import hashlib
 import io
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,82 +24,6 @@ from dflow_jupyter.storage.s3_transfer import (
     upload_artifact_s3,
     upload_s3,
 )
-
-POLICY = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"moto server (S3 for the tests) cannot start: {reason}")
-    pytest.skip(f"moto server cannot start: {reason}")
-
-
-@pytest.fixture(scope="session")
-def moto_s3() -> Iterator[dict[str, Any]]:
-    """A ``moto_server`` subprocess on a free 127.0.0.1 port, with IAM keys; stopped by pid."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).with_name("moto_server")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "moto.server"]
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
-    try:
-        proc = subprocess.Popen(
-            [*command, "-H", "127.0.0.1", "-p", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-    except OSError as exc:
-        _unavailable(str(exc))
-    endpoint = f"127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                _unavailable(proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else "exited")
-            try:
-                httpx.get(f"http://{endpoint}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    _unavailable("no answer within 60 s")
-                time.sleep(0.1)
-        import boto3
-
-        # The three unauthenticated calls: a user, its policy, its keys.
-        iam = boto3.client(
-            "iam",
-            endpoint_url=f"http://{endpoint}",
-            region_name="us-east-1",
-            aws_access_key_id="bootstrap",
-            aws_secret_access_key="bootstrap",
-        )
-        iam.create_user(UserName="dflow")
-        iam.put_user_policy(UserName="dflow", PolicyName="all", PolicyDocument=POLICY)
-        key = iam.create_access_key(UserName="dflow")["AccessKey"]
-        yield {"endpoint": endpoint, "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-@pytest.fixture
-def store(moto_s3: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> MinioClient:
-    """``s3_config`` pointing at a fresh bucket of the moto server."""
-    bucket = f"dflow-{uuid.uuid4().hex[:12]}"
-    for key, value in {**moto_s3, "bucket_name": bucket, "secure": False, "prefix": ""}.items():
-        monkeypatch.setitem(s3_config, key, value)
-    monkeypatch.setitem(s3_config, "storage_client", None)
-    client = MinioClient(region="us-east-1")
-    client.client.make_bucket(bucket)
-    return client
 
 
 def _tree(root: Path) -> dict[str, bytes]:

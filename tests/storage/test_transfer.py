@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tarfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from dflow_jupyter.config import config
+from dflow_jupyter.config import config, s3_config
 from dflow_jupyter.storage import (
     ArtifactNotFoundError,
     LocalArtifact,
@@ -21,6 +22,7 @@ from dflow_jupyter.storage import (
     path_object_of_artifact,
     upload_artifact,
 )
+from dflow_jupyter.storage.s3 import ObjectStoreError
 
 from .helpers import in_dest, write
 
@@ -88,15 +90,26 @@ def test_uploading_cwd_does_not_recurse_into_the_store(tmp_path: Path) -> None:
     assert not (uploaded / "artifacts" / "upload").exists()
 
 
-def test_upload_copies_the_users_files_and_requires_debug_mode(tmp_path: Path) -> None:
+def test_upload_copies_the_users_files_and_uses_the_object_store_outside_debug_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = write(tmp_path / "a.txt", "A")
     art = upload_artifact("a.txt")
     # A copy (or a reflink): sharing the inode would let staging make the user's file read-only.
     assert not os.path.samestat(src.stat(), (Path(art.key) / "a.txt").stat())
     assert (Path(art.key) / "a.txt").read_text() == "A"
+    # Outside debug mode the object store is used (tests/storage/test_s3_transfer.py); one that
+    # cannot be reached is named, without a word of the credentials.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{s.getsockname()[1]}"
+    for key, value in {"endpoint": closed, "secure": False, "secret_key": "sekrit-value"}.items():
+        monkeypatch.setitem(s3_config, key, value)
+    monkeypatch.setitem(s3_config, "storage_client", None)
     config["mode"] = "default"
-    with pytest.raises(NotImplementedError, match="local store"):
-        upload_artifact("a.txt")
+    with pytest.raises(ObjectStoreError, match=f"cannot reach the object store at {closed}") as caught:
+        upload_artifact("a.txt", region="us-east-1")
+    assert "sekrit-value" not in str(caught.value)
 
 
 def test_download_sub_path_slice_and_item(tmp_path: Path) -> None:

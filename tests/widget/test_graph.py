@@ -221,3 +221,87 @@ def test_recursive_steps_are_drawn_once() -> None:
     wf.add(Step("start", body))
     labels = [n["label"] for n in build_graph(planned_status(wf)).nodes]
     assert labels.count("again (recursive)") == 1 and labels.count("work") == 1
+
+
+@OP.function
+def square(x: int) -> int:
+    return x * x
+
+
+def _siblings_run(items: int) -> WorkflowStatus:
+    """A real run: ``square`` over ``items`` items beside ``left`` and ``right``, then ``after``."""
+    wf = Workflow("siblings")
+    wf.add(
+        [
+            Step(
+                "square",
+                PythonOPTemplate(square),
+                parameters={"x": "{{item}}"},
+                with_param=list(range(items)),
+            ),
+            Step("left", PythonOPTemplate(inc), parameters={"x": 1}),
+            Step("right", PythonOPTemplate(inc), parameters={"x": 2}),
+        ]
+    )
+    wf.add(Step("after", PythonOPTemplate(inc), parameters={"x": 3}))
+    wf.submit()
+    assert wf.id is not None
+    return wf.backend.status(wf.id)  # type: ignore[no-any-return]
+
+
+def test_a_wide_step_among_parallel_siblings_is_summarized_alone() -> None:
+    status = _siblings_run(30)
+    graph = build_graph(status, threshold=20)
+    types = {n["label"]: n["type"] for n in graph.nodes}
+    assert types == {
+        status.name: "Steps",
+        "[0]": "StepGroup",
+        "square": "Fanout",
+        "left": "Pod",
+        "right": "Pod",
+        "[1]": "StepGroup",
+        "after": "Pod",
+    }
+    assert _edges(graph) == {
+        (status.name, "[0]"),
+        ("[0]", "square"),
+        ("[0]", "left"),
+        ("[0]", "right"),
+        ("square", "[1]"),
+        ("left", "[1]"),
+        ("right", "[1]"),
+        ("[1]", "after"),
+    }
+    fan = next(n for n in graph.nodes if n["label"] == "square")
+    assert fan["fanout"] == {"total": 30, "expanded": False}
+    assert fan["id"] not in status.nodes  # made up: the step's items have no node of their own
+    state = StateBook(graph, status).full(status)
+    assert state[fan["id"]]["phase"] == "Succeeded"
+    assert state[fan["id"]]["counts"] == {"Succeeded": 30}
+    assert state[fan["id"]]["progress"] == "30/30"
+    assert {state[n["id"]]["phase"] for n in graph.nodes} == {"Succeeded"}
+
+
+def test_an_expanded_step_fanout_among_siblings_draws_its_items_under_it() -> None:
+    status = _siblings_run(25)
+    fan = next(n["id"] for n in build_graph(status).nodes if n["label"] == "square")
+    graph = build_graph(status, expanded={fan}, max_expanded=5)
+    shown = [n for n in graph.nodes if n["label"].startswith("square(")]
+    assert len(shown) == 5
+    edges = _edges(graph)
+    assert ("[0]", "square") in edges and ("[0]", "left") in edges
+    assert {("square", n["label"]) for n in shown} <= edges
+    assert not any(a == "[0]" and b.startswith("square(") for a, b in edges)
+    assert next(n for n in graph.nodes if n["id"] == fan)["fanout"] == {"total": 25, "expanded": True}
+
+
+def test_a_steps_fanout_alone_in_its_group_stays_the_group_node() -> None:
+    wf = Workflow("alone")
+    wf.add(Step("square", PythonOPTemplate(square), parameters={"x": "{{item}}"}, with_param=list(range(25))))
+    wf.submit()
+    assert wf.id is not None
+    status = wf.backend.status(wf.id)
+    graph = build_graph(status)
+    assert not graph.virtual
+    [fan] = [n for n in graph.nodes if n["type"] == "Fanout"]
+    assert status.nodes[fan["id"]].type == "StepGroup" and fan["label"] == "square"

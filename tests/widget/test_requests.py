@@ -260,3 +260,25 @@ def test_requests_before_submission_are_answered(kind: str) -> None:
     node = widget.graph["nodes"][-1]["id"]
     [answer] = request(widget, {"kind": kind, "id": node, "side": "outputs", "artifact": "a", "req": 1})
     assert "not been submitted" in (answer.get("error") or answer.get("reason"))
+
+
+@OP.function
+def chatty(lines: int) -> {"n": int}:  # type: ignore[valid-type]
+    for i in range(lines):
+        print(f"line {i:06d} " + "z" * 60)
+    return {"n": lines}
+
+
+def test_details_of_a_long_log_show_its_tail_and_where_the_rest_is() -> None:
+    config["log_echo_limit"] = 1024  # the notebook gets little of it either way
+    wf = Workflow("chatty")
+    wf.add(Step("talk", PythonOPTemplate(chatty), parameters={"lines": 4000}))  # 284 KB
+    wf.submit()
+    widget = wf.widget()
+    [answer] = request(widget, {"kind": "details", "id": _node(widget, "talk"), "req": 1})
+    assert answer["log_truncated"]
+    first, _, rest = answer["log"].partition("\n")
+    assert first.startswith("[dflow_jupyter: the first ") and "bytes of this log are not shown" in first
+    assert first.endswith(f"the whole log: %dflow logs {wf.id} talk]")
+    assert rest.startswith("line ") and rest.rstrip().endswith("line 003999 " + "z" * 60)
+    assert len(answer["log"]) <= 64 * 1024 + 200

@@ -74,13 +74,17 @@ def states_seen(widget: Any) -> list[dict[str, Any]]:
 
 
 def request(widget: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
-    """Send ``content`` as the browser would; the custom messages answering it."""
+    """Send ``content`` as the browser would; the custom messages answering it.
+
+    Answers carry the request's ``req``; a running workflow's own messages, sent meanwhile by the
+    pump thread, are not answers.
+    """
     before = len(widget.comm.messages)
     widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
     answers = []
     for message in widget.comm.messages[before:]:
         data = message["data"] or {}
-        if data.get("method") == "custom":
+        if data.get("method") == "custom" and data["content"].get("req") == content.get("req"):
             answers.append(data["content"])
     return answers
 

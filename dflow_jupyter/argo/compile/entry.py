@@ -87,8 +87,8 @@ def _indices(slices: dict[str, Any], length: int) -> list[int]:
     if slices.get("shuffle"):
         random.Random(slices.get("seed", 0)).shuffle(order)
     size = slices.get("group_size")
-    if size:
-        return order[position : position + size]
+    if size:  # the item is the group's index, as in the debug engine
+        return order[position * size : (position + 1) * size]
     return [order[position]] if slices.get("shuffle") else [position]
 
 

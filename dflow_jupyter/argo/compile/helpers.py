@@ -20,13 +20,20 @@ def _script(image: str | None, pull_policy: str | None, source: str) -> dict[str
 
 
 def init_artifact_template(
-    name: str, artifacts: Sequence[str], image: str | None, pull_policy: str | None
+    name: str,
+    artifacts: Sequence[str],
+    image: str | None,
+    pull_policy: str | None,
+    *,
+    memoize_prefix: str | None = None,
 ) -> dict[str, Any]:
     """A step that reserves one key per stacked output artifact, with an empty catalog in it.
 
     The items of the sliced step then write into that key (``dflow_artifact_key``), and readers
     of the stacked artifact read it from this step's outputs: Argo itself cannot gather the
-    artifacts of a fan-out.
+    artifacts of a fan-out. With ``memoize_prefix`` (a workflow submitted with ``reuse_step``)
+    the step takes the fan-out's ``dflow_group_key`` and is memoized as dflow does, so a run
+    reusing some items hands out the key those items wrote into and the others add to it.
     """
     key = "{{workflow.name}}/{{pod.name}}"
     lines = ["import json, os"]
@@ -34,8 +41,19 @@ def init_artifact_template(
         root = f"/tmp/outputs/artifacts/{art}/.dflow"
         lines.append(f"os.makedirs({root!r}, exist_ok=True)")
         lines.append(f"with open({root + '/init'!r}, 'w') as f:\n    json.dump({{'path_list': []}}, f)")
+    memoized: dict[str, Any] = {}
+    if memoize_prefix:
+        cache_key = "%s-{{inputs.parameters.dflow_group_key}}-init-artifact" % memoize_prefix
+        cache: dict[str, Any] = {"name": f"dflow-{cache_key}"}
+        if str(config.get("argo_version") or "4").lstrip("v").startswith("3"):
+            cache["key"] = cache_key
+        memoized = {
+            "inputs": {"parameters": [{"name": "dflow_group_key"}]},
+            "memoize": {"key": cache_key, "maxAge": "", "cache": {"configMap": cache}},
+        }
     return {
         "name": name,
+        **memoized,
         "outputs": {
             "parameters": [{"name": "dflow_artifact_key", "value": key}],
             "artifacts": [

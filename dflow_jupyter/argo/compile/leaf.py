@@ -10,15 +10,17 @@ from dflow_jupyter.argo.compile.pod import container_fields, pod_fields
 from dflow_jupyter.argo.compile.signature import build_inputs, build_outputs
 from dflow_jupyter.argo.compile.source import op_code, python_literal
 from dflow_jupyter.config import config
+from dflow_jupyter.model.resource import ResourceOPTemplate
 from dflow_jupyter.model.templates import PythonScriptOPTemplate, ScriptOPTemplate
 
-__all__ = ["PACKAGE_ARTIFACT", "LeafOptions", "build_leaf"]
+__all__ = ["GROUP_KEY", "PACKAGE_ARTIFACT", "LeafOptions", "build_leaf"]
 
 PACKAGE_ARTIFACT = "dflow_jupyter_package"
 SUCCESS_TAG = "dflow_success_tag"
 ARTIFACT_KEY = "dflow_artifact_key"
+GROUP_KEY = "dflow_group_key"
 # Parameters a step adds to its template (not the OP's own inputs).
-_ADDED = ("dflow_key", "dflow_slice", ARTIFACT_KEY)
+_ADDED = ("dflow_key", "dflow_slice", ARTIFACT_KEY, GROUP_KEY)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ def _signature(template: Any, options: LeafOptions) -> tuple[dict[str, Any], dic
         _add_parameter(inputs, {"name": "dflow_slice"})
         if slices.output_artifact:
             _add_parameter(inputs, {"name": ARTIFACT_KEY})
+            if options.keyed:
+                # dflow's group key: recorded in every item's inputs, so reusing an item can
+                # reuse the key its stacked outputs were written under (argo.memoize).
+                _add_parameter(inputs, {"name": GROUP_KEY, "value": ""})
         for art in outputs.get("artifacts", []):
             if art["name"] in slices.output_artifact:
                 # Every item writes into one key, so the items' files and catalogs add up to
@@ -145,14 +151,37 @@ def _refuse_local_packages(template: Any) -> None:
         )
 
 
-def build_leaf(template: Any, name: str, options: LeafOptions) -> dict[str, Any]:
+def _resource_leaf(template: ResourceOPTemplate, name: str, options: LeafOptions) -> dict[str, Any]:
+    if options.slices is not None or options.success_tag:
+        raise CompileError(
+            f"template {template.name!r}: a resource template (use_resource, SlurmJob) runs no "
+            "script, so Slices and continue_on_num_success/ratio cannot apply to it"
+        )
+    inputs, outputs = _signature(template, options)
+    result: dict[str, Any] = {"name": name}
+    if inputs:
+        result["inputs"] = inputs
+    if outputs:
+        result["outputs"] = outputs
+    result["resource"] = template.to_argo_resource()
+    return result
+
+
+def build_leaf(
+    template: Any, name: str, options: LeafOptions, default_image: str | None = None
+) -> dict[str, Any]:
     """The Argo template of a leaf OP template, as one step (``options``) uses it.
+
+    ``default_image`` stands in for a template without an image (a step submitted as an HPC
+    job needs none unless a container runs it there).
 
     Raises
     ------
     CompileError
         A template kind Argo cannot run here, an OP without source, a missing image.
     """
+    if isinstance(template, ResourceOPTemplate):
+        return _resource_leaf(template, name, options)
     is_python = hasattr(template, "op_class")
     if not is_python and not isinstance(template, ScriptOPTemplate):
         raise CompileError(
@@ -177,11 +206,11 @@ def build_leaf(template: Any, name: str, options: LeafOptions) -> dict[str, Any]
     if outputs:
         result["outputs"] = outputs
     if is_python:
-        script = container_fields(template, _python_env(template, inputs, options))
+        script = container_fields(template, _python_env(template, inputs, options), default_image)
         script["source"] = _python_source(template, options)
         progress = "0/1"
     else:
-        script = container_fields(template)
+        script = container_fields(template, None, default_image)
         script["source"] = _script_source(template, options)
         progress = template.init_progress
     result["script"] = script

@@ -9,7 +9,7 @@ from typing import Any
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.config import config
 
-__all__ = ["PROGRESS_ANNOTATION", "container_fields", "k8s_object", "pod_fields"]
+__all__ = ["PROGRESS_ANNOTATION", "container_fields", "k8s_object", "pod_fields", "reuse_memoize"]
 
 PROGRESS_ANNOTATION = "workflows.argoproj.io/progress"
 
@@ -59,9 +59,12 @@ def image_of(template: Any) -> str:
     return str(image)
 
 
-def container_fields(template: Any, extra_env: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def container_fields(
+    template: Any, extra_env: list[dict[str, Any]] | None = None, default_image: str | None = None
+) -> dict[str, Any]:
     """``image``, ``command``, ``env``, ``resources`` and ``volumeMounts`` of the main container."""
-    fields: dict[str, Any] = {"image": image_of(template), "command": list(template.command)}
+    image = image_of(template) if default_image is None or getattr(template, "image", None) else default_image
+    fields: dict[str, Any] = {"image": image, "command": list(template.command)}
     if template.image_pull_policy:
         fields["imagePullPolicy"] = template.image_pull_policy
     env = _env(template.envs) + list(extra_env or [])
@@ -118,4 +121,18 @@ def memoize_of(template: Any) -> dict[str, Any] | None:
     cache: dict[str, Any] = {"name": "dflow-memoize"}
     if str(config.get("argo_version") or "4").lstrip("v").startswith("3"):
         cache["key"] = "memoize"
+    return {"key": key, "maxAge": "", "cache": {"configMap": cache}}
+
+
+def reuse_memoize(prefix: str) -> dict[str, Any]:
+    """The ``memoize`` of a keyed leaf in a workflow submitted with ``reuse_step`` (dflow's).
+
+    The cache key is ``<workflow id>-<the step's rendered key>``, so each item of a fan-out
+    whose key is templated (``"sq-{{item}}"``) has its own entry; each entry lives in its own
+    ConfigMap ``dflow-<cache key>``, the one ``argo.memoize`` creates for a reused step.
+    """
+    key = "%s-{{inputs.parameters.dflow_key}}" % prefix
+    cache: dict[str, Any] = {"name": f"dflow-{key}"}
+    if str(config.get("argo_version") or "4").lstrip("v").startswith("3"):
+        cache["key"] = key  # 3.x requires it; the controller reads the entry named by memoize.key
     return {"key": key, "maxAge": "", "cache": {"configMap": cache}}

@@ -4,7 +4,9 @@ Follows the debug engine (``engine/fanout.py``): a step fans out over ``with_par
 ``with_sequence``, or, for ``Slices(sub_path=True)`` alone, over the length of its sliced inputs;
 each item gets the slice index its ``Slices.slices`` pattern gives (``{{item}}`` by default), as
 the template's ``dflow_slice`` input. With ``group_size`` an item is a group of slices: the items
-are the group starts, and the pod takes its slices from the start on.
+are the group indices 0, 1, 2... (as in the debug engine and dflow, so a key ``"g-{{item}}"``
+names the same group on both backends and a step reused from either matches), and the pod
+takes the slices ``index * size`` up to ``(index + 1) * size``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dflow_jupyter.model.argo_funcs import ArgoRange
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.expressions import ArgoVar
 
-__all__ = ["fan_out", "fans_out", "literal_items"]
+__all__ = ["fan_out", "fans_out", "literal_items", "merged_arguments"]
 
 
 def literal_items(items: list[Any]) -> str:
@@ -74,21 +76,28 @@ def _items(step: Any) -> dict[str, Any]:
     return {"withParam": "{{=toJson(map(sprig.untilStep(0, %s, 1), { {'order': #} }))}}" % length}
 
 
-def _group_starts(step: Any, size: int) -> dict[str, Any]:
-    """The items of a grouped fan-out: the start position of each group of ``size`` slices."""
+def _groups(length: str, size: int) -> str:
+    """The group indices of ``length`` slices in groups of ``size`` (the last may be short)."""
+    return "{{=toJson(sprig.untilStep(0, int((%s + %d) / %d), 1))}}" % (length, size - 1, size)
+
+
+def _group_indices(step: Any, size: int) -> dict[str, Any]:
+    """The items of a grouped fan-out: one index per group of ``size`` slices."""
     value = step.with_param
     if isinstance(value, list):
-        return {"withParam": literal_items(list(range(0, len(value), size)))}
+        return {"withParam": literal_items(list(range(-(-len(value) // size))))}
     if isinstance(value, ArgoRange) and value.start == 0 and value.step == 1:
         end = value.end.expr if isinstance(value.end, ArgoVar) else str(value.end)
         if isinstance(value.end, _IOBase):
             end = f"sprig.atoi({end})"
-        return {"withParam": "{{=toJson(sprig.untilStep(0, %s, %d))}}" % (end, size)}
+        if isinstance(value.end, int):
+            return {"withParam": literal_items(list(range(-(-value.end // size))))}
+        return {"withParam": _groups(end, size)}
     if value is None and step.with_sequence is None:
         length = _sliced_length(step)
         if isinstance(length, int):
-            return {"withParam": literal_items(list(range(0, length, size)))}
-        return {"withParam": "{{=toJson(sprig.untilStep(0, %s, %d))}}" % (length, size)}
+            return {"withParam": literal_items(list(range(-(-length // size))))}
+        return {"withParam": _groups(length, size)}
     raise CompileError(
         f"{step.kind} {step.name!r}: Slices(group_size=...) compiles for with_param given as a "
         "literal list or argo_range(n), or for Slices(sub_path=True) alone"
@@ -107,10 +116,21 @@ def fan_out(step: Any, slices: Any) -> tuple[dict[str, Any], str | None]:
                 f"{step.kind} {step.name!r}: Slices(group_size=...) on Argo needs a sliced input "
                 "parameter (the pod counts the slices from it)"
             )
-        return _group_starts(step, slices.group_size), "{{item}}"
+        return _group_indices(step, slices.group_size), "{{item}}"
     if slices.shuffle and not slices.input_parameter:
         raise CompileError(
             f"{step.kind} {step.name!r}: Slices(shuffle=True) on Argo needs a sliced input parameter"
         )
     # With shuffle the pod maps the item's position through the seeded permutation itself.
     return _items(step), "{{item}}" if slices.shuffle else slices.slices
+
+
+def merged_arguments(loop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The loop of a merged fan-out (``merge_sliced_step``) as arguments of its one pod, as dflow
+    passes them: ``dflow_with_param``, or the fields of ``withSequence`` as ``dflow_sequence_*``."""
+    if "withParam" in loop:
+        return [{"name": "dflow_with_param", "value": loop["withParam"]}]
+    return [
+        {"name": f"dflow_sequence_{field}", "value": parameter_value(value)}
+        for field, value in loop["withSequence"].items()
+    ]

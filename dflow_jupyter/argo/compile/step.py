@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.argo.compile.helpers import check_template, init_artifact_template
-from dflow_jupyter.argo.compile.leaf import LeafOptions
-from dflow_jupyter.argo.compile.slices import fan_out, fans_out
+from dflow_jupyter.argo.compile.leaf import GROUP_KEY, LeafOptions
+from dflow_jupyter.argo.compile.slices import fan_out, fans_out, merged_arguments
 from dflow_jupyter.argo.compile.values import artifact_source, parameter_value, when_text
 from dflow_jupyter.model.declarations import _IOBase
 from dflow_jupyter.model.expressions import ArgoVar
 
 __all__ = ["StepParts", "Templates", "build_step"]
+
+# ``{{item}}``, ``{{item.x}}``, or ``item`` in an expression (not ``parameters.item``).
+_ITEM_TAG = re.compile(r"\{\{\s*(?:=[^}]*?)?(?<![\w.'\"])item\b")
 
 
 class Templates(Protocol):
@@ -24,6 +29,8 @@ class Templates(Protocol):
     def container(self, template: Any) -> str: ...
     def helper(self, body: dict[str, Any]) -> str: ...
     def artifact_redirect(self, value: Any) -> str | None: ...
+    @property
+    def memoize_prefix(self) -> str | None: ...
 
 
 @dataclass
@@ -38,11 +45,19 @@ class StepParts:
 
 def _refuse_unsupported(step: Any) -> None:
     where = f"{step.kind} {step.name!r}"
-    if step.use_resource is not None:
-        raise CompileError(f"{where}: use_resource (a Kubernetes resource template) cannot be compiled yet")
     for hook in ("success_hook", "running_hook", "failure_hook"):
         if getattr(step, hook) is not None:
             raise CompileError(f"{where}: {hook} (Argo lifecycle hooks) cannot be compiled yet")
+
+
+def _refuse_items(step: Any, entry: dict[str, Any]) -> None:
+    """A merged fan-out has no ``{{item}}``: its one pod gets the items, the slices their elements."""
+    if _ITEM_TAG.search(json.dumps(entry)):
+        raise CompileError(
+            f"{step.kind} {step.name!r}: with merge_sliced_step=True the step does not fan out, so "
+            "its arguments cannot use {{item}}: slice the list inputs with "
+            "Slices(input_parameter=[...], input_artifact=[...]) instead"
+        )
 
 
 def _key_text(key: Any) -> str:
@@ -112,6 +127,15 @@ def _check_step(step: Any, templates: Templates) -> dict[str, Any]:
 def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
     """The entry of ``step`` (running ``template``, its executor's rendering) and its helpers."""
     _refuse_unsupported(step)
+    if step.use_resource is not None:
+        if hasattr(template, "all_steps"):
+            raise CompileError(
+                f"{step.kind} {step.name!r}: use_resource needs a leaf template (its command and "
+                f"script go into the object); {template.name!r} is a {type(template).__name__}"
+            )
+        from dflow_jupyter.model.resource import resource_template
+
+        template = resource_template(step.use_resource, template)
     slices = step.slices if fans_out(step) else None
     checked = step.continue_on_num_success is not None or step.continue_on_success_ratio is not None
     if hasattr(template, "all_steps"):
@@ -125,21 +149,51 @@ def build_step(step: Any, template: Any, templates: Templates) -> StepParts:
         name = templates.leaf(template, LeafOptions(step.key is not None, slices, checked))
     parts = StepParts({"name": step.name, "template": name})
     extra: list[dict[str, Any]] = []
+    merged = slices is not None and bool(getattr(template, "merges_slices", False))
     if step.key is not None:
-        extra.append({"name": "dflow_key", "value": _key_text(step.key)})
+        key_text = _key_text(step.key)
+        if merged:
+            # One pod for every item: dflow keys it as the first item.
+            first = step.with_sequence.format % 0 if step.with_sequence and step.with_sequence.format else "0"
+            key_text = key_text.replace("{{item}}", first)
+        extra.append({"name": "dflow_key", "value": key_text})
     loop, slice_value = fan_out(step, slices)
-    if slices is not None:
-        extra.append({"name": "dflow_slice", "value": slice_value})
-        if slices.output_artifact:
-            init = init_artifact_template(
-                "dflow-init-artifact", slices.output_artifact, step.util_image, step.util_image_pull_policy
+    if merged:
+        # DispatcherExecutor(merge_sliced_step=True): one pod takes the items, a task each.
+        if checked:
+            raise CompileError(
+                f"{step.kind} {step.name!r}: continue_on_num_success/ratio count the items of a "
+                "fan-out; with merge_sliced_step=True one pod runs them all and fails with any "
+                "of them: drop one of the two"
             )
-            init_name = f"{step.name}-init-artifact"
-            parts.before.append({"name": init_name, "template": templates.helper(init)})
-            owner = "tasks" if step.is_task else "steps"
-            key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
-            extra.append({"name": "dflow_artifact_key", "value": key})
+        extra.extend(merged_arguments(loop))
+        loop = {}
+    elif slices is not None:
+        extra.append({"name": "dflow_slice", "value": slice_value})
+    if slices is not None and slices.output_artifact:
+        prefix = templates.memoize_prefix if step.key is not None else None
+        init = init_artifact_template(
+            "dflow-init-artifact",
+            slices.output_artifact,
+            step.util_image,
+            step.util_image_pull_policy,
+            memoize_prefix=prefix,
+        )
+        init_name = f"{step.name}-init-artifact"
+        helper: dict[str, Any] = {"name": init_name, "template": templates.helper(init)}
+        if step.key is not None:
+            # dflow's group key: the step's key with its item replaced by "group".
+            group = re.sub(r"{{=?item.*}}", "group", _key_text(step.key))
+            extra.append({"name": GROUP_KEY, "value": group})
+            if prefix:
+                helper["arguments"] = {"parameters": [{"name": GROUP_KEY, "value": group}]}
+        parts.before.append(helper)
+        owner = "tasks" if step.is_task else "steps"
+        key = "{{%s.%s.outputs.parameters.dflow_artifact_key}}" % (owner, init_name)
+        extra.append({"name": "dflow_artifact_key", "value": key})
     arguments = _arguments(step, templates, extra)
+    if merged:
+        _refuse_items(step, {"arguments": arguments, "when": step.when and when_text(step.when)})
     if arguments:
         parts.entry["arguments"] = arguments
     parts.entry.update(loop)

@@ -7,6 +7,7 @@ from typing import Any
 from dflow_jupyter.argo.compile.containers import build_container
 from dflow_jupyter.argo.compile.errors import CompileError
 from dflow_jupyter.argo.compile.leaf import LeafOptions, build_leaf
+from dflow_jupyter.argo.compile.pod import reuse_memoize
 from dflow_jupyter.argo.compile.registry import TemplateRegistry
 from dflow_jupyter.argo.compile.slices import fans_out
 from dflow_jupyter.argo.compile.values import parameter_value
@@ -34,10 +35,12 @@ def _containers(entry: Any) -> list[Any]:
 class Compiler:
     """Names every template a workflow runs, builds each once, and assembles the manifest."""
 
-    def __init__(self, workflow: Any) -> None:
+    def __init__(self, workflow: Any, memoize_prefix: str | None = None) -> None:
         from dflow_jupyter.model.rendering import render_leaf_templates
 
         self.workflow = workflow
+        #: With ``reuse_step``: the workflow id that prefixes the memoization keys of keyed steps.
+        self.memoize_prefix = memoize_prefix
         self.registry = TemplateRegistry()
         self._containers: dict[int, str] = {}
         self._leaves: dict[tuple[int, LeafOptions], str] = {}
@@ -66,7 +69,15 @@ class Compiler:
         cache_key = (id(template), options)
         found = self._leaves.get(cache_key)
         if found is None:
-            found = self.registry.add(build_leaf(template, template.name, options), template.name)
+            if getattr(template, "runs_as_dispatcher_job", False):  # DispatcherExecutor
+                inner = template.template
+                body = build_leaf(inner, inner.name, options, default_image=template.executor.image)
+                body = template.argo_template(body, options.slices)
+            else:
+                body = build_leaf(template, template.name, options)
+            if options.keyed and self.memoize_prefix:
+                body["memoize"] = reuse_memoize(self.memoize_prefix)
+            found = self.registry.add(body, template.name)
             self._leaves[cache_key] = found
         return found
 
@@ -141,6 +152,19 @@ class Compiler:
         return {"apiVersion": API_VERSION, "kind": "Workflow", "metadata": self._metadata(), "spec": spec}
 
 
-def compile_workflow(workflow: Any) -> dict[str, Any]:
-    """The Argo ``Workflow`` manifest of ``workflow`` (see ``Compiler``)."""
-    return Compiler(workflow).manifest()
+def compile_workflow(workflow: Any, reuse_step: Any = None) -> dict[str, Any]:
+    """The Argo ``Workflow`` manifest of ``workflow`` (see ``Compiler``).
+
+    With ``reuse_step`` (steps of earlier runs, as ``submit(reuse_step=...)`` takes them) every
+    keyed step is memoized under the workflow's id, as dflow does, so Argo hands the reused
+    steps' outputs on instead of running them; ``workflow.id`` must be set.
+    """
+    prefix = None
+    if reuse_step:
+        if not workflow.id:
+            raise CompileError(
+                f"workflow {workflow.name!r}: compiling with reuse_step needs the workflow's id (the "
+                "memoization keys start with it); set workflow.id or let submit() choose it"
+            )
+        prefix = str(workflow.id)
+    return Compiler(workflow, prefix).manifest()

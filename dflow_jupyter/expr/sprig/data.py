@@ -95,11 +95,27 @@ def _decimal_op(op: str, first: Any, rest: tuple[Any, ...]) -> float:
 
 
 def _round(value: Any, places: int, *round_on: float) -> float:
+    # Go's float64 arithmetic: 10**places under- or overflows to 0 or +Inf, and dividing by
+    # them gives NaN or an infinity where Python would raise (sprig.round(0, -324) is NaN).
     on = round_on[0] if round_on else 0.5
-    pow10 = math.pow(10, places)
+    try:
+        pow10 = math.pow(10, places)
+    except OverflowError:
+        pow10 = math.inf
     digit = pow10 * cast_float(value)
-    frac = digit - math.trunc(digit)
-    return (math.ceil(digit) if frac >= on else math.floor(digit)) / pow10
+    if math.isfinite(digit):
+        frac = digit - math.trunc(digit)
+        digit = float(math.ceil(digit) if frac >= on else math.floor(digit))
+    return _go_divide(digit, pow10)
+
+
+def _go_divide(a: float, b: float) -> float:
+    """``a / b`` as Go divides float64s: by zero it is NaN or a signed infinity, never a panic."""
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
 
 
 def _default(default: Any, *given: Any) -> Any:

@@ -12,10 +12,20 @@ import re
 import zlib
 from collections.abc import Callable
 
-from dflow_jupyter.expr.golang import GoPanic, bounded_repeat, compile_regex
+from dflow_jupyter.expr.golang import MAX_STRING, GoPanic, bounded_repeat, compile_regex
 from dflow_jupyter.expr.sprig.core import ANY, INT, STR, GoFunc, go_func, strslice, strval
 
 _GO_GROUP = re.compile(r"\$(\{(\w+)\}|(\w+))")
+
+
+def _indent(count: int, text: str, what: str) -> str:
+    """Every line of ``text`` indented by ``count`` spaces, bounded like ``repeat``."""
+    lines = text.count("\n") + 1
+    if count > 0 and count * lines > MAX_STRING:
+        # Checked before building anything: sprig.indent(2**63 - 1, "x") would exhaust memory.
+        bounded_repeat(" ", count * lines, what)
+    pad = bounded_repeat(" ", count, what)
+    return pad + text.replace("\n", "\n" + pad)
 
 
 def _substr(start: int, end: int, text: str) -> str:
@@ -154,8 +164,8 @@ TEXT: dict[str, GoFunc] = {
     "splitList": go_func(STR, STR)(lambda sep, s: s.split(sep) if sep else list(s)),
     "join": go_func(STR, ANY)(lambda sep, v: sep.join(strslice(v))),
     "sortAlpha": go_func(ANY)(lambda v: sorted(strslice(v))),
-    "indent": go_func(INT, STR)(lambda n, s: " " * n + s.replace("\n", "\n" + " " * n)),
-    "nindent": go_func(INT, STR)(lambda n, s: "\n" + " " * n + s.replace("\n", "\n" + " " * n)),
+    "indent": go_func(INT, STR)(lambda n, s: _indent(n, s, "indent")),
+    "nindent": go_func(INT, STR)(lambda n, s: "\n" + _indent(n, s, "nindent")),
     "plural": go_func(STR, STR, INT)(lambda one, many, n: one if n == 1 else many),
     "initials": go_func(STR)(lambda s: "".join(w[0] for w in s.split())),
     "b64enc": go_func(STR)(lambda s: base64.b64encode(s.encode()).decode()),

@@ -88,6 +88,25 @@ test("group cycles are cut instead of looping", () => {
   assert.equal(s.index.groupOrder.length, 2);
 });
 
+test("a group's entry node (same id) keeps the group's parent: no group contains itself", () => {
+  // As build_graph sends an Argo exit handler: the onExit Steps node is its group's entry.
+  const s = new Structure({ rev: 1, edges: [["wf", "exit"], ["exit", "sg"], ["sg", "cry"]], layout: null, groups: [
+    { id: "exit", label: "wf.onExit", type: "Steps", group: null },
+  ], nodes: [
+    { id: "wf", label: "wf", type: "Pod", group: null },
+    { id: "exit", label: "wf.onExit", type: "Steps", group: "exit" },
+    { id: "sg", label: "[0]", type: "StepGroup", group: "exit" },
+    { id: "cry", label: "cry", type: "Pod", group: "exit" },
+  ] });
+  const ix = s.index;
+  assert.deepEqual(ix.groupOrder, ["exit"]);
+  assert.equal(ix.parent.get("\u0001gexit"), null);
+  assert.equal(ix.parent.get("exit"), "\u0001gexit");
+  assert.equal(ix.depth("cry"), 2);
+  assert.deepEqual(liftEdge(ix, "wf", "exit"), { from: "wf", to: "\u0001gexit" });
+  assert.deepEqual(liftEdge(ix, "sg", "cry"), { from: "sg", to: "cry" });
+});
+
 test("edges into and out of a grid are drawn once, between the frame and the step", () => {
   const s = new Structure(graph());
   const drawn = drawnEdges(s);
