@@ -12,6 +12,7 @@ import time
 
 from dflow_jupyter import Task, Workflow, argo_range
 from dflow_jupyter.config import config
+from dflow_jupyter.widget.publish import graph_bytes
 from dflow_jupyter.python import OP, PythonOPTemplate, Slices
 
 config["debug_workdir"] = config["debug_artifact_dir"] = "bench-runs"
@@ -95,11 +96,17 @@ bench(case="run", name="{var}", phase=str({var}.query_status()), wall=time.perf_
 def display(var: str) -> str:
     """A new widget of the ended run ``var`` (an option makes a new one, not the one shown before).
 
-    Prints whether Python sent a layout: above the widget's limit the browser lays out.
+    Prints the layout engine, the kernel's time to make the widget and its mime bundle, and the
+    sizes of what goes to the page: the graph (one binary buffer) and the static snapshot.
     """
     return f"""
+started = time.perf_counter()
 shown = {var}.widget(fanout_threshold=20)
-bench(case="display", name="{var}", layout_from_python=shown.graph.get("layout") is not None)
+made = time.perf_counter() - started
+bundle = shown._repr_mimebundle_()[0]
+bench(case="display", name="{var}", engine=shown.graph["layout"]["engine"],
+      python_s=time.perf_counter() - started, widget_s=made,
+      graph_bytes=len(graph_bytes(shown.graph)), html_bytes=len(bundle["text/html"]))
 shown
 """
 

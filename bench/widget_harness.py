@@ -41,27 +41,29 @@ def available(repo: Path) -> bool:
 
 
 def measure(browser: Any, repo: Path, sizes: list[int]) -> list[dict[str, Any]]:
-    """For each size, with the layout given (as Python's Graphviz sends it) and laid out in the browser."""
+    """For each size: drawn and painted (laid out as Python sends it), then state deltas and
+    structure grows as a running workflow sends them."""
     results = []
     with served(repo) as base:
         for size in sizes:
-            for layout in (True, False):
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                try:
-                    errors: list[str] = []
-                    page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-                    page.goto(f"{base}{HARNESS.as_posix()}?size={size}&layout={int(layout)}")
-                    # Polled slowly: watching every mutation would slow the drawing it measures.
-                    page.wait_for_function(
-                        "document.body.dataset.harnessReady === 'true'", polling=250, timeout=180_000
-                    )
-                    bench = page.evaluate("window.dflowHarness.bench")
-                    if size <= 2000 and layout:  # state updates as Python's poller sends them
-                        bench["deltas"] = page.evaluate(
-                            "window.dflowHarness.runDeltas({seconds: 3, rate: 10, perBatch: 100})"
-                        )
-                    bench["errors"] = errors
-                    results.append(bench)
-                finally:
-                    page.close()
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            try:
+                errors: list[str] = []
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.goto(f"{base}{HARNESS.as_posix()}?size={size}")
+                # Polled slowly: watching every mutation would slow the drawing it measures.
+                page.wait_for_function(
+                    "document.body.dataset.harnessReady === 'true'", polling=250, timeout=180_000
+                )
+                bench = page.evaluate("window.dflowHarness.bench")
+                bench["deltas"] = page.evaluate(
+                    "window.dflowHarness.runDeltas({seconds: 3, rate: 10, perBatch: 100})"
+                )
+                bench["grows"] = page.evaluate(
+                    "window.dflowHarness.runGrows({seconds: 3, rate: 10, perGrow: 20})"
+                )
+                bench["errors"] = errors
+                results.append(bench)
+            finally:
+                page.close()
     return results

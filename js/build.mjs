@@ -1,13 +1,13 @@
-// Bundle the widget: one ES module (dflow_jupyter/widget/static/widget.js) and one stylesheet
-// (widget.css), both committed, so users never need Node.js.
+// Bundle the widget: one ES module (dflow_jupyter/widget/static/widget.js) that carries its
+// stylesheet, committed, so users never need Node.js.
 //
 //   node build.mjs          write the bundle
 //   node build.mjs --check  fail if the committed bundle differs from a fresh build
 //
-// The browser layout (layout-worker.js with dagre) is bundled first, on its own, into a string
-// that the widget bundle carries and runs in a Web Worker (see src/layout-client.js).
+// Python lays the graph out (dflow_jupyter/widget/layout.py): the bundle only draws, and
+// carries no third-party code.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
@@ -18,18 +18,15 @@ const target = ["es2022", "chrome100", "firefox100", "safari16"];
 
 /** The bundle's files, as strings. */
 export async function buildAll() {
-  const worker = await esbuild.build({
-    entryPoints: [join(here, "src", "layout-worker.js")],
+  // The stylesheet travels inside the module, which adds it to the page once (see widget.js).
+  const css = await esbuild.build({
+    entryPoints: [join(here, "src", "styles.css")],
     bundle: true,
-    format: "esm",
     minify,
-    target,
     write: false,
-    metafile: true,
-    legalComments: "none",
+    target,
   });
-  const workerSource = worker.outputFiles[0].text;
-  const layoutStub = join(here, "src", "layout.js");
+  const cssText = css.outputFiles[0].text;
   const widget = await esbuild.build({
     entryPoints: [join(here, "src", "widget.js")],
     bundle: true,
@@ -41,46 +38,30 @@ export async function buildAll() {
     legalComments: "none",
     plugins: [
       {
-        name: "layout-worker",
+        name: "styles",
         setup(build) {
-          build.onResolve({ filter: /^virtual:layout-worker$/ }, () => ({ path: "layout-worker", namespace: "virtual" }));
+          build.onResolve({ filter: /^virtual:styles$/ }, () => ({ path: "styles", namespace: "virtual" }));
           build.onLoad({ filter: /.*/, namespace: "virtual" }, () => ({
-            contents: `export default ${JSON.stringify(workerSource)};`,
-            loader: "js",
-          }));
-          // The bundle always has the worker source: its main-thread fallback imports that
-          // source too, so dagre need not be bundled a second time.
-          build.onResolve({ filter: /^\.\/layout\.js$/ }, (args) =>
-            args.importer.endsWith(`${sep}layout-client.js`) ? { path: layoutStub, namespace: "stub" } : undefined,
-          );
-          build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
-            contents: 'export function browserLayout() { throw new Error("layout runs from the registered source"); }',
+            contents: `export default ${JSON.stringify(cssText)};`,
             loader: "js",
           }));
         },
       },
     ],
   });
-  const css = await esbuild.build({
-    entryPoints: [join(here, "src", "styles.css")],
-    bundle: true,
-    minify,
-    write: false,
-    target,
-  });
-  const packages = await bundledPackages([worker.metafile, widget.metafile]);
+  const packages = await bundledPackages([widget.metafile]);
   // MIT asks for its notice in every copy: the license texts close the file, the banner names them.
   const notices = packages.map((p) => `/* ${p.name} ${p.version}:\n${p.text.trim().replaceAll("*/", "* /")}\n*/\n`).join("");
   const banner =
     "/* dflow_jupyter widget (LGPL-3.0-or-later). Bundled: " +
     (packages.length ? packages.map((p) => `${p.name} ${p.version} (${p.license}, ${p.copyright})`).join("; ") : "nothing") +
     ". */\n";
-  return { "widget.js": banner + widget.outputFiles[0].text + notices, "widget.css": css.outputFiles[0].text };
+  return { "widget.js": banner + widget.outputFiles[0].text + notices };
 }
 
 /**
  * The npm packages a build took code from, with their licenses: those of the bundled files, and
- * their dependencies (dagre's dist file carries graphlib inside it).
+ * their dependencies (none today; kept so that a bundled library names its license).
  */
 async function bundledPackages(metafiles) {
   const names = new Set();

@@ -21,9 +21,10 @@ from dflow_jupyter.status.phase import ACTIVE_PHASES
 from dflow_jupyter.status.tracker import live_tracker
 from dflow_jupyter.widget.graph import DEFAULT_FANOUT_THRESHOLD, Graph, build_graph
 from dflow_jupyter.widget.grow import grow
-from dflow_jupyter.widget.layout import layout_graph
+from dflow_jupyter.widget.layout import Layouts
 from dflow_jupyter.widget.logtail import LogFollower
 from dflow_jupyter.widget.plan import planned_status
+from dflow_jupyter.widget.publish import Publisher
 from dflow_jupyter.widget.pump import Pump
 from dflow_jupyter.widget.state import StateBook, summary_of
 
@@ -54,7 +55,8 @@ class LiveGraph:
         self.widget = widget
         self.workflow = workflow
         self.threshold = threshold
-        self.layout_engine = layout
+        self.layouts = Layouts(layout)
+        self.publisher = Publisher()
         self.interval = interval
         self.expanded: set[str] = set()
         self.rev = 0
@@ -100,7 +102,7 @@ class LiveGraph:
         """The first graph and summary: planned, live or recorded."""
         status = self.status()
         with self.lock:
-            graph_json = self._rebuild(status)
+            graph_json = self.publisher.full(self._rebuild(status), self.book.full(status))  # type: ignore[union-attr]
         return graph_json, self.summary
 
     def resume(self) -> None:
@@ -173,7 +175,7 @@ class LiveGraph:
     def _rebuild(self, status: WorkflowStatus) -> dict[str, Any]:
         started = time.thread_time()
         graph = build_graph(status, expanded=self.expanded, threshold=self.threshold)
-        layout = layout_graph(graph, self.layout_engine)
+        layout = self.layouts.layout(graph) if graph.nodes else None
         self.graph, self.layout, self._totals_due = graph, layout, False
         self.book = StateBook(graph, status)
         self.rev += 1
@@ -190,12 +192,22 @@ class LiveGraph:
             assert self.book is not None
             return {"kind": "state", "rev": self.rev, "nodes": self.book.full(status)}
 
-    def regraph(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Rebuild now (an expand or collapse): the new ``graph`` and its ``state`` message."""
+    def regraph(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Rebuild now (an expand or collapse): the ``graph`` trait's new value and the
+        messages that follow it (see :class:`~dflow_jupyter.widget.publish.Publisher`)."""
         status = self.status()
         with self.lock:
             graph_json = self._rebuild(status)
-            return graph_json, self.state_message(status)
+            return self.publisher.publish(graph_json, self.book.full(status))  # type: ignore[union-attr]
+
+    def resync(self, rev: Any) -> dict[str, Any] | None:
+        """The ``graph`` trait's new value for a view that holds ``rev`` (``None``: it is current)."""
+        status = self.status()
+        with self.lock:
+            if rev == self.rev or self.book is None:
+                return None
+            self.rev += 1  # every view reloads it: they all hold the same order again
+            return self.publisher.full(self.graph.to_json(self.rev, self.layout), self.book.full(status))
 
     # -- the flush ----------------------------------------------------------------------------
     def flush_now(self) -> None:
@@ -210,6 +222,7 @@ class LiveGraph:
         final, self._final = self._final, False
         if final:
             self._await_start = False
+            self.layouts.tidy()  # the run's last picture: laid out afresh
         status = self.status()
         traits: dict[str, Any] = {}
         messages: list[dict[str, Any]] = []
@@ -231,17 +244,24 @@ class LiveGraph:
                 self.pump.poke()  # rebuild later; a phase change still goes out now
                 structure = False
             if structure:
-                traits["graph"] = self._rebuild(status)
-                messages.append(self.state_message(status))
+                graph_json = self._rebuild(status)
+                traits["graph"], sent = self.publisher.publish(graph_json, self.book.full(status))  # type: ignore[union-attr]
+                messages += sent
             else:
-                if self._totals_due and (final or time.monotonic() >= self._next_totals):
-                    self.rev += 1  # same drawing, new item counts: no layout to redo
-                    traits["graph"] = self.graph.to_json(self.rev, self.layout)
+                tidy = final and self.layouts.drifted and bool(self.graph.nodes)
+                if tidy or (self._totals_due and (final or time.monotonic() >= self._next_totals)):
+                    self.rev += 1  # same graph: new item counts, or the run's last picture laid out tidy
+                    if tidy:
+                        self.layout = self.layouts.layout(self.graph)
+                    graph_json = self.graph.to_json(self.rev, self.layout)
+                    traits["graph"], sent = self.publisher.publish(graph_json, None)
+                    messages += sent
                     self._totals_due = False
                     self._next_totals = time.monotonic() + TOTALS_INTERVAL
                 delta = self.book.changed(ids, status, touched)
                 if delta:
                     messages.append({"kind": "delta", "nodes": delta})
+                    self.publisher.note(delta)
                 if delta or workflow_changed or touched:
                     self.summary = summary_of(status, self.book.step_counts, self.book.total_steps)
             if self.summary != self.widget.summary:

@@ -28,7 +28,14 @@ Message = dict[str, Any]
 
 
 def _hello(widget: WorkflowWidget, live: LiveGraph, request: Mapping[str, Any]) -> list[Message]:
-    replies = [live.state_message()]
+    replies = []
+    # A view that holds another graph than the current one (it was made after structure
+    # deltas, or missed one) gets the whole graph again, with its states.
+    graph = live.resync(request.get("rev", live.rev))
+    if graph is not None:
+        widget.apply({"graph": graph}, [])
+    elif live.publisher.moved_on or "rev" not in request:
+        replies.append(live.state_message())
     if widget.selected:
         log = live.logs.select(widget.selected)
         if log is not None:
@@ -44,9 +51,9 @@ def _fold(widget: WorkflowWidget, live: LiveGraph, request: Mapping[str, Any]) -
         live.expanded.add(node_id)
     else:
         live.expanded.discard(node_id)
-    graph, state = live.regraph()
+    graph, messages = live.regraph()
     widget.apply({"graph": graph}, [])
-    return [state]
+    return messages
 
 
 def _details(widget: WorkflowWidget, live: LiveGraph, request: Mapping[str, Any]) -> list[Message]:

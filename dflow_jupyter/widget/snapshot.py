@@ -2,26 +2,32 @@
 
 The widget's mime bundle carries it as ``text/html`` next to the widget view: JupyterLab shows
 the live widget, while GitHub, nbviewer and ``nbconvert --to html`` (which cannot run the
-widget) show this. With Graphviz it is an SVG of the graph, nodes coloured by phase, each node
-a ``<g class="node">`` whose ``id`` is the node's id; without it, a plain HTML table.
+widget) show this: an SVG drawn from the widget's own layout, nodes coloured by phase.
+
+Its size matters even where nobody looks at it: JupyterLab parses every HTML output of a
+notebook (its table of contents looks for headings in them), on the page's main thread, and
+the notebook file keeps it. A small graph is drawn in full, each node a ``<g class="dflow-node">``
+with its id, label and a tooltip; a large one (more than :data:`DETAILED_MAX` nodes) as one
+``<path>`` per phase and one for the edges, a few elements whatever its size, which is all a
+picture of thousands of boxes can show anyway.
 """
 
 from __future__ import annotations
 
 import html
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dflow_jupyter.widget.graph import Graph
-from dflow_jupyter.widget.layout import MAX_LAYOUT_NODES, dot_available, dot_graph
+from dflow_jupyter.widget.layered import GRID_PAD
 from dflow_jupyter.widget.table import format_duration, html_table
 
-__all__ = ["PHASE_COLOURS", "caption", "snapshot_html"]
+__all__ = ["DETAILED_MAX", "PHASE_COLOURS", "caption", "snapshot_html"]
 
 #: Fill and border colour of a node per phase (the browser widget uses the same palette).
 PHASE_COLOURS: dict[str, tuple[str, str]] = {
+    "Planned": ("#f3f4f6", "#9ca3af"),
     "Pending": ("#f3f4f6", "#9ca3af"),
     "Running": ("#dbeafe", "#2563eb"),
     "Succeeded": ("#dcfce7", "#16a34a"),
@@ -30,7 +36,12 @@ PHASE_COLOURS: dict[str, tuple[str, str]] = {
     "Skipped": ("#f9fafb", "#d1d5db"),
     "Omitted": ("#f9fafb", "#d1d5db"),
 }
-_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+#: Graphs with more nodes are drawn as boxes only (see the module docstring).
+DETAILED_MAX = 300
+#: The picture's width on the page at most (it scales down, never up).
+MAX_WIDTH = 960
+_EDGE = "#9ca3af"
+_FONT = "font-family='sans-serif' font-size='11'"
 
 
 def caption(name: str, summary: Mapping[str, Any]) -> str:
@@ -52,36 +63,159 @@ def _counts_text(counts: Mapping[str, int] | None) -> str:
     return ", ".join(f"{n} {phase}" for phase, n in sorted(counts.items()))
 
 
-def _styles(graph: Graph, states: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
-    styles = {}
-    for node in graph.nodes:
+def _n(v: float) -> str:
+    return f"{v:.1f}".rstrip("0").rstrip(".")
+
+
+def _phase(states: Mapping[str, Mapping[str, Any]], node: Mapping[str, Any]) -> str:
+    phase = str((states.get(node["id"]) or {}).get("phase") or "")
+    if phase in PHASE_COLOURS:
+        return phase
+    return "Planned" if node["type"] == "Planned" else "Pending"
+
+
+def _grid_boxes(layout: Mapping[str, Any]) -> dict[int, tuple[float, float, float, float]]:
+    """Each grid's frame (centre and size): :data:`GRID_PAD` around its boxes."""
+    extent: dict[int, list[float]] = {}
+    flat = layout["nodes"]
+    for x, y, w, h, g in zip(flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True):
+        if g:
+            e = extent.get(g)
+            if e is None:
+                extent[g] = [x - w / 2, y - h / 2, x + w / 2, y + h / 2]
+                continue
+            e[0], e[1] = min(e[0], x - w / 2), min(e[1], y - h / 2)
+            e[2], e[3] = max(e[2], x + w / 2), max(e[3], y + h / 2)
+    return {
+        g: ((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0 + 2 * GRID_PAD, y1 - y0 + 2 * GRID_PAD)
+        for g, (x0, y0, x1, y1) in extent.items()
+    }
+
+
+def _edges(graph: Graph, layout: Mapping[str, Any], grids: Mapping[int, tuple[float, ...]]) -> str:
+    """Every edge as one path: from the bottom of its source's box to the top of its target's.
+
+    An edge into or out of a grid runs to the grid's frame, once.
+    """
+    flat = layout["nodes"]
+    # Each node's end points: the bottom and the top of its box, or of its grid's frame.
+    ends: dict[str, tuple[float, float, float]] = {}
+    for node, x, y, h, g in zip(graph.nodes, flat[0::5], flat[1::5], flat[3::5], flat[4::5], strict=True):
+        if g:
+            x, y, _, h = grids[g]
+        ends[node["id"]] = (x, y + h / 2, y - h / 2)
+    seen: set[tuple[tuple[float, float, float], tuple[float, float, float]]] = set()
+    parts = []
+    for source, target in graph.edges:
+        a, b = ends.get(source), ends.get(target)
+        if a is None or b is None or a == b or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        parts.append(f"M{_n(a[0])} {_n(a[1])}L{_n(b[0])} {_n(b[2])}")
+    return f"<path d='{''.join(parts)}' fill='none' stroke='{_EDGE}' stroke-width='1'/>" if parts else ""
+
+
+def _frames(grids: Mapping[int, Sequence[float]]) -> str:
+    return "".join(
+        f"<rect x='{_n(x - w / 2)}' y='{_n(y - h / 2)}' width='{_n(w)}' height='{_n(h)}' rx='6' "
+        f"fill='none' stroke='#d1d5db' stroke-dasharray='2 2'/>"
+        for x, y, w, h in grids.values()
+    )
+
+
+def _groups(graph: Graph, layout: Mapping[str, Any], labels: bool) -> str:
+    out = []
+    boxes = layout["groups"]
+    for j, group in enumerate(graph.groups):
+        x, y, w, h = boxes[5 * j : 5 * j + 4]
+        out.append(
+            f"<rect x='{_n(x - w / 2)}' y='{_n(y - h / 2)}' width='{_n(w)}' height='{_n(h)}' rx='8' "
+            f"fill='none' stroke='{_EDGE}' stroke-dasharray='5 3'/>"
+        )
+        if labels:
+            label = html.escape(str(group["label"]))
+            out.append(f"<text x='{_n(x - w / 2 + 10)}' y='{_n(y - h / 2 + 17)}' {_FONT}>{label}</text>")
+    return "".join(out)
+
+
+def _detailed(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[str, Any]]) -> str:
+    out = []
+    boxes = layout["nodes"]
+    for i, node in enumerate(graph.nodes):
+        x, y, w, h = boxes[5 * i : 5 * i + 4]
+        if not w:
+            continue
         state = states.get(node["id"]) or {}
-        phase = str(state.get("phase") or "Pending")
-        fill, border = PHASE_COLOURS.get(phase, PHASE_COLOURS["Pending"])
+        phase = _phase(states, node)
+        fill, border = PHASE_COLOURS[phase]
         label = str(node["label"])
+        tip = f"{label}: {phase}"
         if node["type"] == "Fanout":
-            label += f" x{node['fanout']['total']}\n{_counts_text(state.get('counts'))}"
-        styles[node["id"]] = {
-            "id": node["id"],
-            "class": f"dflow-node phase-{phase}",
-            "style": "rounded,filled" if node["type"] not in ("StepGroup", "TaskGroup") else "filled",
-            "fillcolor": fill,
-            "color": border,
-            "tooltip": f"{node['label']}: {phase}",
-            "label": label if node["type"] not in ("StepGroup", "TaskGroup") or node["fanout"] else "",
-        }
-    return styles
+            label += f" \u00d7{node['fanout']['total']}"  # x, the times sign
+            tip += f" ({_counts_text(state.get('counts'))})"
+        left, top = x - w / 2, y - h / 2
+        junction = node["type"] in ("StepGroup", "TaskGroup") and not node.get("fanout")
+        shape = (
+            f"<circle cx='{_n(x)}' cy='{_n(y)}' r='{_n(w / 2)}' fill='{fill}' stroke='{border}'/>"
+            if junction
+            else f"<rect x='{_n(left)}' y='{_n(top)}' width='{_n(w)}' height='{_n(h)}' rx='5' fill='{fill}' "
+            f"stroke='{border}'/><text x='{_n(left + 7)}' y='{_n(y + 4)}' {_FONT}>{html.escape(label)}</text>"
+        )
+        out.append(
+            f"<g class='dflow-node phase-{phase}' id='{html.escape(node['id'], quote=True)}'>"
+            f"<title>{html.escape(tip)}</title>{shape}</g>"
+        )
+    return "".join(out)
 
 
-def _svg(graph: Graph, states: Mapping[str, Mapping[str, Any]]) -> str | None:
-    if not graph.nodes or len(graph.nodes) > MAX_LAYOUT_NODES or not dot_available():
-        return None
-    dot, _ = dot_graph(graph, _styles(graph, states))
-    try:
-        svg = dot.pipe(format="svg", quiet=True).decode("utf-8")
-    except Exception:
-        return None
-    return _PROLOGUE.sub("", svg, count=1)
+def _boxes_only(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[str, Any]]) -> str:
+    """Boxes as one path per phase. Side by side boxes of one phase in a row of a grid merge into
+    one rectangle: the picture shows a box of a large graph as a pixel or two, so the gaps
+    between them do not show, while their bytes would."""
+    rows: dict[tuple[Any, float, float], list[tuple[float, float, str]]] = {}
+    flat = layout["nodes"]
+    nodes = zip(graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True)
+    for i, (node, x, y, w, h, g) in enumerate(nodes):
+        if w:
+            # A box outside a grid is a row of its own.
+            rows.setdefault((g or -1 - i, y - h / 2, h), []).append(
+                (x - w / 2, x + w / 2, _phase(states, node))
+            )
+    by_phase: dict[str, list[str]] = {}
+    for (_, top, h), spans in rows.items():
+        spans.sort()
+        start, end, phase = spans[0]
+        for left, right, next_phase in [*spans[1:], (0.0, 0.0, "")]:
+            if next_phase == phase:
+                end = right
+                continue
+            # Whole pixels: a picture of hundreds of boxes has no use for tenths.
+            by_phase.setdefault(phase, []).append(
+                f"M{round(start)} {round(top)}h{round(end - start)}v{round(h)}h{-round(end - start)}z"
+            )
+            start, end, phase = left, right, next_phase
+    out = []
+    for phase, parts in by_phase.items():
+        fill, border = PHASE_COLOURS[phase]
+        out.append(
+            f"<path class='dflow-nodes phase-{phase}' d='{''.join(parts)}' fill='{fill}' stroke='{border}'/>"
+        )
+    return "".join(out)
+
+
+def _svg(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[str, Any]]) -> str:
+    width, height = float(layout["width"]), float(layout["height"])
+    pad = 8.0
+    shown = min(width + 2 * pad, MAX_WIDTH)
+    detailed = len(graph.nodes) <= DETAILED_MAX
+    grids = _grid_boxes(layout)
+    body = _groups(graph, layout, detailed) + _frames(grids) + _edges(graph, layout, grids)
+    body += _detailed(graph, layout, states) if detailed else _boxes_only(graph, layout, states)
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{_n(shown)}' "
+        f"height='{_n(shown * (height + 2 * pad) / (width + 2 * pad))}' "
+        f"viewBox='{_n(-pad)} {_n(-pad)} {_n(width + 2 * pad)} {_n(height + 2 * pad)}'>{body}</svg>"
+    )
 
 
 def _table(graph: Graph, states: Mapping[str, Mapping[str, Any]]) -> str:
@@ -103,11 +237,12 @@ def _table(graph: Graph, states: Mapping[str, Mapping[str, Any]]) -> str:
 def snapshot_html(
     name: str,
     graph: Graph,
+    layout: Mapping[str, Any] | None,
     states: Mapping[str, Mapping[str, Any]],
     summary: Mapping[str, Any],
 ) -> str:
-    """The snapshot as one HTML fragment: a caption and the SVG (or the table)."""
-    body = _svg(graph, states) or _table(graph, states)
+    """The snapshot as one HTML fragment: a caption and the SVG (a table if nothing is laid out)."""
+    body = _svg(graph, layout, states) if layout and graph.nodes else _table(graph, states)
     phase = html.escape(str(summary.get("phase") or "Pending"))
     return (
         f"<div class='dflow-snapshot' data-phase='{phase}'>"

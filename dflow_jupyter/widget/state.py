@@ -8,6 +8,7 @@ size of the workflow (a 10,000-item fan-out included).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -16,7 +17,7 @@ from dflow_jupyter.status.model import Node, WorkflowStatus
 from dflow_jupyter.widget.graph import Graph, derived_phase
 from dflow_jupyter.widget.grow import Growth
 
-__all__ = ["StateBook", "node_state", "summary_of"]
+__all__ = ["StateBook", "node_state", "readable_message", "summary_of"]
 
 
 def node_state(node: Node, counts: Counter[str] | None = None, total: int | None = None) -> dict[str, Any]:
@@ -24,18 +25,55 @@ def node_state(node: Node, counts: Counter[str] | None = None, total: int | None
     progress = node.progress
     if progress is None and counts is not None and total:
         progress = f"{counts.get('Succeeded', 0)}/{total}"
+    started, finished = node.started_at, node.finished_at
     return {
         "phase": node.phase,
         "progress": progress,
-        "started_at": node.started_at,
-        "finished_at": node.finished_at,
+        # Milliseconds are all a view shows; the float's last digits would be a third of the bytes.
+        "started_at": None if started is None else round(started, 3),
+        "finished_at": None if finished is None else round(finished, 3),
         "message": node.message,
         "counts": None if counts is None else {k: v for k, v in counts.items() if v},
     }
 
 
+_CHILD_FAILED = re.compile(r"child '([^']+)' failed")
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def readable_message(message: str | None, status: WorkflowStatus) -> str | None:
+    """A workflow's message with steps named as people name them, not by node id.
+
+    Argo (and the debug engine, which writes its messages) says ``child 'wf-2846325148' failed``
+    at each level, down to the step that failed. This follows that chain to the step and says
+    ``step 'explode' failed: <its own message>``; any other node id quoted in the message
+    becomes that node's display name.
+    """
+    if not message:
+        return message
+    found = _CHILD_FAILED.fullmatch(message)
+    if found is not None and found.group(1) in status.nodes:
+        node = status.nodes[found.group(1)]
+        for _ in range(64):  # a chain of nested templates, each saying which child failed
+            inner = _CHILD_FAILED.fullmatch(node.message or "")
+            if inner is None or inner.group(1) not in status.nodes:
+                break
+            node = status.nodes[inner.group(1)]
+        text = f"step '{node.display_name}' failed"
+        return f"{text}: {node.message}" if node.message else text
+
+    def name(quoted: re.Match[str]) -> str:
+        node = status.nodes.get(quoted.group(1))
+        return quoted.group(0) if node is None else f"'{node.display_name}'"
+
+    return _QUOTED.sub(name, message)
+
+
 def summary_of(status: WorkflowStatus, counts: Counter[str], total: int) -> dict[str, Any]:
-    """The ``summary`` trait: the workflow's phase, step counts per phase, progress, times."""
+    """The ``summary`` trait: the workflow's phase, step counts per phase, progress, times.
+
+    Its ``message`` names steps by their display names (:func:`readable_message`).
+    """
     done = counts.get("Succeeded", 0) + counts.get("Skipped", 0)
     return {
         "phase": status.phase,
@@ -43,7 +81,7 @@ def summary_of(status: WorkflowStatus, counts: Counter[str], total: int) -> dict
         "progress": f"{done}/{total}",
         "started_at": status.started_at,
         "finished_at": status.finished_at,
-        "message": status.message,
+        "message": readable_message(status.message, status),
     }
 
 

@@ -3,7 +3,8 @@
 Python keeps the canonical state (graph, node states, summary); the browser draws it. The traits
 are small and change rarely; node states travel as batched ``delta`` messages; requests from
 the browser (``hello``, ``details``, ``preview``, ``action``...) are answered by
-:mod:`dflow_jupyter.widget.requests`. The JavaScript and CSS are files of this package (no CDN).
+:mod:`dflow_jupyter.widget.requests`. The JavaScript (with its CSS) is a file of this package
+(no CDN).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Any
 import anywidget
 import traitlets
 
+from dflow_jupyter.widget._gc import paused_gc
 from dflow_jupyter.widget.follow import LiveGraph
 from dflow_jupyter.widget.graph import DEFAULT_FANOUT_THRESHOLD
+from dflow_jupyter.widget.publish import graph_bytes
 from dflow_jupyter.widget.snapshot import snapshot_html
 
 __all__ = ["WorkflowWidget"]
@@ -34,18 +37,21 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
     fanout_threshold : int
         Fan-outs with more items than this are drawn as one summary node.
     layout : str
-        ``"auto"`` (Graphviz ``dot`` when installed, else the browser lays out), ``"dot"`` or
-        ``"none"``.
+        ``"auto"`` (Graphviz ``dot`` for small graphs when it is installed, else the layered
+        layout of :mod:`dflow_jupyter.widget.layered`), ``"dot"`` or ``"layered"``.
     interval : float
         Minimum seconds between two updates sent to the browser.
     """
 
+    # The module carries its stylesheet and adds it to the page once (see js/src/widget.js):
+    # anywidget's ``_css`` would be set again for every widget, restyling every widget drawn.
     _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
 
     workflow_name = traitlets.Unicode("").tag(sync=True)
     workflow_id = traitlets.Unicode("").tag(sync=True)
-    graph = traitlets.Dict().tag(sync=True)
+    # Sent as one binary buffer of JSON: a graph of ten thousand nodes is a big nested value,
+    # and ipywidgets walks every dict and list of a trait it sends, looking for buffers.
+    graph = traitlets.Dict().tag(sync=True, to_json=lambda value, widget: graph_bytes(value))
     summary = traitlets.Dict().tag(sync=True)
     theme = traitlets.Unicode("auto").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
@@ -62,14 +68,15 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
         live = LiveGraph(self, workflow, threshold=fanout_threshold, layout=layout, interval=interval)
         self._live = live
         self.workflow = workflow
-        graph, summary = live.start()
-        super().__init__(
-            workflow_name=str(workflow.name),
-            workflow_id=str(workflow.id or ""),
-            graph=graph,
-            summary=dict(summary),
-            **kwargs,
-        )
+        with paused_gc():  # the graph, its layout and its first message
+            graph, summary = live.start()
+            super().__init__(
+                workflow_name=str(workflow.name),
+                workflow_id=str(workflow.id or ""),
+                graph=graph,
+                summary=dict(summary),
+                **kwargs,
+            )
         self.on_msg(self._on_message)
         self.observe(self._on_selected, names="selected")
         live.resume()
@@ -107,6 +114,12 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
         for message in messages:
             self.send(dict(message))
 
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        # A graph the views reached through a ``grow`` message stays here, unsent.
+        if key == "graph" and value.get("rev") in self._live.publisher.grown:
+            return False
+        return bool(super()._should_send_property(key, value))
+
     # -- the browser's requests -----------------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, buffers: Any) -> None:
         from dflow_jupyter.widget.requests import answer
@@ -123,11 +136,13 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     # -- display --------------------------------------------------------------------------------
     def snapshot_html(self) -> str:
-        """A static HTML picture of the current state (an SVG with Graphviz, else a table)."""
+        """A static HTML picture of the current state (an SVG of the layout)."""
         live = self._live
-        with live.lock:
-            states = live.state_message()["nodes"]
-            return snapshot_html(str(self.workflow_name), live.graph, states, live.summary)
+        with live.lock, paused_gc():
+            # The states the views were sent (kept current by the flushes): no need to make
+            # every node's state again.
+            states = live.publisher.states
+            return snapshot_html(str(self.workflow_name), live.graph, live.layout, states, live.summary)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)

@@ -4,16 +4,15 @@
  * `save_changes` when the host lets the view write `selected`). The anywidget entry and the
  * JupyterLab extension both call it as it is.
  *
- * Python keeps the canonical state. Traits carry what changes rarely (the structure, the
- * summary, the theme); custom messages carry node state (a whole `state`, then `delta`s) and
- * the answers to this view's requests. See docs/widget-protocol.md.
+ * Python keeps the canonical state and lays the graph out. Traits carry what changes rarely
+ * (the whole structure with its layout and states, the summary, the theme); custom messages
+ * carry what changes often (`grow`: new nodes and moved boxes; `delta`: node states) and the
+ * answers to this view's requests. See docs/widget-protocol.md.
  */
 import { h, nextFrame } from "./dom.js";
-import { indexGraph } from "./graph.js";
+import { Structure, decodeGraph } from "./graph.js";
 import { NodeStore } from "./state.js";
-import { computeLayout, hasGivenLayout } from "./layout-client.js";
 import { GraphView } from "./draw.js";
-import { boundsOf } from "./markup.js";
 import { panZoom, zoomLevel } from "./panzoom.js";
 import { Header, workflowPhase } from "./header.js";
 import { DetailsPanel } from "./details.js";
@@ -43,7 +42,10 @@ const STATUS_MS = 8000;
 /** How long the terminate button waits for its confirming second click. */
 const CONFIRM_MS = 4000;
 
-const EMPTY_GRAPH = { rev: -1, nodes: [], groups: [], edges: [], layout: null };
+/** `grow` messages kept for a graph that has not arrived yet (messages may overtake a trait). */
+const MAX_PENDING_GROWS = 64;
+/** How long a kept `grow` waits for its base before the view asks for the whole graph. */
+const RESYNC_MS = 2000;
 
 /**
  * Draw the workflow of `model` into `el` and keep it live.
@@ -56,11 +58,13 @@ export function render(el, model) {
   const store = new NodeStore();
   /** @type {Map<number, {kind: string, [k: string]: any}>} requests awaiting an answer */
   const requests = new Map();
-  let graph = EMPTY_GRAPH;
-  let index = indexGraph(graph);
-  let wantedRev = null;
-  /** @type {AbortController | null} */
-  let layoutAbort = null;
+  /** @type {Structure | null} */
+  let structure = null;
+  /** @type {any[]} grow messages whose base has not arrived */
+  let pendingGrows = [];
+  let drawGen = 0;
+  let resyncAsked = -1;
+  let resyncTimer = 0;
   let view = "dag";
   let needsFit = true;
   let detailsReq = 0;
@@ -134,6 +138,9 @@ export function render(el, model) {
       case "log":
         details.appendLog(msg.id, msg.text ?? "", Boolean(msg.reset));
         return;
+      case "grow":
+        onGrow(msg);
+        return;
     }
     const asked = requests.get(msg.req);
     if (!asked) return; // another view's answer
@@ -173,42 +180,83 @@ export function render(el, model) {
     if (dirty.size) cancelFlush = nextFrame(flush);
   }
 
-  // ---- the structure: lay out and draw only when `rev` changes
-  async function onGraph() {
-    const g = model.get("graph") || EMPTY_GRAPH;
-    if (g.rev === wantedRev) return;
-    wantedRev = g.rev;
-    layoutAbort?.abort();
-    const abort = (layoutAbort = new AbortController());
-    graph = g;
-    index = indexGraph(g);
-    const n = (g.nodes ?? []).length;
-    placeholder.textContent = n === 0 ? "No steps yet." : hasGivenLayout(g) ? "" : `Laying out ${n} steps…`;
-    if (n === 0) {
+  // ---- the structure: a whole graph (the trait), or a `grow` of the one drawn
+  function onGraph() {
+    const g = decodeGraph(model.get("graph"));
+    // Revs only grow: an older graph arriving late (trait updates sent from two threads may
+    // cross) is not drawn, nor the one this view reached by grows.
+    if (!g || (structure && g.rev <= structure.rev)) return;
+    structure = new Structure(g);
+    // Drawn with the states it came with; later `delta`s patch what the build already drew.
+    if (g.states) store.replace(g.states);
+    dirty.clear();
+    pendingGrows = pendingGrows.filter((m) => m.rev > g.rev);
+    drawWhole();
+    applyPendingGrows();
+  }
+
+  async function drawWhole() {
+    const s = /** @type {Structure} */ (structure);
+    const gen = ++drawGen;
+    const n = s.nodes.length;
+    placeholder.textContent = n === 0 ? "No steps yet." : s.laidOut ? "" : "The graph came without a layout.";
+    if (n === 0 || !s.laidOut) {
       graphView.clear();
-      root.dataset.rev = String(g.rev);
+      root.dataset.rev = String(s.rev);
       return;
     }
-    let layout;
-    try {
-      layout = await computeLayout(g, abort.signal);
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      placeholder.textContent = `Could not lay the graph out: ${err?.message ?? err}`;
-      return;
-    }
-    if (abort.signal.aborted) return;
-    placeholder.textContent = "";
     // Fit before building: the first chunks then appear in place, at their level of detail.
     // A view the reader has moved stays where it is (an expanded fan-out keeps its place).
-    if (needsFit || pz.isFitted()) fit(boundsOf(layout));
-    await graphView.draw(g, index, layout, store, nowSec);
-    if (abort.signal.aborted) return;
-    root.dataset.rev = String(g.rev);
+    if (needsFit || pz.isFitted()) fit(s.bounds());
+    await graphView.draw(s, store, nowSec);
+    if (gen !== drawGen) return;
+    drawn(s);
+  }
+
+  function drawn(s) {
+    root.dataset.rev = String(s.rev);
     if (details.id) graphView.select(details.id);
     if (status.dataset.pending === "graph") showStatus("", true);
     timelineDirty = true;
     if (view === "timeline") refreshTimeline();
+  }
+
+  /** A `grow` of the graph this view holds; kept if its base has not arrived yet. */
+  function onGrow(msg) {
+    if (!structure || msg.base > structure.rev) {
+      if (pendingGrows.length < MAX_PENDING_GROWS) pendingGrows.push(msg);
+      // Its base should arrive at once; if it does not, ask for the whole graph.
+      clearTimeout(resyncTimer);
+      resyncTimer = window.setTimeout(() => {
+        if (structure && pendingGrows.some((m) => m.base > structure.rev)) model.send({ kind: "hello", rev: structure.rev });
+      }, RESYNC_MS);
+      return;
+    }
+    if (msg.base !== structure.rev) {
+      // This view missed a change: ask for the whole graph (once per rev).
+      if (msg.rev > structure.rev && resyncAsked !== structure.rev) {
+        resyncAsked = structure.rev;
+        model.send({ kind: "hello", rev: structure.rev });
+      }
+      return;
+    }
+    const s = structure;
+    const change = s.grow(msg);
+    if (!s.laidOut) return;
+    if (pz.isFitted()) fit(s.bounds());
+    const gen = drawGen;
+    graphView.grow(change).then(() => {
+      if (gen === drawGen && structure === s) drawn(s);
+    });
+    applyPendingGrows();
+  }
+
+  function applyPendingGrows() {
+    const next = structure && pendingGrows.find((m) => m.base === structure.rev);
+    if (next) {
+      pendingGrows = pendingGrows.filter((m) => m !== next);
+      onGrow(next);
+    }
   }
 
   function fit(bounds) {
@@ -258,7 +306,7 @@ export function render(el, model) {
     }
   }
   function openDetails(id, fresh) {
-    if (fresh) details.open(id, index.nodes.get(id)?.label ?? index.groups.get(id)?.label ?? id);
+    if (fresh) details.open(id, structure?.node(id)?.label ?? structure?.group(id)?.label ?? id);
     graphView.select(id);
     detailsReq = request({ kind: "details", id });
   }
@@ -280,9 +328,11 @@ export function render(el, model) {
     if (pz.dragged()) return;
     const target = /** @type {Element} */ (ev.target);
     const nodeEl = target.closest?.("[data-node-id]");
-    if (nodeEl) {
-      const id = nodeEl.getAttribute("data-node-id");
-      const entry = index.nodes.get(id);
+    // A node seen from afar has no element of its own to click: find it under the pointer.
+    const farId = nodeEl || target.closest?.(".dflow-glabel") ? null : nodeUnder(ev);
+    if (nodeEl || farId) {
+      const id = nodeEl ? nodeEl.getAttribute("data-node-id") : farId;
+      const entry = structure?.node(id);
       if (entry && (entry.type === "Fanout" || entry.fanout)) {
         request({ kind: entry.fanout?.expanded ? "collapse" : "expand", id });
         showStatus(entry.fanout?.expanded ? `Collapsing ${entry.label}…` : `Expanding ${entry.label}…`, true);
@@ -292,6 +342,13 @@ export function render(el, model) {
     }
     if (target.closest?.(".dflow-glabel")) select(target.closest("[data-group-id]").getAttribute("data-group-id"));
   });
+
+  /** The node whose box is under a pointer event, in layout coordinates. */
+  function nodeUnder(ev) {
+    const r = canvas.getBoundingClientRect();
+    const { x, y, k } = pz.get();
+    return graphView.nodeAt((ev.clientX - r.left - x) / k, (ev.clientY - r.top - y) / k);
+  }
 
   // ---- actions
   function terminate() {
@@ -350,7 +407,7 @@ export function render(el, model) {
   }
   function refreshTimeline() {
     timelineDirty = false;
-    timeline.refresh(graph.nodes ?? [], store, nowSec());
+    timeline.refresh(structure?.nodes ?? [], store, nowSec());
   }
 
   // ---- the clock: durations of running steps, elapsed time, a live timeline
@@ -377,16 +434,18 @@ export function render(el, model) {
   onName();
   onGraph();
   onSelected();
-  model.send({ kind: "hello" });
+  // The graph trait came with its states: Python answers only if this view lacks something.
+  model.send({ kind: "hello", rev: structure?.rev ?? null });
 
   return () => {
     for (const [event, cb] of handlers) model.off(event, cb);
-    layoutAbort?.abort();
+    drawGen += 1;
     cancelFlush?.();
     clearInterval(clock);
     clearTimeout(statusTimer);
     clearTimeout(confirmTimer);
     clearTimeout(revealTimer);
+    clearTimeout(resyncTimer);
     stopThemeWatch();
     resize.disconnect();
     pz.destroy();

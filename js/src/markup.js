@@ -3,13 +3,14 @@
  * box, the edges. Pure string functions (ids and labels escaped), so the drawing can parse a
  * chunk of nodes at once, and tests can read the markup without a browser.
  */
-import { svg } from "./dom.js";
 import { nodeView } from "./state.js";
 import { elapsed, formatDuration, fraction, truncate } from "./format.js";
 import { PHASES, PHASE_SYMBOL } from "./phases.js";
 
 /** Average advance of a 12px sans-serif character: enough to budget a label without measuring. */
 const CHAR_W = 6.6;
+/** Bundled edges are labelled with their count while there are at most this many. */
+const MAX_EDGE_COUNTS = 100;
 /** Edges per `<path>`: one element per edge would double the element count of a large graph. */
 const EDGES_PER_PATH = 2000;
 
@@ -25,8 +26,53 @@ export function barWidth(kind, box) {
   return kind === "group" ? Math.min(60, Math.max(0, box.w - 20)) : Math.max(0, box.w - 18);
 }
 
+/** Whether a graph node is a junction (a step group drawn as a dot): it never shows details. */
+export function isJunction(n) {
+  return n != null && (n.type === "StepGroup" || n.type === "TaskGroup") && n.fanout == null;
+}
+
+/** The attributes of the DOM contract, as markup. */
+function contractAttrs(node, v) {
+  const fan = isFanout(node);
+  return (
+    ` data-node-id="${esc(node.id)}" data-type="${esc(node.type)}" data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
+    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "")
+  );
+}
+
 /**
- * The markup of one node: its element and box, and (with `detail`) its label, duration and bar.
+ * The element of a node seen from afar: its DOM contract's attributes only, in a box whose
+ * content the browser skips (never styled, laid out or painted); its box is painted with the
+ * others of its phase (`paintMarkup`).
+ * @param {import("./graph.js").GraphNode} node
+ * @param {import("./state.js").NodeState | undefined} state
+ * @returns {string}
+ */
+export function farMarkup(node, state) {
+  return `<i class="dflow-node dflow-far"${contractAttrs(node, nodeView(node, state))}></i>`;
+}
+
+/**
+ * The boxes of nodes seen from afar, one path per phase: a few elements for thousands of boxes.
+ * @param {Iterable<[string, Box]>} boxes phase and box of each node
+ * @returns {string}
+ */
+export function paintMarkup(boxes) {
+  /** @type {Map<string, string[]>} */
+  const byPhase = new Map();
+  for (const [phase, b] of boxes) {
+    let parts = byPhase.get(phase);
+    if (!parts) byPhase.set(phase, (parts = []));
+    parts.push(`M${r1(b.x - b.w / 2)} ${r1(b.y - b.h / 2)}h${r1(b.w)}v${r1(b.h)}h${r1(-b.w)}z`);
+  }
+  let out = "";
+  for (const [phase, parts] of byPhase) out += `<path data-phase="${esc(phase)}" d="${parts.join("")}"/>`;
+  return out;
+}
+
+/**
+ * The markup of one node shown in sight: a group with its box and (with `detail`) its label,
+ * duration and bar; a junction (a step group drawn as a dot) is a round rect.
  * @param {import("./graph.js").GraphNode} node
  * @param {Box} box
  * @param {import("./state.js").NodeState | undefined} state
@@ -39,13 +85,12 @@ export function nodeMarkup(node, box, state, now, detail = true) {
   const { w, h } = box;
   const x = r1(box.x - w / 2);
   const y = r1(box.y - h / 2);
-  const v = nodeView(node, state);
-  let out =
-    `<g class="dflow-node${fan ? " dflow-fanout" : ""}" data-node-id="${esc(node.id)}" data-type="${esc(node.type)}"` +
-    ` data-phase="${esc(v.phase)}" data-progress="${v.progressText}"` +
-    (fan ? ` data-fanout="${esc(node.fanout?.total ?? "")}"${node.fanout?.expanded ? " data-expanded" : ""}` : "") +
-    ">";
-  if (state?.message) out += `<title>${esc(state.message)}</title>`;
+  const attrs = contractAttrs(node, nodeView(node, state));
+  const title = state?.message ? `<title>${esc(state.message)}</title>` : "";
+  if (isJunction(node)) {
+    return `<rect class="dflow-node dflow-dot"${attrs} x="${x}" y="${y}" width="${w}" height="${h}" rx="${r1(Math.min(w, h) / 2)}"${title ? `>${title}</rect>` : "/>"}`;
+  }
+  let out = `<g class="dflow-node${fan ? " dflow-fanout" : ""}"${attrs}>${title}`;
   // A second box offset behind the first reads as "a stack of many".
   if (fan) out += `<rect class="dflow-stack" x="${r1(x + 4)}" y="${r1(y - 4)}" width="${w}" height="${h}" rx="6"/>`;
   out += `<rect class="dflow-box" x="${x}" y="${y}" width="${w}" height="${h}" rx="6"/>`;
@@ -147,24 +192,6 @@ export function esc(v) {
   return String(v ?? "").replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
-/** The area the layout covers (Graphviz may place its origin anywhere). */
-export function boundsOf(layout) {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const boxes of [layout.nodes ?? {}, layout.groups ?? {}]) {
-    for (const b of Object.values(boxes)) {
-      x0 = Math.min(x0, b.x - b.w / 2);
-      y0 = Math.min(y0, b.y - b.h / 2);
-      x1 = Math.max(x1, b.x + b.w / 2);
-      y1 = Math.max(y1, b.y + b.h / 2);
-    }
-  }
-  if (!Number.isFinite(x0)) return { x: 0, y: 0, w: 0, h: 0 };
-  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-}
-
 /**
  * The path of one edge between two boxes, and its arrowhead: leave the source on the side
  * that faces the target (below in a top-down layout, beside in a left-right one).
@@ -204,35 +231,46 @@ export function edgePath(a, b) {
   };
 }
 
-export function drawEdges(layer, edges, boxOf) {
+/**
+ * The edges as markup: plain ones in a few long paths, bundled ones (standing for several
+ * edges, e.g. into a grid) thicker and counted, arrowheads in paths of their own.
+ * @param {{from: Box, to: Box, bundled: number}[]} edges
+ * @returns {string}
+ */
+export function edgesMarkup(edges) {
   const plain = [];
   const arrows = [];
   const bundled = [];
+  let labels = "";
+  // A count on each bundled edge, while they are few: a thousand of them (five hundred
+  // fan-outs, in and out) would be a thousand texts to style, too small to read in the whole.
+  const counted = edges.filter((e) => e.bundled > 1).length <= MAX_EDGE_COUNTS;
   for (const e of edges) {
-    const a = boxOf(e.from);
-    const b = boxOf(e.to);
-    if (!a || !b) continue;
-    const p = edgePath(a, b);
+    const p = edgePath(e.from, e.to);
     (e.bundled > 1 ? bundled : plain).push(p.d);
     arrows.push(p.arrow);
-    if (e.bundled > 1) {
-      const label = text("dflow-edge-count", p.mid.x + 5, p.mid.y + 4, `×${e.bundled}`);
-      layer.append(label);
+    if (e.bundled > 1 && counted) {
+      labels += `<text class="dflow-edge-count" x="${r1(p.mid.x + 5)}" y="${r1(p.mid.y + 4)}">×${e.bundled}</text>`;
     }
   }
+  let out = "";
   for (let i = 0; i < plain.length; i += EDGES_PER_PATH) {
-    layer.append(svg("path", { class: "dflow-edge", d: plain.slice(i, i + EDGES_PER_PATH).join("") }));
+    out += `<path class="dflow-edge" d="${plain.slice(i, i + EDGES_PER_PATH).join("")}"/>`;
   }
-  if (bundled.length) layer.append(svg("path", { class: "dflow-edge dflow-edge-bundled", d: bundled.join("") }));
+  if (bundled.length) out += `<path class="dflow-edge dflow-edge-bundled" d="${bundled.join("")}"/>`;
   for (let i = 0; i < arrows.length; i += EDGES_PER_PATH) {
-    layer.append(svg("path", { class: "dflow-arrow", d: arrows.slice(i, i + EDGES_PER_PATH).join("") }));
+    out += `<path class="dflow-arrow" d="${arrows.slice(i, i + EDGES_PER_PATH).join("")}"/>`;
   }
+  return out + labels;
 }
 
-function text(cls, x, y, value) {
-  const t = /** @type {SVGTextElement} */ (svg("text", { class: cls, x: r1(x), y: r1(y) }));
-  t.textContent = value;
-  return t;
+/**
+ * The frame around a grid of boxes (a fan-out's items packed in rows).
+ * @param {Box} box
+ * @returns {string}
+ */
+export function gridMarkup(box) {
+  return `<rect class="dflow-grid" x="${r1(box.x - box.w / 2)}" y="${r1(box.y - box.h / 2)}" width="${r1(box.w)}" height="${r1(box.h)}" rx="8"/>`;
 }
 
 export function r1(v) {

@@ -83,6 +83,9 @@ def test_final_phases(run: tuple[Kernel, DagWidget]) -> None:
     assert fan.fanout == "200", fan
     header = widget.root.locator('.dflow-header [data-count-phase="Failed"]')
     assert header.count() >= 1 and header.first.inner_text().strip() != ""
+    # The header's message names the step that failed, not a node id.
+    message = widget.root.locator(".dflow-header .dflow-message").inner_text()
+    assert message.startswith("step 'explode' failed") and "widget-e2e-" not in message, message
 
 
 def drawn(widget: DagWidget, what: str, test: Any) -> View:

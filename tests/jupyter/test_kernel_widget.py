@@ -84,6 +84,8 @@ def _execute(client: Any, code: str, timeout: float = 60) -> tuple[list[dict[str
 
 
 def _widget_states(messages: list[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
+    """Node states as they reached the front end: in ``delta``/``state`` messages, and with a
+    whole graph (the ``graph`` trait: a buffer of JSON whose ``states`` follow its ``nodes``)."""
     found = []
     for msg in messages:
         if msg["msg_type"] != "comm_msg":
@@ -91,6 +93,12 @@ def _widget_states(messages: list[dict[str, Any]]) -> list[tuple[float, dict[str
         data = msg["content"]["data"]
         if data.get("method") == "custom" and data["content"].get("kind") in ("delta", "state"):
             found.append((msg["_time"], data["content"]["nodes"]))
+        elif data.get("method") == "update" and ["graph"] in (data.get("buffer_paths") or []):
+            buffer = msg["buffers"][data["buffer_paths"].index(["graph"])]
+            graph = json.loads(bytes(buffer))
+            found.append(
+                (msg["_time"], {n["id"]: s for n, s in zip(graph["nodes"], graph["states"], strict=True)})
+            )
     return found
 
 

@@ -75,7 +75,7 @@ def test_the_cell_shows_the_live_widget_and_keeps_its_final_picture(ip: Interact
     assert final["update"] and final["transient"]["display_id"] == first["transient"]["display_id"]
     html = final["data"]["text/html"]
     assert "data-phase='Succeeded'" in html and "<svg" in html
-    assert html.count('class="node dflow&#45;node phase&#45;Succeeded"') == 4  # root + 3 steps
+    assert html.count("class='dflow-node phase-Succeeded'") == 4  # root + 3 steps
     assert widget.summary["phase"] == "Succeeded" and widget.summary["progress"] == "3/3"
     assert widget.workflow_id == workflow.id and not widget.following
 

@@ -23,7 +23,9 @@ class RecordingComm(BaseComm):
     def publish_msg(
         self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any
     ) -> None:
-        self.messages.append({"msg_type": msg_type, "data": data, "time": time.time()})
+        self.messages.append(
+            {"msg_type": msg_type, "data": data, "buffers": buffers or [], "time": time.time()}
+        )
 
 
 @pytest.fixture(autouse=True)

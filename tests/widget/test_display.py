@@ -65,8 +65,8 @@ def test_without_anywidget_the_table_says_how_to_get_the_widget(monkeypatch: pyt
 def test_options_make_a_new_widget() -> None:
     wf = _workflow()
     assert wf.widget() is wf.widget()
-    other = wf.widget(fanout_threshold=5, layout="none")
-    assert other is not wf.widget() and other.graph["layout"] is None
+    other = wf.widget(fanout_threshold=5, layout="layered")
+    assert other is not wf.widget() and other.graph["layout"]["engine"] == "layered"
 
 
 def test_importing_the_package_and_the_extension_stays_light() -> None:

@@ -7,7 +7,7 @@ import time
 from typing import Any, List
 
 import pytest
-from widget_helpers import customs, request, settle, updates
+from widget_helpers import ViewModel, customs, request, sent_state, settle, states_seen, updates
 
 from dflow_jupyter import Step, Workflow, config
 from dflow_jupyter._context import pop, push
@@ -66,13 +66,19 @@ def test_initial_state_of_a_planned_workflow() -> None:
     assert wf.widget() is widget  # one widget per workflow
     opened = widget.comm.messages[0]
     assert opened["msg_type"] == "comm_open"
-    state = opened["data"]["state"]
+    state = sent_state(opened)
     # The bundle shipped in the package (no CDN): an ES module whose default export is the widget.
-    assert re.search(r"export\s*\{[^}]*\bas default\b|export default", state["_esm"]) and state["_css"]
+    assert re.search(r"export\s*\{[^}]*\bas default\b|export default", state["_esm"])
+    assert ".dflow-widget" in state["_esm"] and not state.get("_css")  # the module adds its styles once
     assert not re.search(r"""(import|from)\s*\(?\s*["']https?://""", state["_esm"])  # nothing fetched
     assert state["workflow_name"] == "planned" and state["workflow_id"] == ""
     graph = state["graph"]
-    assert graph["rev"] == 1 and set(graph) == {"rev", "nodes", "groups", "edges", "layout"}
+    assert graph["rev"] == 1 and set(graph) == {"rev", "nodes", "groups", "edges", "layout", "states"}
+    assert opened["data"]["buffer_paths"] == [["graph"]]  # one binary buffer of JSON
+    assert graph["layout"]["engine"] in ("dot", "layered") and len(graph["layout"]["nodes"]) == 5 * len(
+        graph["nodes"]
+    )
+    assert {s["phase"] for s in graph["states"].values()} == {"Pending"}  # drawn with its states
     assert [n["type"] for n in graph["nodes"]].count("Planned") == 3
     assert state["summary"]["phase"] == "Pending" and state["summary"]["counts"] == {"Pending": 3}
     assert state["summary"]["progress"] == "0/3"
@@ -102,8 +108,14 @@ def test_a_detached_run_is_followed_live() -> None:
     pods = _pods(widget)
     assert sorted(pods.values()) == ["nap0", "nap1", "nap2"]
     drawn = {n["id"] for n in widget.graph["nodes"]}
-    deltas = customs(widget, "delta") + customs(widget, "state")
+    deltas = states_seen(widget)
     assert all(set(d["nodes"]) <= drawn for d in deltas[-1:])
+    # The structure grew in deltas: new nodes, edges and boxes, never the whole graph again.
+    grows = customs(widget, "grow")
+    assert grows and all(g["base"] < g["rev"] for g in grows)
+    view = ViewModel().follow(widget)
+    view.matches(widget.graph)  # what a view built from the messages is what Python holds
+    assert view.skipped == 0
     for pod in pods:
         running = [d["_time"] for d in deltas if d["nodes"].get(pod, {}).get("phase") == "Running"]
         # Seen running before it finished (the recording comm stamps wall-clock time).
@@ -121,7 +133,7 @@ def test_the_running_step_shows_while_an_in_process_run_blocks_the_thread() -> N
     wf.submit()  # runs here, in this thread, until the end
     settle(widget)
     status = wf.backend.status(wf.id)
-    messages = customs(widget, "delta") + customs(widget, "state")
+    messages = states_seen(widget)
     for pod in _pods(widget):
         running = [m["_time"] for m in messages if m["nodes"].get(pod, {}).get("phase") == "Running"]
         assert running and min(running) < status.nodes[pod].finished_at
@@ -154,14 +166,23 @@ def test_fanout_summary_expand_and_collapse() -> None:
     [state] = [m for m in request(widget, {"kind": "hello"}) if m["kind"] == "state"]
     assert state["nodes"][fan["id"]]["counts"] == {"Succeeded": 29, "Failed": 1}
     rev = widget.graph["rev"]
-    [answer] = request(widget, {"kind": "expand", "id": fan["id"]})
-    assert answer["kind"] == "state" and widget.graph["rev"] == answer["rev"] > rev
+    sent = len(widget.comm.messages)
+    request(widget, {"kind": "expand", "id": fan["id"]})
+    assert widget.graph["rev"] > rev
     expanded = widget.graph["nodes"]
     items = [n for n in expanded if n["label"].startswith(fan["label"] + "(")]
     assert len(items) == 30 and items[0]["label"].endswith("(7:7)")  # failed first
-    assert answer["nodes"][items[0]["id"]]["phase"] == "Failed"
+    # The items went out with their states: as a whole graph, or as a grow and a delta.
+    after = widget.comm.messages[sent:]
+    [state] = [s["nodes"] for s in states_seen(widget) if s["_time"] >= after[0]["time"]][-1:]
+    assert state[items[0]["id"]]["phase"] == "Failed"
+    # Laid out as a grid, failed first: the items are packed in rows.
+    layout = widget.graph["layout"]
+    index = {n["id"]: i for i, n in enumerate(expanded)}
+    assert {layout["nodes"][5 * index[n["id"]] + 4] for n in items} != {0}
     request(widget, {"kind": "collapse", "id": fan["id"]})
     assert [n["type"] for n in widget.graph["nodes"]].count("Fanout") == 1
+    assert updates(widget)[-1]["graph"]["rev"] == widget.graph["rev"]  # a removal: the whole graph
 
 
 @pytest.mark.slow
@@ -193,3 +214,27 @@ def test_following_a_restart_waits_for_the_new_run_to_start() -> None:
     assert widget.following
     widget.flush()  # the caller says the run is over
     assert not widget.following
+
+
+def test_a_view_that_holds_another_graph_gets_the_whole_graph_again() -> None:
+    config["detach"] = True
+    wf = _chain("resync", 0.1)
+    widget = wf.widget()
+    first = widget.graph["rev"]
+    # A view of the graph as it was sent, nothing changed since: its trait says it all.
+    assert request(widget, {"kind": "hello", "rev": first}) == []
+    wf.submit()
+    wf.wait()
+    settle(widget)
+    rev = widget.graph["rev"]
+    assert rev > first
+    # Of the current graph, but states moved on since the trait was sent: the states.
+    [state] = request(widget, {"kind": "hello", "rev": rev})
+    assert state["kind"] == "state" and state["rev"] == rev
+    # A view made from an older graph (it missed the deltas) gets the graph, states included.
+    sent = len(widget.comm.messages)
+    assert request(widget, {"kind": "hello", "rev": first}) == []
+    [update] = updates(widget)[-1:]
+    assert widget.comm.messages[sent:] and update["graph"]["rev"] == widget.graph["rev"] > rev
+    assert set(update["graph"]["states"]) == {n["id"] for n in update["graph"]["nodes"]}
+    assert {s["phase"] for s in update["graph"]["states"].values()} >= {"Succeeded"}

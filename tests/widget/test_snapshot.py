@@ -1,47 +1,67 @@
-"""The static snapshot: an SVG with one element per node, coloured by phase (a table without dot)."""
+"""The static snapshot: an SVG of the layout, one element per node when small, a few paths when large."""
 
 from __future__ import annotations
 
 import re
 from html import unescape
 
-from test_layout import _nested, _require_dot
+import pytest
+from test_layout import _fanout, _nested
 
-from dflow_jupyter.widget import snapshot as snapshot_module
-from dflow_jupyter.widget.graph import build_graph
+from dflow_jupyter.widget import layout as layout_module, snapshot as snapshot_module
+from dflow_jupyter.widget.graph import Graph, build_graph
+from dflow_jupyter.widget.layout import Layouts
 from dflow_jupyter.widget.snapshot import PHASE_COLOURS, snapshot_html
 from dflow_jupyter.widget.state import StateBook, summary_of
 
 
-def _snapshot() -> tuple[str, object]:
-    status = _nested()
-    nodes = list(status.nodes.values())
-    nodes[2].phase = "Succeeded"
-    nodes[4].phase = "Failed"
-    graph = build_graph(status)
-    book = StateBook(graph, status)
+def _snapshot(status: object = None, *, laid_out: bool = True, **options: object) -> tuple[str, Graph]:
+    if status is None:
+        status = _nested()
+        nodes = list(status.nodes.values())  # type: ignore[attr-defined]
+        nodes[2].phase = "Succeeded"
+        nodes[4].phase = "Failed"
+    graph = build_graph(status, **options)  # type: ignore[arg-type]
+    book = StateBook(graph, status)  # type: ignore[arg-type]
+    layout = Layouts().layout(graph) if laid_out else None
     html = snapshot_html(
-        "lay", graph, book.full(status), summary_of(status, book.step_counts, book.total_steps)
+        "lay",
+        graph,
+        layout,
+        book.full(status),
+        summary_of(status, book.step_counts, book.total_steps),  # type: ignore[arg-type]
     )
     return html, graph
 
 
-def test_svg_with_one_element_per_node() -> None:
-    _require_dot()
+@pytest.mark.parametrize("dot", [True, False], ids=["dot", "pip-only"])
+def test_svg_with_one_element_per_node(monkeypatch: pytest.MonkeyPatch, dot: bool) -> None:
+    if not dot:  # a user with only pip gets the same picture
+        monkeypatch.setattr(layout_module.shutil, "which", lambda name: None)
     html, graph = _snapshot()
     assert html.startswith("<div class='dflow-snapshot' data-phase='Running'>")
     assert "workflow lay: Running · 1/4 steps · 1 Failed" in html
     assert html.count("<svg") == 1 and "<?xml" not in html
-    # Graphviz writes '-' as '&#45;' in attributes.
-    found = re.findall(r'<g id="([^"]+)" class="node dflow-node phase-(\w+)"', unescape(html))
-    assert sorted(i for i, _ in found) == sorted(n["id"] for n in graph.nodes)  # type: ignore[attr-defined]
-    phases = dict(found)
-    assert sorted(phases.values()).count("Failed") == 1 and "Succeeded" in phases.values()
+    found = re.findall(r"<g class='dflow-node phase-(\w+)' id='([^']+)'>", unescape(html))
+    assert sorted(i for _, i in found) == sorted(n["id"] for n in graph.nodes)
+    phases = [p for p, _ in found]
+    assert phases.count("Failed") == 1 and "Succeeded" in phases
     assert PHASE_COLOURS["Failed"][0] in html
+    for label in ("a", "x", "y", "b"):
+        assert f">{label}</text>" in html
 
 
-def test_without_dot_a_table(monkeypatch: object) -> None:
-    monkeypatch.setattr(snapshot_module, "dot_available", lambda: False)  # type: ignore[attr-defined]
-    html, graph = _snapshot()
+def test_a_large_graph_is_a_few_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever its size, the snapshot of a large graph holds a handful of elements."""
+    monkeypatch.setattr(snapshot_module, "DETAILED_MAX", 50)
+    html, graph = _snapshot(_fanout(400, failed=(3,)), threshold=1000)
+    assert len(graph.nodes) > 400
+    assert "class='dflow-node " not in html and len(re.findall(r"<(rect|path|text|g)\b", html)) < 20
+    assert "phase-Failed" in html and "phase-Succeeded" in html
+    assert len(html) < 60 * len(graph.nodes)
+
+
+def test_without_a_layout_a_table() -> None:
+    html, graph = _snapshot(laid_out=False)
     assert "<svg" not in html and "<table>" in html
-    assert html.count("<tr>") == len(graph.nodes) + 1  # type: ignore[attr-defined]
+    assert html.count("<tr>") == len(graph.nodes) + 1

@@ -50,11 +50,11 @@ export class FakeModel {
 
 /**
  * A fake host with a synthetic workflow, answering hello, details, preview, action and expand.
- * @param {{size: number, layout: boolean, theme?: string}} opts
+ * @param {{size: number, theme?: string}} opts
  */
-export function fakeHost({ size, layout, theme = "auto" }) {
+export function fakeHost({ size, theme = "auto" }) {
   const now = Date.now() / 1000;
-  const wf = makeWorkflow({ size, layout, now });
+  const wf = makeWorkflow({ size, now });
   const model = new FakeModel({
     workflow_name: "lattice-scan",
     workflow_id: "lattice-scan-x7k2p",
@@ -68,7 +68,7 @@ export function fakeHost({ size, layout, theme = "auto" }) {
   model.onSend = (msg) => {
     switch (msg.kind) {
       case "hello":
-        model.emit({ kind: "state", rev: model.get("graph").rev, nodes: state });
+        if (msg.rev !== model.get("graph").rev) model.emit({ kind: "state", rev: model.get("graph").rev, nodes: state });
         break;
       case "details":
         model.emit(detailsOf(msg, model.get("graph"), state));
@@ -96,8 +96,7 @@ export function fakeHost({ size, layout, theme = "auto" }) {
       case "expand":
       case "collapse": {
         const g = expand(model.get("graph"), msg.id, msg.kind === "expand", state, now);
-        model.set("graph", g);
-        model.emit({ kind: "state", rev: g.rev, nodes: state });
+        model.set("graph", { ...g, states: state });
         break;
       }
     }
@@ -207,25 +206,32 @@ function previewOf(artifact, path) {
   }
 }
 
-/** Expand (or collapse) a fan-out summary: its items join the graph; Python's layout is gone. */
+/**
+ * Expand (or collapse) a fan-out summary: its items join the graph, failed first, packed in a
+ * grid below the rest (laid out here as Python would send it).
+ */
 function expand(graph, id, open, state, now) {
   const node = graph.nodes.find((n) => n.id === id);
   if (!node) return graph;
-  const items = `${id}.items`;
-  let nodes = graph.nodes.filter((n) => n.group !== items).map((n) => (n.id === id ? { ...n, fanout: { ...n.fanout, expanded: open } } : n));
-  let groups = graph.groups.filter((g) => g.id !== items);
-  let edges = graph.edges.filter(([a, b]) => !a.startsWith(items) && !b.startsWith(items));
+  const prefix = `${id}.items(`;
+  const keep = graph.nodes.map((n, i) => [n, i]).filter(([n]) => !n.id.startsWith(prefix));
+  const nodes = keep.map(([n]) => (n.id === id ? { ...n, fanout: { ...n.fanout, expanded: open } } : n));
+  const boxes = keep.flatMap(([, i]) => graph.layout.nodes.slice(i * 5, i * 5 + 5));
+  const edges = graph.edges.filter(([a, b]) => !a.startsWith(prefix) && !b.startsWith(prefix));
+  let height = graph.layout.height;
   if (open) {
-    groups = [...groups, { id: items, label: `${node.label} items`, type: "TaskGroup", group: node.group }];
     const phases = ["Failed", "Failed", "Running", "Running", "Running", "Succeeded", "Succeeded", "Succeeded", "Pending", "Pending"];
+    const cols = 8;
+    const top = graph.layout.height + 60;
     for (let i = 0; i < 40; i++) {
-      const nid = `${items}(${i})`;
-      // Failed items first, as the protocol says.
-      nodes.push({ id: nid, label: `${node.label}(${i})`, type: "Pod", group: items, key: `${node.label}-${i}`, template: node.label, fanout: null });
+      const nid = `${prefix}${i})`;
+      nodes.push({ id: nid, label: `${node.label}(${i})`, type: "Pod", group: null, key: `${node.label}-${i}`, template: node.label, fanout: null });
+      boxes.push(80 + (i % cols) * 132, top + 8 + 15 + Math.floor(i / cols) * 40, 120, 30, 999);
       const phase = phases[Math.min(phases.length - 1, Math.floor(i / 4))];
       state[nid] = { phase, progress: null, started_at: phase === "Pending" ? null : now - 300 + i, finished_at: phase === "Succeeded" || phase === "Failed" ? now - 200 + i : null, message: null, counts: null };
       edges.push([id, nid]);
     }
+    height = top + 5 * 40 + 16;
   }
-  return { ...graph, rev: graph.rev + 1, nodes, groups, edges, layout: null };
+  return { ...graph, rev: graph.rev + 1, nodes, edges, layout: { ...graph.layout, height, nodes: boxes } };
 }

@@ -1,15 +1,13 @@
 /**
  * Browser harness (FAKE HOST): renders the committed widget bundle against fake-host.js and
- * measures it. Query: `size` (nodes), `layout` (1: coordinates given as Python's Graphviz
- * would; 0: the browser lays out), `theme` (auto|light|dark), `jp` (light|dark: pretend to be
- * JupyterLab). Results land in `window.dflowHarness`; js/test/browser/run.py drives it.
+ * measures it. Query: `size` (nodes), `theme` (auto|light|dark), `jp` (light|dark: pretend to
+ * be JupyterLab). Results land in `window.dflowHarness`; js/test/browser/run.py drives it.
  */
 import widget from "../../../dflow_jupyter/widget/static/widget.js";
 import { fakeHost } from "./fake-host.js";
 
 const q = new URLSearchParams(location.search);
 const size = Number(q.get("size") ?? 200);
-const layout = q.get("layout") !== "0";
 const theme = q.get("theme") ?? "auto";
 const jp = q.get("jp");
 if (jp) {
@@ -42,13 +40,14 @@ const tasksSince = (t0) => {
   return { count: mine.length, maxMs: Math.round(Math.max(0, ...mine.map((e) => e.duration))), totalMs: Math.round(mine.reduce((s, e) => s + e.duration, 0)) };
 };
 
-const { model, state } = fakeHost({ size, layout, theme });
+const { model, state } = fakeHost({ size, theme });
 const el = document.getElementById("host");
 await frames(2); // let the page settle, so its own loading is not counted
 const t0 = performance.now();
 const cleanup = widget.render({ model, el });
 const root = el.querySelector(".dflow-widget");
-await until(() => root.dataset.rev === String(model.get("graph").rev));
+const rev = () => String(model.get("graph").rev);
+await until(() => root.dataset.rev === rev());
 const tDom = performance.now();
 await frames(2); // and painted
 const t1 = performance.now();
@@ -90,7 +89,48 @@ async function runDeltas({ seconds = 3, rate = 10, perBatch = 100 } = {}) {
   };
 }
 
+/**
+ * Grow the graph like a running workflow: `rate` grows a second of `perGrow` new nodes each
+ * (appended to a new grid under the drawing, fed by the first node), as Python's `grow`
+ * messages bring them, each followed by the new nodes' states.
+ */
+async function runGrows({ seconds = 3, rate = 10, perGrow = 20 } = {}) {
+  const start = performance.now();
+  const kept = root.querySelector("[data-node-id]");
+  const g = model.get("graph");
+  let rev = Number(root.dataset.rev);
+  let height = g.layout.height;
+  const first = g.nodes[0].id;
+  const grows = Math.round(seconds * rate);
+  let k = 0;
+  for (let b = 0; b < grows; b++) {
+    const nodes = [];
+    const boxes = [];
+    const edges = [];
+    const states = {};
+    const row = height + 60;
+    for (let i = 0; i < perGrow; i++, k++) {
+      const id = `grown-${k}`;
+      nodes.push({ id, label: `grown(${k})`, type: "Pod", group: null, key: null, template: "grown", fanout: null });
+      boxes.push(80 + (i % 10) * 132, row + 15 + Math.floor(i / 10) * 40, 120, 30, 0);
+      edges.push([first, id]);
+      states[id] = { phase: "Running", progress: "0/1", started_at: Date.now() / 1000, finished_at: null, message: null, counts: null };
+    }
+    height = row + Math.ceil(perGrow / 10) * 40;
+    model.emit({ kind: "grow", base: rev, rev: rev + 1, nodes, groups: [], edges, changed: [], changed_groups: [],
+      layout: { engine: "layered", width: g.layout.width, height, nodes: boxes, groups: [], moved: [], moved_groups: [] } });
+    model.emit({ kind: "delta", nodes: states });
+    rev += 1;
+    await new Promise((r) => setTimeout(r, 1000 / rate));
+  }
+  await until(() => root.dataset.rev === String(rev));
+  await frames(2);
+  const drawnNodes = [...root.querySelectorAll("[data-node-id]")].filter((e) => !e.closest(".dflow-timeline, .dflow-details")).length;
+  return { grows, perGrow, tasks: tasksSince(start), drawnNodes, expected: g.nodes.length + k, sameElements: kept.isConnected };
+}
+
 window.dflowHarness = {
+  runGrows,
   model,
   state,
   cleanup,
@@ -98,7 +138,6 @@ window.dflowHarness = {
   tasksSince,
   bench: {
     size,
-    layout,
     nodes: model.get("graph").nodes.length,
     edges: model.get("graph").edges.length,
     elements: root.querySelectorAll("*").length,

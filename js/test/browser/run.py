@@ -1,14 +1,14 @@
 """Drive the widget harness (a FAKE HOST, no kernel) in Debian's Chromium with Playwright.
 
 Serves the repository on 127.0.0.1, opens ``harness.html`` for graphs of 2,000 and 10,000 nodes
-(with Python-style layout given, and laid out in the browser), measures draw time and long
-tasks, clicks through details, previews, a fan-out, the timeline and the themes, saves
+(laid out as Python sends them), measures draw time and long tasks, state deltas and structure
+``grow``s, clicks through details, previews, a fan-out, the timeline and the themes, saves
 screenshots, and checks the DOM contract of docs/widget-protocol.md.
 
     python js/test/browser/run.py [--out DIR] [--strict] [--quick]
 
-``--strict`` also fails on the time budgets (2,000 nodes < 1 s, 10,000 < 3 s with the layout
-given, no long task over 200 ms); without it they are reported. Exit status 1 on any failure.
+``--strict`` also fails on the time budgets (2,000 nodes < 1 s, 10,000 < 3 s, no long task
+over 200 ms); without it they are reported. Exit status 1 on any failure.
 """
 
 from __future__ import annotations
@@ -99,9 +99,9 @@ def contract(page: Page, c: Checks, label: str) -> None:
     c.check(info["progress"], f"{label}: header progress bar")
 
 
-def bench_case(page: Page, url: str, out: Path, size: int, layout: bool, c: Checks, strict: bool) -> dict:
-    name = f"{size}-{'given' if layout else 'browser'}-layout"
-    b = open_harness(page, url, f"size={size}&layout={1 if layout else 0}")
+def bench_case(page: Page, url: str, out: Path, size: int, c: Checks, strict: bool) -> dict:
+    name = f"{size}-nodes"
+    b = open_harness(page, url, f"size={size}")
     print(
         f"{name}: {b['nodes']} nodes, {b['edges']} edges, {b['elements']} elements; "
         f"DOM complete {b['domMs']} ms, painted {b['drawMs']} ms; long tasks {b['tasks']}"
@@ -110,7 +110,7 @@ def bench_case(page: Page, url: str, out: Path, size: int, layout: bool, c: Chec
     contract(page, c, name)
     page.screenshot(path=str(out / f"{name}.png"))
     budget = BUDGET_MS.get(size)
-    if layout and budget:
+    if budget:
         within = b["drawMs"] < budget and b["tasks"]["maxMs"] <= LONG_TASK_MS
         msg = f"{name}: drawn in {b['drawMs']} ms (< {budget}), longest task {b['tasks']['maxMs']} ms (<= {LONG_TASK_MS})"
         c.check(within or not strict, msg + ("" if within else " [over budget]"))
@@ -119,7 +119,7 @@ def bench_case(page: Page, url: str, out: Path, size: int, layout: bool, c: Chec
 
 def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     """Details, previews, log, fan-out, zoom, timeline, themes on a small graph."""
-    open_harness(page, url, "size=120&layout=1")
+    open_harness(page, url, "size=120")
     contract(page, c, "120 nodes")
     # A failed step: traceback, retry, replay command.
     failed = page.locator('.dflow-node[data-phase=Failed][data-type=Pod]').first
@@ -183,7 +183,7 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     after = page.evaluate("document.querySelector('.dflow-stage').style.transform")
     c.check(before != after, "drag pans the view")
     page.locator(".dflow-fit").click()
-    # Fan-out: click expands (a new graph rev, laid out in the browser).
+    # Fan-out: click expands (a new graph rev, its items in a grid).
     fan = page.locator(".dflow-node[data-type=Fanout]").first
     fan.click()
     page.wait_for_selector(".dflow-widget[data-rev='2']", timeout=30_000)
@@ -218,12 +218,12 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     page.evaluate("window.dflowHarness.model.set('theme', 'dark')")
     c.check(page.locator(".dflow-widget[data-theme=dark]").count() == 1, "theme trait switches to dark")
     page.screenshot(path=str(out / "dark.png"))
-    open_harness(page, url, "size=120&layout=0&jp=dark")
+    open_harness(page, url, "size=120&jp=dark")
     c.check(
         page.locator(".dflow-widget[data-theme=dark][data-theme-source=jupyterlab]").count() == 1,
         "auto theme follows JupyterLab's dark theme",
     )
-    page.screenshot(path=str(out / "jupyterlab-dark-browser-layout.png"))
+    page.screenshot(path=str(out / "jupyterlab-dark.png"))
     page.evaluate("document.body.dataset.jpThemeLight = 'true'")
     page.wait_for_selector(".dflow-widget[data-theme=light]")
     c.check(True, "theme follows a JupyterLab theme change")
@@ -241,26 +241,6 @@ def interact(page: Page, url: str, out: Path, c: Checks) -> dict:
     return {}
 
 
-def worker_fallback(browser, url: str, c: Checks) -> None:
-    """The browser layout runs in a Worker; where a page's policy forbids one, on the main thread."""
-    page = browser.new_page()
-    page.add_init_script(
-        "const W = window.Worker; window.__workers = 0;"
-        "window.Worker = class extends W { constructor(...a) { super(...a); window.__workers++; } };"
-    )
-    open_harness(page, url, "size=300&layout=0")
-    c.check(page.evaluate("window.__workers") == 1, "browser layout ran in a Worker")
-    page.close()
-    page = browser.new_page()
-    html = (REPO / "js" / "test" / "browser" / "harness.html").read_text()
-    headers = {"content-type": "text/html", "content-security-policy": "worker-src 'none'"}
-    page.route("**/harness.html*", lambda route: route.fulfill(status=200, headers=headers, body=html))
-    b = open_harness(page, url, "size=300&layout=0")
-    n = page.locator("[data-node-id]").count()
-    c.check(n == b["nodes"], f"no Worker allowed (CSP): laid out on the main thread ({n} nodes)")
-    page.close()
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "js" / "test" / "output")
@@ -276,21 +256,24 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             sizes = [2000] if args.quick else [2000, 10000]
             for size in sizes:
-                for layout in (True, False):
-                    page = browser.new_page(viewport={"width": 1280, "height": 720})
-                    results.append(bench_case(page, url, args.out, size, layout, c, args.strict))
-                    if layout:
-                        d = page.evaluate("window.dflowHarness.runDeltas({seconds: 3, rate: 10, perBatch: 100})")
-                        print(f"  deltas on {size} nodes: {d}")
-                        c.check(d["lastApplied"] and d["sameElements"], f"{size}: deltas patch in place")
-                        ok = d["tasks"]["maxMs"] <= LONG_TASK_MS
-                        c.check(ok or not args.strict, f"{size}: longest task during deltas {d['tasks']['maxMs']} ms")
-                        results[-1]["deltas"] = d
-                    page.close()
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                results.append(bench_case(page, url, args.out, size, c, args.strict))
+                d = page.evaluate("window.dflowHarness.runDeltas({seconds: 3, rate: 10, perBatch: 100})")
+                print(f"  deltas on {size} nodes: {d}")
+                c.check(d["lastApplied"] and d["sameElements"], f"{size}: deltas patch in place")
+                ok = d["tasks"]["maxMs"] <= LONG_TASK_MS
+                c.check(ok or not args.strict, f"{size}: longest task during deltas {d['tasks']['maxMs']} ms")
+                results[-1]["deltas"] = d
+                g = page.evaluate("window.dflowHarness.runGrows({seconds: 3, rate: 10, perGrow: 20})")
+                print(f"  grows on {size} nodes: {g}")
+                c.check(g["drawnNodes"] == g["expected"] and g["sameElements"], f"{size}: grows append in place")
+                ok = g["tasks"]["maxMs"] <= LONG_TASK_MS
+                c.check(ok or not args.strict, f"{size}: longest task during grows {g['tasks']['maxMs']} ms")
+                results[-1]["grows"] = g
+                page.close()
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             interact(page, url, args.out, c)
             page.close()
-            worker_fallback(browser, url, c)
             browser.close()
     finally:
         server.shutdown()

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { detailMarkup, edgePath, esc, groupMarkup, nodeMarkup } from "../../src/markup.js";
+import { detailMarkup, edgePath, edgesMarkup, esc, farMarkup, gridMarkup, groupMarkup, nodeMarkup, paintMarkup } from "../../src/markup.js";
 
 const box = { x: 100, y: 50, w: 184, h: 56 };
 
@@ -14,11 +14,34 @@ test("a node's markup carries the DOM contract's attributes, its state written i
   assert.match(m, /class="dflow-bar"[^>]*width="41.5"/); // a quarter of 166
 });
 
-test("far away only the box is made; the details come later", () => {
-  const m = nodeMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0, false);
-  assert.doesNotMatch(m, /<text/);
-  assert.match(m, /data-phase="Pending"/);
+test("far away a node is a bare element that carries the contract; its box is painted with others", () => {
+  const m = farMarkup({ id: "a", label: "a", type: "Pod" }, { phase: "Failed", progress: "0/1", message: "boom" });
+  assert.equal(m, '<i class="dflow-node dflow-far" data-node-id="a" data-type="Pod" data-phase="Failed" data-progress="0/1"></i>');
+  const paint = paintMarkup([
+    ["Failed", box],
+    ["Succeeded", { x: 0, y: 0, w: 10, h: 4 }],
+    ["Failed", { x: 300, y: 50, w: 184, h: 56 }],
+  ]);
+  assert.equal(paint, '<path data-phase="Failed" d="M8 22h184v56h-184zM208 22h184v56h-184z"/><path data-phase="Succeeded" d="M-5 -2h10v4h-10z"/>');
   assert.match(detailMarkup({ id: "a", label: "a", type: "Pod" }, box, undefined, 0), /class="dflow-label"/);
+});
+
+test("a junction (a step group drawn as a dot) is a round rect in sight", () => {
+  const m = nodeMarkup({ id: "j", label: "[1]", type: "StepGroup" }, { x: 10, y: 10, w: 14, h: 14 }, undefined, 0, true);
+  assert.match(m, /^<rect class="dflow-node dflow-dot"[^>]*rx="7"\/>$/);
+});
+
+test("edges are a few long paths; bundled ones (into a grid) are counted once", () => {
+  const a = { x: 0, y: 0, w: 100, h: 40 };
+  const grid = { x: 0, y: 200, w: 400, h: 200 };
+  const m = edgesMarkup([
+    { from: a, to: { x: 0, y: 100, w: 100, h: 40 }, bundled: 1 },
+    { from: a, to: grid, bundled: 19 },
+  ]);
+  assert.equal((m.match(/<path class="dflow-edge"/g) ?? []).length, 1);
+  assert.equal((m.match(/dflow-edge-bundled/g) ?? []).length, 1);
+  assert.match(m, />×19<\/text>$/);
+  assert.equal(gridMarkup(grid), '<rect class="dflow-grid" x="-200" y="100" width="400" height="200" rx="8"/>');
 });
 
 test("a fan-out summary shows counts per phase and a stacked bar", () => {
