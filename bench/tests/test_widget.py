@@ -48,8 +48,10 @@ def test_table_rows_and_verdicts() -> None:
         "drawn_ms": 800,
         "long_tasks": 1,
         "longest_task_ms": 250,
-        "layout_from_python": False,
-        "layout_workers": 1,
+        "engine": "layered",
+        "python_s": 0.2,
+        "graph_bytes": 400 * 1024,
+        "html_bytes": 28 * 1024,
     }
     deltas = [{"kind": "delta", "bytes": 260, "nodes": 1}, {"kind": "delta", "bytes": 1700, "nodes": 10}]
     lab = {
@@ -63,7 +65,8 @@ def test_table_rows_and_verdicts() -> None:
     assert lines[0] == "| measure | where | value | target | verdict |"
     shown = next(line for line in lines if "display to fully drawn" in line)
     assert "median 800 ms of 800, 1200, 800" in shown and "**PASS**" in shown
-    assert "browser layout in a Worker" in shown
+    assert "(layered layout from Python)" in shown
+    assert "kernel 200 ms; graph 400 KiB, snapshot 28 KiB" in shown
     longest = next(line for line in lines if "longest main-thread task" in line)
     assert "**FAIL**" in longest  # 250 ms > 200 ms
     wall = next(line for line in lines if line.startswith("| wall of a 10,000-item fan-out"))
