@@ -41,7 +41,24 @@ DETAILED_MAX = 300
 #: The picture's width on the page at most (it scales down, never up).
 MAX_WIDTH = 960
 _EDGE = "#9ca3af"
+_TEXT = "#1f2937"
+_MUTED = "#6b7280"
+_TRACK = "#e5e7eb"
 _FONT = "font-family='sans-serif' font-size='11'"
+_SMALL = "font-family='sans-serif' font-size='10'"
+#: Average advance of an 11px sans-serif character, to budget a label without measuring it.
+_CHAR_W = 6.6
+#: The live widget's symbol of each phase in a fan-out's counts, in its order.
+_SYMBOLS = {
+    "Planned": "\u25e6",
+    "Pending": "\u2026",
+    "Running": "\u25b6",
+    "Succeeded": "\u2713",
+    "Failed": "\u2717",
+    "Error": "!",
+    "Skipped": "\u21b7",
+    "Omitted": "\u25cb",
+}
 
 
 def caption(name: str, summary: Mapping[str, Any]) -> str:
@@ -92,27 +109,56 @@ def _grid_boxes(layout: Mapping[str, Any]) -> dict[int, tuple[float, float, floa
     }
 
 
-def _edges(graph: Graph, layout: Mapping[str, Any], grids: Mapping[int, tuple[float, ...]]) -> str:
-    """Every edge as one path: from the bottom of its source's box to the top of its target's.
+def _edge_path(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> tuple[str, str]:
+    """One edge as the live widget draws it: a curve leaving the source on the side facing the
+    target, and its arrowhead. ``a`` and ``b`` are boxes: centre x, centre y, width, height."""
+    (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
+    if by - bh / 2 >= ay + ah / 2 - 1 or ay - ah / 2 >= by + bh / 2 - 1:
+        s = 1 if by >= ay else -1
+        x1, y1, x2, y2 = ax, ay + s * ah / 2, bx, by - s * bh / 2
+        k = (y2 - y1) / 2
+        curve = f"M{_n(x1)} {_n(y1)}C{_n(x1)} {_n(y1 + k)} {_n(x2)} {_n(y2 - k)} {_n(x2)} {_n(y2)}"
+        arrow = f"M{_n(x2 - 4)} {_n(y2 - s * 7)}L{_n(x2 + 4)} {_n(y2 - s * 7)}L{_n(x2)} {_n(y2)}Z"
+    else:
+        s = 1 if bx >= ax else -1
+        x1, y1, x2, y2 = ax + s * aw / 2, ay, bx - s * bw / 2, by
+        k = (x2 - x1) / 2
+        curve = f"M{_n(x1)} {_n(y1)}C{_n(x1 + k)} {_n(y1)} {_n(x2 - k)} {_n(y2)} {_n(x2)} {_n(y2)}"
+        arrow = f"M{_n(x2 - s * 7)} {_n(y2 - 4)}L{_n(x2 - s * 7)} {_n(y2 + 4)}L{_n(x2)} {_n(y2)}Z"
+    return curve, arrow
+
+
+def _edges(
+    graph: Graph, layout: Mapping[str, Any], grids: Mapping[int, tuple[float, ...]], arrows: bool
+) -> str:
+    """Every edge in one path (their arrowheads, when ``arrows``, in a second one).
 
     An edge into or out of a grid runs to the grid's frame, once.
     """
     flat = layout["nodes"]
-    # Each node's end points: the bottom and the top of its box, or of its grid's frame.
-    ends: dict[str, tuple[float, float, float]] = {}
-    for node, x, y, h, g in zip(graph.nodes, flat[0::5], flat[1::5], flat[3::5], flat[4::5], strict=True):
-        if g:
-            x, y, _, h = grids[g]
-        ends[node["id"]] = (x, y + h / 2, y - h / 2)
-    seen: set[tuple[tuple[float, float, float], tuple[float, float, float]]] = set()
-    parts = []
+    # Each node's box, or its grid's frame.
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    for node, x, y, w, h, g in zip(
+        graph.nodes, flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5], strict=True
+    ):
+        boxes[node["id"]] = (x, y, w, h) if not g else (grids[g][0], grids[g][1], grids[g][2], grids[g][3])
+    seen: set[tuple[tuple[float, ...], tuple[float, ...]]] = set()
+    curves, heads = [], []
     for source, target in graph.edges:
-        a, b = ends.get(source), ends.get(target)
+        a, b = boxes.get(source), boxes.get(target)
         if a is None or b is None or a == b or (a, b) in seen:
             continue
         seen.add((a, b))
-        parts.append(f"M{_n(a[0])} {_n(a[1])}L{_n(b[0])} {_n(b[2])}")
-    return f"<path d='{''.join(parts)}' fill='none' stroke='{_EDGE}' stroke-width='1'/>" if parts else ""
+        if arrows:
+            curve, head = _edge_path(a, b)
+            curves.append(curve)
+            heads.append(head)
+        else:  # a large graph: straight lines, from the bottom of one box to the top of the next
+            curves.append(f"M{_n(a[0])} {_n(a[1] + a[3] / 2)}L{_n(b[0])} {_n(b[1] - b[3] / 2)}")
+    if not curves:
+        return ""
+    out = f"<path d='{''.join(curves)}' fill='none' stroke='{_EDGE}' stroke-width='1'/>"
+    return out + (f"<path d='{''.join(heads)}' fill='{_EDGE}'/>" if heads else "")
 
 
 def _frames(grids: Mapping[int, Sequence[float]]) -> str:
@@ -138,7 +184,50 @@ def _groups(graph: Graph, layout: Mapping[str, Any], labels: bool) -> str:
     return "".join(out)
 
 
+def _fraction(progress: Any) -> float:
+    """``"3/5"`` as 0.6 (0 when unknown), as the live widget reads a node's progress."""
+    done, _, total = str(progress or "").partition("/")
+    try:
+        return min(1.0, max(0.0, int(done) / int(total))) if int(total) > 0 else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _truncated(text: str, width: float) -> str:
+    """``text`` cut with an ellipsis to what a box ``width`` pixels wide holds (as the widget)."""
+    chars = max(4, int((width - 18) / _CHAR_W))
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def _fanout_details(state: Mapping[str, Any], left: float, top: float, w: float, h: float) -> str:
+    """A fan-out's counts per phase (``196✓ 4✗``), its duration and its bar in phase colours."""
+    counts = {p: n for p, n in (state.get("counts") or {}).items() if n}
+    ordered = [p for p in _SYMBOLS if p in counts] + sorted(p for p in counts if p not in _SYMBOLS)
+    spans = "".join(
+        f"<tspan fill='{PHASE_COLOURS.get(p, (_TEXT, _TEXT))[1]}'>{counts[p]}{_SYMBOLS.get(p, '')} </tspan>"
+        for p in ordered
+    )
+    out = f"<text x='{_n(left + 9)}' y='{_n(top + 35)}' {_SMALL} font-weight='bold'>{spans}</text>"
+    started = state.get("started_at")
+    if started is not None and state.get("finished_at") is not None:
+        duration = format_duration(float(state["finished_at"]) - float(started))
+        out += (
+            f"<text x='{_n(left + w - 8)}' y='{_n(top + 18)}' {_SMALL} fill='{_MUTED}' "
+            f"text-anchor='end'>{duration}</text>"
+        )
+    total = sum(counts.values())
+    bar, x = max(0.0, w - 18), left + 9
+    out += f"<rect x='{_n(x)}' y='{_n(top + h - 9)}' width='{_n(bar)}' height='4' rx='2' fill='{_TRACK}'/>"
+    for p in ordered:
+        seg = bar * counts[p] / total
+        colour = PHASE_COLOURS.get(p, (_TEXT, _TEXT))[1]
+        out += f"<rect x='{_n(x)}' y='{_n(top + h - 9)}' width='{_n(seg)}' height='4' fill='{colour}'/>"
+        x += seg
+    return out
+
+
 def _detailed(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[str, Any]]) -> str:
+    """Each node as the live widget draws it up close: label, counts or progress bar, duration."""
     out = []
     boxes = layout["nodes"]
     for i, node in enumerate(graph.nodes):
@@ -150,17 +239,42 @@ def _detailed(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapp
         fill, border = PHASE_COLOURS[phase]
         label = str(node["label"])
         tip = f"{label}: {phase}"
-        if node["type"] == "Fanout":
+        fanout = node["type"] == "Fanout"
+        if fanout:
             label += f" \u00d7{node['fanout']['total']}"  # x, the times sign
             tip += f" ({_counts_text(state.get('counts'))})"
+        if state.get("message"):
+            tip += f"\n{state['message']}"
         left, top = x - w / 2, y - h / 2
-        junction = node["type"] in ("StepGroup", "TaskGroup") and not node.get("fanout")
-        shape = (
-            f"<circle cx='{_n(x)}' cy='{_n(y)}' r='{_n(w / 2)}' fill='{fill}' stroke='{border}'/>"
-            if junction
-            else f"<rect x='{_n(left)}' y='{_n(top)}' width='{_n(w)}' height='{_n(h)}' rx='5' fill='{fill}' "
-            f"stroke='{border}'/><text x='{_n(left + 7)}' y='{_n(y + 4)}' {_FONT}>{html.escape(label)}</text>"
-        )
+        if node["type"] in ("StepGroup", "TaskGroup") and not node.get("fanout"):  # a junction
+            shape = f"<circle cx='{_n(x)}' cy='{_n(y)}' r='{_n(w / 2)}' fill='{fill}' stroke='{border}'/>"
+        else:
+            shape = ""
+            if fanout:  # a second box behind the first reads as "a stack of many"
+                shape += (
+                    f"<rect x='{_n(left + 4)}' y='{_n(top - 4)}' width='{_n(w)}' height='{_n(h)}' rx='5' "
+                    f"fill='none' stroke='{border}' stroke-opacity='0.5'/>"
+                )
+            shape += (
+                f"<rect x='{_n(left)}' y='{_n(top)}' width='{_n(w)}' height='{_n(h)}' rx='5' fill='{fill}' "
+                f"stroke='{border}' stroke-width='{2 if phase in ('Failed', 'Error') else 1}'/>"
+                f"<text x='{_n(left + 9)}' y='{_n(top + min(18.0, h / 2 + 4))}' {_FONT} fill='{_TEXT}' "
+                f"font-weight='bold'>{html.escape(_truncated(label, w))}</text>"
+            )
+            if fanout and h >= 40:
+                shape += _fanout_details(state, left, top, w, h)
+            elif h >= 24:
+                done = 1.0 if phase == "Succeeded" else _fraction(state.get("progress"))
+                bar = max(0.0, w - 18)
+                shape += (
+                    f"<rect x='{_n(left + 9)}' y='{_n(top + h - 7)}' width='{_n(bar)}' height='3' rx='1.5' "
+                    f"fill='{_TRACK}'/>"
+                )
+                if done:
+                    shape += (
+                        f"<rect x='{_n(left + 9)}' y='{_n(top + h - 7)}' width='{_n(bar * done)}' height='3' "
+                        f"rx='1.5' fill='{border}'/>"
+                    )
         out.append(
             f"<g class='dflow-node phase-{phase}' id='{html.escape(node['id'], quote=True)}'>"
             f"<title>{html.escape(tip)}</title>{shape}</g>"
@@ -209,7 +323,7 @@ def _svg(graph: Graph, layout: Mapping[str, Any], states: Mapping[str, Mapping[s
     shown = min(width + 2 * pad, MAX_WIDTH)
     detailed = len(graph.nodes) <= DETAILED_MAX
     grids = _grid_boxes(layout)
-    body = _groups(graph, layout, detailed) + _frames(grids) + _edges(graph, layout, grids)
+    body = _groups(graph, layout, detailed) + _frames(grids) + _edges(graph, layout, grids, detailed)
     body += _detailed(graph, layout, states) if detailed else _boxes_only(graph, layout, states)
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{_n(shown)}' "

@@ -51,6 +51,25 @@ def test_svg_with_one_element_per_node(monkeypatch: pytest.MonkeyPatch, dot: boo
         assert f">{label}</text>" in html
 
 
+def test_nodes_drawn_as_the_widget_draws_them_up_close() -> None:
+    """Arrowheads, progress bars, and a fan-out's counts per phase with their symbols."""
+    html, graph = _snapshot(_fanout(40, failed=(3, 7)), threshold=10)
+    fanout = next(n for n in graph.nodes if n["type"] == "Fanout")
+    assert fanout["fanout"]["total"] == 40
+    text = unescape(html)
+    assert f">{fanout['label']} \u00d740</text>" in text
+    counts = re.search(r"<text[^>]*font-weight='bold'>(<tspan[^>]*>[^<]*</tspan>)+</text>", text)
+    assert counts is not None
+    spans = re.findall(r"<tspan fill='([^']+)'>(\d+)(\S) </tspan>", counts.group(0))
+    assert [(n, symbol) for _, n, symbol in spans] == [("38", "\u2713"), ("2", "\u2717")]
+    assert spans[1][0] == PHASE_COLOURS["Failed"][1]
+    # One curve per edge between drawn boxes, one arrowhead per curve.
+    curves = re.search(r"<path d='([^']*)' fill='none'", text)
+    heads = re.search(r"<path d='([^']*)' fill='#9ca3af'/>", text)
+    assert curves is not None and heads is not None
+    assert curves.group(1).count("C") == heads.group(1).count("Z") >= 1
+
+
 def test_a_large_graph_is_a_few_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever its size, the snapshot of a large graph holds a handful of elements."""
     monkeypatch.setattr(snapshot_module, "DETAILED_MAX", 50)
