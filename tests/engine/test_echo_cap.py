@@ -115,3 +115,40 @@ def test_a_200_mb_print_keeps_its_log_whole_and_its_echo_bounded(capsys: pytest.
     assert f"line {lines - 1:09d}" in text and "to stderr at the end" in text
     assert "200.0 MB of this step's output left out here" not in text  # 200 MB minus what shows
     assert "MB of this step's output left out here; the whole log: %dflow logs" in text
+
+
+class _CountingStream:
+    """A notebook's stdout as the engine sees it, counting flushes (each is a round trip in a kernel)."""
+
+    def __init__(self) -> None:
+        self.flushes = 0
+        self.text: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.text.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+
+@OP.function
+def silent(x: int) -> {"y": int}:  # type: ignore[valid-type]
+    return {"y": x}
+
+
+@pytest.mark.isolation("inprocess")
+def test_quiet_steps_never_flush_the_notebooks_streams(
+    isolation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, err = _CountingStream(), _CountingStream()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    wf = Workflow("quiet-fanout")
+    wf.add(Step("each", PythonOPTemplate(silent), parameters={"x": "{{item}}"}, with_param=list(range(50))))
+    wf.add(Step("talk", PythonOPTemplate(loud), parameters={"lines": 2, "width": 3}))
+    wf.submit()
+    assert wf.query_status() == "Succeeded"
+    # Only the step that printed flushes what it printed; the 50 quiet ones leave the streams alone.
+    assert "".join(out.text).count("line 0000000") == 2 and "to stderr" in "".join(err.text)
+    assert 1 <= out.flushes <= 2 and 1 <= err.flushes <= 2
