@@ -31,6 +31,10 @@ __all__ = ["DebugBackend"]
 
 #: How often wait() looks at a run recorded by another process.
 POLL_INTERVAL = 0.05
+#: Finished runs whose end state (and exception, for post-mortem debugging) stay in memory.
+#: Older ones are read back from their records: a kernel that runs many large workflows must
+#: not keep every node of every run alive.
+FINISHED_KEPT = 16
 
 
 def _engine(module: str) -> ModuleType:
@@ -78,6 +82,7 @@ class DebugBackend:
                 f"'process' (in worker processes), got {isolation!r}"
             )
         run_workflow = _engine("run").run_workflow
+        self._runs.pop(workflow_id, None)  # a restart is the newest run
         run = self._runs[workflow_id] = _Run()
         reuse = list(reuse_steps)
         if not detach:
@@ -85,6 +90,7 @@ class DebugBackend:
                 run.status = run_workflow(workflow, workflow_id, reuse, restart)
             finally:
                 run.exception = workflow._last_exception
+                self._forget_old_runs()
             return
 
         # Detached runs go on while the caller's code runs, so Python OPs must not change this
@@ -96,10 +102,21 @@ class DebugBackend:
                 run.error = exc
             finally:
                 run.exception = workflow._last_exception
+                self._forget_old_runs()
 
         run.thread = threading.Thread(target=target, name=f"dflow-{workflow_id}", daemon=True)
         run.thread.start()
         time.sleep(0)  # let it record the Running phase promptly
+
+    def _forget_old_runs(self) -> None:
+        """Drop all but the newest :data:`FINISHED_KEPT` finished runs (their records stay)."""
+        finished = [
+            key
+            for key, run in list(self._runs.items())
+            if run.error is None and (run.thread is None or not run.thread.is_alive())
+        ]
+        for key in finished[: max(0, len(finished) - FINISHED_KEPT)]:
+            self._runs.pop(key, None)
 
     def wait(self, workflow_id: str, timeout: float | None = None) -> WorkflowStatus:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -133,3 +133,29 @@ def test_listing_and_reading_never_import_the_engine(tmp_path: Path) -> None:
     first, engine = done.stdout.splitlines()
     assert first == f"{wf.id} Succeeded 1"
     assert engine == "ENGINE []"
+
+
+def test_only_the_newest_finished_runs_stay_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from dflow_jupyter.backend import debug
+    from dflow_jupyter.status.model import WorkflowStatus
+
+    monkeypatch.setattr(debug, "FINISHED_KEPT", 3)
+    backend = backend_for("debug")
+    assert isinstance(backend, DebugBackend)
+    before = {id(o) for o in gc.get_objects() if isinstance(o, WorkflowStatus)}
+    runs = [_workflow(f"kept-{i}") for i in range(6)]
+    for wf in runs:
+        wf.submit()
+    ids = [wf.id for wf in runs]
+    assert [i for i in ids if i in backend._runs] == ids[-3:]
+    # The older runs are read back from their records, whole.
+    for wf in runs:
+        assert backend.status(wf.id).phase == "Succeeded"
+        [step] = wf.query_step(name="twice")
+        assert step.outputs.parameters["y"].value == 42
+    del runs, wf, step
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, WorkflowStatus) and id(o) not in before]
+    assert len(alive) <= 3, f"{len(alive)} statuses of finished runs still in memory"
