@@ -129,10 +129,10 @@ bench(case="bytes", sent=sent)
 """
 
 
-def overhead_display(name: str, items: int) -> str:
+def overhead_display(name: str, items: int, interval: float = 0.1) -> str:
     return f"""
 shown = fanout("{name}", {items})
-shown.widget()
+shown.widget(interval={interval})
 """
 
 

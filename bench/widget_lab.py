@@ -80,6 +80,8 @@ class Options:
     parts: tuple[str, ...] = PARTS
     rounds: int = 2
     items: int = 10_000
+    #: Seconds between two widget updates at most (``wf.widget(interval=...)``).
+    interval: float = 0.1
 
 
 def plan(options: Options) -> Notebook:
@@ -98,7 +100,7 @@ def plan(options: Options) -> Notebook:
         nb.add("bytes report", cells.BYTES_REPORT)
     for r in range(options.rounds) if "overhead" in options.parts else ():
         nb.add(f"plain {r}", cells.overhead_run(f"plain-{r}", options.items, widget=False))
-        nb.add(f"shown display {r}", cells.overhead_display(f"shown-{r}", options.items))
+        nb.add(f"shown display {r}", cells.overhead_display(f"shown-{r}", options.items, options.interval))
         nb.add(f"shown {r}", cells.overhead_run(f"shown-{r}", options.items, widget=True))
     return nb
 
@@ -121,10 +123,13 @@ class LabSession:
         notebook.page.evaluate(_OBSERVE)
 
     def run(self, name: str, *, timeout: float = 600.0) -> list[dict[str, Any]]:
-        """Run cell ``name`` to its end; its ``BENCH`` records."""
+        """Run cell ``name`` to its end; its ``BENCH`` records, with the browser's CPU seconds."""
         index = self.cells.names[name]
+        before = browser_cpu()
         self.notebook.run_cells(index, index)
-        return self._records(index, timeout)
+        records = self._records(index, timeout)
+        spent = browser_cpu() - before
+        return [{**r, "browser_cpu": spent} for r in records]
 
     def timed_display(self, name: str, *, timeout: float = 180.0, settle_ms: float = 1000) -> dict[str, Any]:
         """Run display cell ``name``; milliseconds to the widget's root and to the fully drawn graph."""
@@ -151,6 +156,25 @@ class LabSession:
             raise RuntimeError(f"benchmark cell {index} raised:\n{error[-2000:]}")
         text = self.notebook.output_text(index)
         return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("BENCH ")]
+
+
+def browser_cpu() -> float:
+    """CPU seconds so far of the Chromium processes this benchmark started (all of them).
+
+    On a machine with few CPUs the page's work competes with the kernel for them: the overhead
+    rows show it beside the kernel's own CPU time.
+    """
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name().lower():
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 def bytes_summary(sent: list[dict[str, Any]]) -> dict[str, Any]:

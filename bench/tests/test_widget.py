@@ -57,7 +57,13 @@ def test_table_rows_and_verdicts() -> None:
     lab = {
         "display": {"n2k": [drawn, {**drawn, "drawn_ms": 1200, "longest_task_ms": 100}, drawn]},
         "runs": [{"name": "n2k", "wall": 10.0}, {"name": "live", "wall": 11.0}],
-        "overhead": [{"widget": False, "wall": 10.0, "cpu": 9.0}, {"widget": True, "wall": 10.5, "cpu": 9.9}],
+        # Two ABBA rounds on a machine that slows down: each pair is compared with itself.
+        "overhead": [
+            {"widget": False, "wall": 10.0, "cpu": 9.0, "browser_cpu": 0.5},
+            {"widget": True, "wall": 10.5, "cpu": 9.9, "browser_cpu": 3.0},
+            {"widget": True, "wall": 21.0, "cpu": 19.8, "browser_cpu": 4.0},
+            {"widget": False, "wall": 20.0, "cpu": 18.0, "browser_cpu": 1.5},
+        ],
         "bytes": bytes_summary(deltas),
     }
     text = widget.table(widget.rows(lab, None, "python3", 10_000))
@@ -70,6 +76,9 @@ def test_table_rows_and_verdicts() -> None:
     longest = next(line for line in lines if "longest main-thread task" in line)
     assert "**FAIL**" in longest  # 250 ms > 200 ms
     wall = next(line for line in lines if line.startswith("| wall of a 10,000-item fan-out"))
-    assert "+5.0%" in wall and "**PASS**" in wall
+    assert "2 ABBA pairs" in wall and "median of the pairs +5.0%" in wall and "**PASS**" in wall
+    assert "10.50 vs 10.00 s, 21.00 vs 20.00 s" in wall
     cpu = next(line for line in lines if line.startswith("| kernel CPU of a 10,000-item fan-out"))
     assert "+10.0%" in cpu and "(reported)" in cpu
+    browser = next(line for line in lines if line.startswith("| browser CPU during"))
+    assert "3.50 s vs 1.00 s" in browser

@@ -17,7 +17,7 @@ import anywidget
 import traitlets
 
 from dflow_jupyter.widget._gc import paused_gc
-from dflow_jupyter.widget.follow import LiveGraph
+from dflow_jupyter.widget.follow import DEFAULT_INTERVAL, LiveGraph
 from dflow_jupyter.widget.graph import DEFAULT_FANOUT_THRESHOLD
 from dflow_jupyter.widget.publish import graph_bytes
 from dflow_jupyter.widget.snapshot import snapshot_html
@@ -40,7 +40,7 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
         ``"auto"`` (Graphviz ``dot`` for small graphs when it is installed, else the layered
         layout of :mod:`dflow_jupyter.widget.layered`), ``"dot"`` or ``"layered"``.
     interval : float
-        Minimum seconds between two updates sent to the browser.
+        Minimum seconds between two updates sent to the browser (default 0.2: five a second).
     """
 
     # The module carries its stylesheet and adds it to the page once (see js/src/widget.js):
@@ -62,7 +62,7 @@ class WorkflowWidget(anywidget.AnyWidget):  # type: ignore[misc]
         *,
         fanout_threshold: int = DEFAULT_FANOUT_THRESHOLD,
         layout: str = "auto",
-        interval: float = 0.1,
+        interval: float = DEFAULT_INTERVAL,
         **kwargs: Any,
     ) -> None:
         live = LiveGraph(self, workflow, threshold=fanout_threshold, layout=layout, interval=interval)
