@@ -9,22 +9,18 @@ the template declares them, as Argo stacks a fan-out's.
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import dflow_jupyter
 from dflow_jupyter import S3Artifact, Step, Workflow, argo_range, argo_sequence
 from dflow_jupyter.plugins.dispatcher import DispatcherExecutor
 from dflow_jupyter.python import PythonOPTemplate, Slices
 from dflow_jupyter.storage.catalog import read_catalog, write_catalog
 
-from .conftest import squeue_states
+from .conftest import pod_job_ids, run_pod_script, squeue_states
 from .pod_ops import cube, picky, shout
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
@@ -57,32 +53,7 @@ def _pod(wf: Workflow, name: str) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _run_pod(template: dict[str, Any], root: Path, arguments: dict[str, str], ok: bool = True) -> str:
-    """Run the pod's script as Argo would: template defaults, then the step's arguments."""
-    values = {p["name"]: p.get("value", "") for p in template["inputs"]["parameters"]}
-    values.update(arguments)
-    tags = {f"inputs.parameters.{k}": v for k, v in values.items()}
-    tags.update({"workflow.name": "argo-merged-test", "pod.name": f"argo-merged-test-{template['name']}"})
-
-    def substitute(text: str) -> str:
-        return re.sub(r"{{([^{}]+)}}", lambda m: tags.get(m.group(1).strip(), m.group(0)), text)
-
-    script = template["script"]
-    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1]), "ARGO_TEMPLATE": "{}"}
-    env.update({e["name"]: substitute(e["value"]) for e in script.get("env", []) if "value" in e})
-    done = subprocess.run(
-        [sys.executable, "-c", substitute(script["source"])],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert (done.returncode == 0) == ok, done.stdout + done.stderr
-    return done.stdout + done.stderr
-
-
-def _job_ids(root: Path) -> list[str]:
-    return [p.read_text().strip() for p in root.rglob("*_job_id")]
+    return run_pod_script(template, root, arguments, "argo-merged-test", ok=ok)
 
 
 def test_four_slices_run_as_tasks_of_one_submission_and_their_outputs_stack(tmp_path: Path) -> None:
@@ -136,7 +107,7 @@ def test_four_slices_run_as_tasks_of_one_submission_and_their_outputs_stack(tmp_
     ]
     # One submission, one task directory per slice, two tasks per job (group_size=2).
     assert sorted(p.name for p in root.glob("slice-*")) == ["slice-0", "slice-1", "slice-2", "slice-3"]
-    ids = _job_ids(root)
+    ids = pod_job_ids(root)
     assert len(ids) == 2 and set(squeue_states(ids).values()) == {"COMPLETED"}
 
 
@@ -164,7 +135,7 @@ def test_a_sequence_of_slices_with_shuffled_order_keeps_each_result_at_its_slice
     random.Random(7).shuffle(order)
     expected = [str([1, 2, 3][k] ** 3) for k in order]
     assert json.loads((root / "tmp" / "outputs" / "parameters" / "y").read_text()) == expected
-    assert len(_job_ids(root)) == 1
+    assert len(pod_job_ids(root)) == 1
 
 
 def test_an_empty_fan_out_submits_nothing_and_stacks_empty_outputs(tmp_path: Path) -> None:
@@ -197,4 +168,4 @@ def test_a_failing_slice_fails_the_pod_with_its_error(tmp_path: Path) -> None:
     output = _run_pod(pod, root, arguments, ok=False)
     assert "no negative numbers: -2" in output
     assert not (root / "tmp" / "outputs" / "parameters" / "y").exists()  # nothing half-stacked
-    assert len(_job_ids(root)) == 1  # one job, not resubmitted
+    assert len(pod_job_ids(root)) == 1  # one job, not resubmitted

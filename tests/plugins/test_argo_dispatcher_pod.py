@@ -9,7 +9,6 @@ Slurm and the outputs must come back where the template declares them.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from dflow_jupyter import (
 from dflow_jupyter.plugins.dispatcher import DispatcherExecutor
 from dflow_jupyter.python import PythonOPTemplate
 
-from .conftest import squeue_states, wait_until
+from .conftest import pod_job_ids, run_pod_script, squeue_states, wait_until
 from .pod_ops import cube
 
 pytestmark = [pytest.mark.slurm, pytest.mark.usefixtures("slurm_cluster")]
@@ -55,32 +54,8 @@ def _template(wf: Workflow, name: str) -> dict[str, Any]:
     return next(t for t in manifest["spec"]["templates"] if t["name"] == name)
 
 
-def _run_pod(template: dict[str, Any], root: Path, parameters: dict[str, str]) -> str:
-    """Run the pod's script as Argo would (tags substituted, env set); its output."""
-    tags = {f"inputs.parameters.{k}": v for k, v in parameters.items()}
-    tags.update({"workflow.name": "argo-pod-test", "pod.name": f"argo-pod-test-{template['name']}"})
-
-    def substitute(text: str) -> str:
-        return re.sub(r"{{([^{}]+)}}", lambda m: tags.get(m.group(1).strip(), m.group(0)), text)
-
-    script = template["script"]
-    env = {**os.environ, "PYTHONPATH": str(Path(dflow_jupyter.__file__).parents[1])}
-    env.update({e["name"]: substitute(e["value"]) for e in script.get("env", []) if "value" in e})
-    env["ARGO_TEMPLATE"] = "{}"
-    done = subprocess.run(
-        [sys.executable, "-c", substitute(script["source"])],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
-
-
-def _job_ids(root: Path) -> list[str]:
-    return [p.read_text().strip() for p in root.rglob("*_job_id")]
+def _run_pod(template: dict[str, Any], root: Path, arguments: dict[str, str], ok: bool = True) -> str:
+    return run_pod_script(template, root, arguments, "argo-pod-test", ok=ok)
 
 
 def test_a_python_op_pod_submits_its_job_and_gets_its_output_back(tmp_path: Path) -> None:
@@ -95,7 +70,7 @@ def test_a_python_op_pod_submits_its_job_and_gets_its_output_back(tmp_path: Path
     _run_pod(template, root, {"x": "3"})
     # Back where the template says Argo reads it: /tmp/outputs/parameters/y, under the pod's root.
     assert (root / "tmp" / "outputs" / "parameters" / "y").read_text() == "27"
-    ids = _job_ids(root)
+    ids = pod_job_ids(root)
     assert ids and set(squeue_states(ids).values()) == {"COMPLETED"}
 
 
@@ -123,7 +98,7 @@ def test_a_shell_pod_stages_its_input_artifact_and_brings_files_back(tmp_path: P
     _run_pod(template, root, {"tag": "t"})
     assert (root / "tmp" / "n").read_text().strip() == "t-2"
     assert (root / "tmp" / "out" / "upper").read_text() == "ONE\nTWO\n"
-    ids = _job_ids(root)
+    ids = pod_job_ids(root)
     assert ids and set(squeue_states(ids).values()) == {"COMPLETED"}
 
 
@@ -140,7 +115,7 @@ def test_a_failing_program_fails_the_pod_without_resubmitting(tmp_path: Path) ->
     root.mkdir()
     with pytest.raises(AssertionError, match="doomed"):
         _run_pod(_template(wf, "failing"), root, {})
-    assert len(_job_ids(root)) == 1  # one job, not dpdispatcher's three resubmissions
+    assert len(pod_job_ids(root)) == 1  # one job, not dpdispatcher's three resubmissions
 
 
 def test_sigterm_to_the_pod_cancels_its_job(tmp_path: Path) -> None:
@@ -162,7 +137,7 @@ def test_sigterm_to_the_pod_cancels_its_job(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        [job] = wait_until(lambda: _job_ids(root), 60, "the job to be submitted")
+        [job] = wait_until(lambda: pod_job_ids(root), 60, "the job to be submitted")
         wait_until(lambda: squeue_states([job]).get(job) == "RUNNING", 60, "the job to run")
         pod.send_signal(signal.SIGTERM)
         output, _ = pod.communicate(timeout=60)
