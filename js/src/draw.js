@@ -268,7 +268,11 @@ export class GraphView {
     }
     this.schedulePaint();
     this.drawBase();
-    return this.append(change.added).then(() => this.reveal());
+    if (!change.added.length) {
+      this.reveal();
+      return Promise.resolve();
+    }
+    return this.append(change.added); // it brings what is in sight into view when it ends
   }
 
   /** What grew while a build ran. */
