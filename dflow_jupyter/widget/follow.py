@@ -208,10 +208,11 @@ class LiveGraph:
 
     def resync(self, rev: Any) -> dict[str, Any] | None:
         """The ``graph`` trait's new value for a view that holds ``rev`` (``None``: it is current)."""
-        status = self.status()
-        with self.lock:
+        with self.lock:  # a current view costs no read of the status
             if rev == self.rev or self.book is None:
                 return None
+        status = self.status()
+        with self.lock:
             self.rev += 1  # every view reloads it: they all hold the same order again
             return self.publisher.full(self.graph.to_json(self.rev, self.layout), self.book.full(status))
 

@@ -164,13 +164,11 @@ def _inches(pixels: float) -> str:
     return f"{pixels / 72:.4f}"
 
 
-def dot_graph(
-    graph: Graph, styles: Mapping[str, Mapping[str, str]] | None = None
-) -> tuple[Any, dict[str, str]]:
+def dot_graph(graph: Graph) -> tuple[Any, dict[str, str]]:
     """A ``graphviz.Digraph`` of ``graph`` and its DOT names -> node ids.
 
     The DOT text is built from short node names (``n0``, ``n1``...), so ids never meet DOT's
-    ``node:port`` syntax. ``styles`` adds DOT attributes per node id.
+    ``node:port`` syntax.
     """
     import graphviz
 
@@ -194,7 +192,6 @@ def dot_graph(
             attrs = {"label": str(node["label"]), "width": _inches(width), "height": _inches(height)}
             if node["type"] in _JUNCTIONS and not node.get("fanout"):
                 attrs.update(shape="circle", label="")
-            attrs.update((styles or {}).get(node["id"], {}))
             target.node(names[node["id"]], **attrs)
         for sub in children.get(group, []):
             # A group's entry node shares its id, so the cluster is named after that node.
@@ -209,8 +206,8 @@ def dot_graph(
     return dot, {v: k for k, v in names.items()}
 
 
-def _dot_layout(graph: Graph) -> dict[str, Any] | None:
-    """``dot``'s layout of ``graph`` (``None`` if it failed); cached by structure."""
+def _dot_layout(graph: Graph) -> dict[str, Any]:
+    """``dot``'s layout of ``graph`` (it raises if dot fails); cached by structure."""
     key = graph.key()
     found = _dot_cache.get(key)
     if found is not None:
@@ -277,9 +274,8 @@ class Layouts:
                     "dot could not lay out the workflow graph; using the layered layout", exc_info=True
                 )
             else:
-                if found is not None:
-                    self._drifted = False
-                    return found
+                self._drifted = False
+                return found
         return self._layered(graph, levels)
 
     def _use_dot(self, graph: Graph, levels: Levels) -> bool:

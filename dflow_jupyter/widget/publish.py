@@ -78,7 +78,6 @@ class _Held:
         self.edges = {(a, b) for a, b in graph["edges"]}
         layout = graph.get("layout") or {}
         self.engine = layout.get("engine")
-        self.size = (layout.get("width"), layout.get("height"))
         self.node_boxes = _boxes(layout.get("nodes") or [], len(self.nodes))
         self.group_boxes = _boxes(layout.get("groups") or [], len(self.groups))
 
@@ -233,5 +232,4 @@ class Publisher:
                     message["edges"] += (i, j)
         held.edges |= edges
         held.rev = graph["rev"]
-        held.size = (layout.get("width"), layout.get("height"))
         return message
