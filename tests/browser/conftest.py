@@ -18,7 +18,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 @pytest.fixture(scope="session")
 def browser_stack() -> None:
-    """Chromium and the Python packages are installed (else skip, or fail under CI)."""
+    """Chromium and the Python packages are installed (else the tests fail, naming what is missing)."""
     missing = missing_stack()
     if missing:
         require(missing)

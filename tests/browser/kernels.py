@@ -1,8 +1,8 @@
 """The kernels the browser tests run under, and what a missing piece of the set-up does to them.
 
 Chromium, Graphviz, JupyterLab, Playwright and the ipykernel 6 kernelspec come from
-``scripts/browser-setup.sh``. A missing one skips the tests, except under ``CI=true``: there it
-fails them, since a CI run that silently skipped the browser would prove nothing.
+``scripts/browser-setup.sh``. A missing one fails the tests (in CI or not): a run that
+silently skipped the browser would prove nothing.
 """
 
 from __future__ import annotations
@@ -37,11 +37,10 @@ KERNEL_IDS = [kernel.id for kernel in KERNELS]
 
 
 def require(missing: str) -> NoReturn:
-    """Skip (under ``CI=true``: fail) because ``missing`` is not installed."""
-    message = f"the browser tests need {missing}: run {SETUP} (it installs everything they need)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    """Fail because ``missing`` is not installed: a real component of the tests never skips."""
+    pytest.fail(
+        f"the browser tests need {missing}: run {SETUP} (it installs everything they need)", pytrace=False
+    )
 
 
 def missing_stack() -> str | None:
@@ -54,7 +53,7 @@ def missing_stack() -> str | None:
 
 
 def display_name(kernel: Kernel) -> str:
-    """The kernelspec's display name as the server sees it (skips or fails when missing)."""
+    """The kernelspec's display name as the server sees it (fails when missing)."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
